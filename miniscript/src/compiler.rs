@@ -1,0 +1,1138 @@
+//! Lowering: AST to three-address code, one `Proto` per function.
+//!
+//! Locals are resolved to registers ("slot mode") whenever the function cannot
+//! observe its locals as a map: it creates no closures (a nested `function` literal
+//! captures the locals map as `outer`) and never names `locals` or `import`. Global
+//! code and the other functions run in "map mode", where every variable lives in the
+//! frame's locals map. Temporaries are allocated like a stack, so a call's arguments
+//! always sit at the top of the caller's window and become the callee's parameters in
+//! place (no copying per call).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::ast::{BinOp, CmpOp, Expr, ExprKind, FuncDef, Literal, Program, Stmt, StmtKind};
+use crate::error::{MsError, MsResult};
+use crate::tac::{Instr, Op, Proto, SiteInfo, K_BIT, NO_REG};
+use crate::value::{ParamSpec, Value};
+
+/// Compile a parsed program. `source` is the text it was parsed from (for the source
+/// text of expression sites); `file` names imported modules in error messages.
+pub fn compile(program: &Program, source: &str, file: Option<Rc<str>>) -> MsResult<Rc<Proto>> {
+    let mut b = FnBuilder::new(source, file, "(global)".into(), &[], &program.body, true);
+    b.block(&program.body)?;
+    b.finish()
+}
+
+/// Names the lowering treats specially instead of as variables.
+fn is_magic(name: &str) -> bool {
+    matches!(name, "self" | "super" | "locals" | "globals" | "outer")
+}
+
+/// Intrinsics a numeric expression site may call (DESIGN §2).
+pub const SITE_INTRINSICS: &[&str] = &[
+    "abs", "sqrt", "floor", "ceil", "round", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
+    "log", "pi",
+];
+
+struct LoopCtx {
+    /// Jump target of `continue`.
+    top: usize,
+    /// Jumps to patch with the loop's end.
+    breaks: Vec<usize>,
+}
+
+struct FnBuilder<'s> {
+    source: &'s str,
+    file: Option<Rc<str>>,
+    name: Rc<str>,
+    params: Vec<ParamSpec>,
+    code: Vec<Instr>,
+    lines: Vec<u32>,
+    consts: Vec<Value>,
+    num_consts: HashMap<u64, u16>,
+    str_consts: HashMap<Rc<str>, u16>,
+    protos: Vec<Rc<Proto>>,
+    map_mode: bool,
+    locals: HashMap<Rc<str>, u16>,
+    local_names: Vec<Rc<str>>,
+    /// First temporary register.
+    temp_base: u16,
+    next_temp: u16,
+    max_reg: u16,
+    loops: Vec<LoopCtx>,
+    line: u32,
+    sites: Vec<SiteInfo>,
+    /// Set while lowering `x = E`: reads of bare `x` inside E warn (spec §6.3).
+    warn_name: Option<Rc<str>>,
+    error: Option<MsError>,
+    /// Global code: `return` there does not stop the program (spec §2.1).
+    global: bool,
+}
+
+impl<'s> FnBuilder<'s> {
+    fn new(
+        source: &'s str,
+        file: Option<Rc<str>>,
+        name: Rc<str>,
+        params: &[crate::ast::Param],
+        body: &[Stmt],
+        global: bool,
+    ) -> Self {
+        let params: Vec<ParamSpec> = params
+            .iter()
+            .map(|p| ParamSpec {
+                name: p.name.clone(),
+                default: match &p.default {
+                    Literal::Null => Value::Null,
+                    Literal::Num(n) => Value::Num(*n),
+                    Literal::Str(s) => Value::str(s),
+                },
+            })
+            .collect();
+        let map_mode = global || needs_map_mode(body);
+        let mut b = FnBuilder {
+            source,
+            file,
+            name,
+            params,
+            code: Vec::new(),
+            lines: Vec::new(),
+            consts: Vec::new(),
+            num_consts: HashMap::new(),
+            str_consts: HashMap::new(),
+            protos: Vec::new(),
+            map_mode,
+            locals: HashMap::new(),
+            local_names: Vec::new(),
+            temp_base: 0,
+            next_temp: 0,
+            max_reg: 0,
+            loops: Vec::new(),
+            line: 1,
+            sites: Vec::new(),
+            warn_name: None,
+            error: None,
+            global,
+        };
+        let nparams = b.params.len() as u16;
+        if map_mode {
+            // Arguments arrive in registers 0..nparams and are moved into the map.
+            b.temp_base = nparams;
+        } else {
+            // Parameters occupy registers 0..nparams in order, whatever their names.
+            let names: Vec<Rc<str>> = b.params.iter().map(|p| p.name.clone()).collect();
+            for n in names {
+                let slot = b.local_names.len() as u16;
+                b.locals.insert(n.clone(), slot);
+                b.local_names.push(n);
+            }
+            let mut assigned = Vec::new();
+            collect_assigned(body, &mut assigned);
+            for n in assigned {
+                b.declare_local(&n);
+            }
+            b.temp_base = b.local_names.len() as u16;
+        }
+        b.next_temp = b.temp_base;
+        b.max_reg = b.temp_base;
+        b
+    }
+
+    fn declare_local(&mut self, name: &Rc<str>) {
+        if is_magic(name) || self.locals.contains_key(name) {
+            return;
+        }
+        let slot = self.local_names.len() as u16;
+        self.locals.insert(name.clone(), slot);
+        self.local_names.push(name.clone());
+    }
+
+    fn finish(mut self) -> MsResult<Rc<Proto>> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        // Falling off the end returns null.
+        let k = self.k_null();
+        self.emit(Op::Return, 0, k, 0);
+        if self.max_reg >= NO_REG || self.consts.len() >= K_BIT as usize {
+            return Err(MsError::compiler("function too large", self.line));
+        }
+        let self_param = self.params.first().is_some_and(|p| &*p.name == "self");
+        Ok(Rc::new(Proto {
+            name: self.name,
+            params: self.params,
+            code: self.code,
+            lines: self.lines,
+            consts: self.consts,
+            protos: self.protos,
+            nlocals: if self.map_mode { 0 } else { self.local_names.len() as u16 },
+            local_names: self.local_names,
+            nregs: self.max_reg,
+            map_mode: self.map_mode,
+            self_param,
+            sites: self.sites,
+            file: self.file,
+        }))
+    }
+
+    // ----- emission helpers -------------------------------------------------------
+
+    fn emit(&mut self, op: Op, a: u16, b: u16, c: u16) -> usize {
+        self.code.push(Instr::new(op, a, b, c));
+        self.lines.push(self.line);
+        self.code.len() - 1
+    }
+
+    fn emit_full(&mut self, ins: Instr) -> usize {
+        self.code.push(ins);
+        self.lines.push(self.line);
+        self.code.len() - 1
+    }
+
+    fn emit_jump(&mut self, op: Op, b: u16, c: u16) -> usize {
+        self.emit(op, 0, b, c)
+    }
+
+    fn patch(&mut self, at: usize, target: usize) {
+        self.code[at].x = target as u32;
+    }
+
+    fn here(&self) -> usize {
+        self.code.len()
+    }
+
+    fn alloc(&mut self) -> u16 {
+        let r = self.next_temp;
+        self.next_temp = self.next_temp.saturating_add(1);
+        if self.next_temp > self.max_reg {
+            self.max_reg = self.next_temp;
+        }
+        r
+    }
+
+    fn free_to(&mut self, mark: u16) {
+        self.next_temp = mark;
+    }
+
+    fn konst(&mut self, v: Value) -> u16 {
+        let idx = match &v {
+            Value::Num(n) => {
+                let bits = n.to_bits();
+                if let Some(&i) = self.num_consts.get(&bits) {
+                    return i | K_BIT;
+                }
+                let i = self.consts.len() as u16;
+                self.num_consts.insert(bits, i);
+                i
+            }
+            Value::Str(s) => {
+                let key: Rc<str> = s.as_str().into();
+                if let Some(&i) = self.str_consts.get(&key) {
+                    return i | K_BIT;
+                }
+                let i = self.consts.len() as u16;
+                self.str_consts.insert(key, i);
+                i
+            }
+            _ => self.consts.len() as u16,
+        };
+        self.consts.push(v);
+        (idx & !K_BIT) | K_BIT
+    }
+
+    fn k_num(&mut self, n: f64) -> u16 {
+        self.konst(Value::Num(n))
+    }
+    fn k_str(&mut self, s: &str) -> u16 {
+        self.konst(Value::str(s))
+    }
+    fn k_null(&mut self) -> u16 {
+        // One shared null constant per function.
+        if let Some(i) = self.consts.iter().position(|v| v.is_null()) {
+            return i as u16 | K_BIT;
+        }
+        self.konst(Value::Null)
+    }
+
+    /// Index of a constant operand in the constant table (for `K`-shaped fields).
+    fn kidx(k: u16) -> u16 {
+        k & !K_BIT
+    }
+
+    fn is_local_reg(&self, o: u16) -> bool {
+        o & K_BIT == 0 && o < self.temp_base && !self.map_mode
+    }
+
+    fn slot_of(&self, name: &str) -> Option<u16> {
+        if self.map_mode {
+            None
+        } else {
+            self.locals.get(name).copied()
+        }
+    }
+
+    // ----- statements -------------------------------------------------------------
+
+    fn block(&mut self, stmts: &[Stmt]) -> MsResult<()> {
+        for s in stmts {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> MsResult<()> {
+        self.line = s.line;
+        let mark = self.next_temp;
+        match &s.kind {
+            StmtKind::Expr(e) => self.expr_stmt(e)?,
+            StmtKind::Assign(target, value) => self.assign(target, value)?,
+            StmtKind::OpAssign(target, op, value) => self.op_assign(target, *op, value)?,
+            StmtKind::If(branches, else_body) => {
+                let mut ends = Vec::new();
+                let n = branches.len();
+                for (i, (cond, body)) in branches.iter().enumerate() {
+                    self.line = cond.span.line.max(s.line);
+                    let skip = self.cond_jump_unless(cond)?;
+                    self.block(body)?;
+                    if i + 1 < n || else_body.is_some() {
+                        ends.push(self.emit_jump(Op::Jump, 0, 0));
+                    }
+                    let h = self.here();
+                    self.patch(skip, h);
+                }
+                if let Some(body) = else_body {
+                    self.block(body)?;
+                }
+                let h = self.here();
+                for j in ends {
+                    self.patch(j, h);
+                }
+            }
+            StmtKind::While(cond, body) => {
+                let top = self.here();
+                let exit = self.cond_jump_unless(cond)?;
+                self.loops.push(LoopCtx { top, breaks: vec![exit] });
+                self.block(body)?;
+                self.line = s.line;
+                let j = self.emit_jump(Op::Jump, 0, 0);
+                self.patch(j, top);
+                self.close_loop();
+            }
+            StmtKind::For(var, seq, body) => self.for_loop(var, seq, body, s.line)?,
+            StmtKind::Break => {
+                let j = self.emit_jump(Op::Jump, 0, 0);
+                match self.loops.last_mut() {
+                    Some(l) => l.breaks.push(j),
+                    None => return Err(MsError::compiler("'break' without open loop block", s.line)),
+                }
+            }
+            StmtKind::Continue => {
+                let top = match self.loops.last() {
+                    Some(l) => l.top,
+                    None => return Err(MsError::compiler("'continue' without open loop block", s.line)),
+                };
+                let j = self.emit_jump(Op::Jump, 0, 0);
+                self.patch(j, top);
+            }
+            StmtKind::Return(e) if self.global => {
+                if let Some(e) = e {
+                    self.expr_any(e)?;
+                }
+            }
+            StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.expr_val(e)?,
+                    None => self.k_null(),
+                };
+                self.emit(Op::Return, 0, v, 0);
+            }
+        }
+        self.free_to(mark);
+        Ok(())
+    }
+
+    fn close_loop(&mut self) {
+        if let Some(l) = self.loops.pop() {
+            let h = self.here();
+            for j in l.breaks {
+                self.patch(j, h);
+            }
+        }
+    }
+
+    fn for_loop(&mut self, var: &Rc<str>, seq: &Expr, body: &[Stmt], line: u32) -> MsResult<()> {
+        let seq_reg = self.alloc();
+        let s = self.expr_val(seq)?;
+        self.emit(Op::MoveRaw, seq_reg, s, 0);
+        let idx_name: Rc<str> = format!("__{var}_idx").into();
+        let idx = match self.slot_of(&idx_name) {
+            Some(r) => r,
+            None => self.alloc(),
+        };
+        let minus1 = self.k_num(-1.0);
+        self.emit(Op::MoveRaw, idx, minus1, 0);
+        let top = self.here();
+        let (dst, via_map) = match self.slot_of(var) {
+            Some(r) => (r, false),
+            None => (self.alloc(), true),
+        };
+        self.line = line;
+        let next = self.emit(Op::ForNext, dst, seq_reg, idx);
+        if via_map {
+            let k = self.k_str(var);
+            self.emit(Op::SetVar, 0, Self::kidx(k), dst);
+        }
+        self.loops.push(LoopCtx { top, breaks: vec![next] });
+        self.block(body)?;
+        self.line = line;
+        let j = self.emit_jump(Op::Jump, 0, 0);
+        self.patch(j, top);
+        self.close_loop();
+        Ok(())
+    }
+
+    /// Evaluate a condition and emit a jump taken when it is not truthy; returns the
+    /// jump to patch. Single comparisons fuse into compare-and-branch instructions.
+    fn cond_jump_unless(&mut self, cond: &Expr) -> MsResult<usize> {
+        let mark = self.next_temp;
+        if let ExprKind::Compare(operands, ops) = &cond.kind {
+            if ops.len() == 1 {
+                let a = self.expr_any(&operands[0])?;
+                let b = self.expr_any(&operands[1])?;
+                let op = match ops[0] {
+                    CmpOp::Lt => Op::JumpUnlessLt,
+                    CmpOp::Le => Op::JumpUnlessLe,
+                    CmpOp::Gt => Op::JumpUnlessGt,
+                    CmpOp::Ge => Op::JumpUnlessGe,
+                    CmpOp::Eq => Op::JumpUnlessEq,
+                    CmpOp::Ne => Op::JumpUnlessNe,
+                };
+                self.free_to(mark);
+                return Ok(self.emit_jump(op, a, b));
+            }
+        }
+        let c = self.expr_any(cond)?;
+        self.free_to(mark);
+        Ok(self.emit_jump(Op::JumpIfNot, c, 0))
+    }
+
+    fn expr_stmt(&mut self, e: &Expr) -> MsResult<()> {
+        match &e.kind {
+            // A bare reference invokes a function value; its result is discarded.
+            ExprKind::Ident(name) if !is_magic(name) => {
+                match self.slot_of(name) {
+                    Some(slot) => {
+                        let base = self.alloc();
+                        self.emit_call(Op::CallLocal, NO_REG, slot, base, 0);
+                    }
+                    None => {
+                        let k = self.k_str(name);
+                        let base = self.alloc();
+                        self.emit_call(Op::CallName, NO_REG, Self::kidx(k), base, 0);
+                    }
+                }
+                Ok(())
+            }
+            ExprKind::Call(..) | ExprKind::Member(..) => {
+                self.expr_into(e, NO_REG)?;
+                Ok(())
+            }
+            _ => {
+                let mark = self.next_temp;
+                self.expr_any(e)?;
+                self.free_to(mark);
+                Ok(())
+            }
+        }
+    }
+
+    fn assign(&mut self, target: &Expr, value: &Expr) -> MsResult<()> {
+        match &target.kind {
+            ExprKind::Ident(name) => {
+                match &**name {
+                    "self" => {
+                        let v = self.expr_val(value)?;
+                        self.emit(Op::SetSelf, 0, v, 0);
+                        return Ok(());
+                    }
+                    "globals" | "locals" => {
+                        let k = self.k_str(&format!("can't assign to {name}"));
+                        self.emit(Op::Fail, 0, Self::kidx(k), 0);
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+                let saved = self.warn_name.replace(name.clone());
+                let r = match self.slot_of(name) {
+                    Some(slot) => self.value_into(value, slot, true),
+                    None => {
+                        let mark = self.next_temp;
+                        let t = self.alloc();
+                        let res = self.value_into(value, t, true);
+                        if res.is_ok() {
+                            let k = self.k_str(name);
+                            self.emit(Op::SetVar, 0, Self::kidx(k), t);
+                        }
+                        self.free_to(mark);
+                        res
+                    }
+                };
+                self.warn_name = saved;
+                r
+            }
+            ExprKind::Member(base, name) => {
+                let obj = self.obj_reg(base)?;
+                let k = self.k_str(name);
+                let v = self.assigned_value(value)?;
+                self.emit(Op::SetIndex, obj, k, v);
+                Ok(())
+            }
+            ExprKind::Index(base, idx) => {
+                let obj = self.obj_reg(base)?;
+                let i = self.expr_val(idx)?;
+                let v = self.assigned_value(value)?;
+                self.emit(Op::SetIndex, obj, i, v);
+                Ok(())
+            }
+            _ => Err(MsError::compiler("invalid assignment (not an lvalue)", self.line)),
+        }
+    }
+
+    /// The value of an assignment's right side as an operand; function literals
+    /// assigned to members are bound to this frame's locals (spec §6.4).
+    fn assigned_value(&mut self, value: &Expr) -> MsResult<u16> {
+        if let ExprKind::Function(def) = &value.kind {
+            let t = self.alloc();
+            self.function(def, t, true)?;
+            return Ok(t);
+        }
+        self.expr_val(value)
+    }
+
+    /// Lower `value` so that its result lands in register `dst`.
+    fn value_into(&mut self, value: &Expr, dst: u16, bind: bool) -> MsResult<()> {
+        if let ExprKind::Function(def) = &value.kind {
+            return self.function(def, dst, bind);
+        }
+        self.expr_into(value, dst)
+    }
+
+    fn op_assign(&mut self, target: &Expr, op: BinOp, value: &Expr) -> MsResult<()> {
+        let arith = bin_op(op);
+        match &target.kind {
+            ExprKind::Ident(name) if !is_magic(name) => {
+                let r = self.expr_any(value)?;
+                let cur = self.alloc();
+                match self.slot_of(name) {
+                    Some(slot) => {
+                        self.emit(Op::GetLocalStrict, cur, slot, 0);
+                        self.emit(arith, slot, cur, r);
+                    }
+                    None => {
+                        let k = self.k_str(name);
+                        let mut ins = Instr::new(Op::GetLocalStrict, cur, k, 0);
+                        ins.n = 1;
+                        self.emit_full(ins);
+                        self.emit(arith, cur, cur, r);
+                        self.emit(Op::SetVar, 0, Self::kidx(k), cur);
+                    }
+                }
+                Ok(())
+            }
+            ExprKind::Member(..) | ExprKind::Index(..) => {
+                let (base, key) = match &target.kind {
+                    ExprKind::Member(base, name) => {
+                        let obj = self.obj_reg(base)?;
+                        (obj, self.k_str(name))
+                    }
+                    ExprKind::Index(base, idx) => {
+                        let obj = self.obj_reg(base)?;
+                        (obj, self.expr_val(idx)?)
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                let r = self.expr_val(value)?;
+                // Read the current element (auto-invoking, as the reference does).
+                let obj_copy = self.alloc();
+                self.emit(Op::MoveRaw, obj_copy, base, 0);
+                let cur = obj_copy;
+                self.emit_call_full(Op::CallMember, cur, key, obj_copy, 0, 0);
+                self.emit(arith, cur, cur, r);
+                self.emit(Op::SetIndex, base, key, cur);
+                Ok(())
+            }
+            _ => Err(MsError::compiler("invalid assignment (not an lvalue)", self.line)),
+        }
+    }
+
+    /// Evaluate an object expression into a register (never a constant).
+    fn obj_reg(&mut self, base: &Expr) -> MsResult<u16> {
+        let o = self.expr_val(base)?;
+        if o & K_BIT != 0 {
+            let t = self.alloc();
+            self.emit(Op::MoveRaw, t, o, 0);
+            return Ok(t);
+        }
+        Ok(o)
+    }
+
+    // ----- functions --------------------------------------------------------------
+
+    fn function(&mut self, def: &Rc<FuncDef>, dst: u16, bind: bool) -> MsResult<()> {
+        let name: Rc<str> = format!("function@{}", def.line).into();
+        let mut fb = FnBuilder::new(self.source, self.file.clone(), name, &def.params, &def.body, false);
+        fb.line = def.line;
+        fb.block(&def.body)?;
+        let proto = fb.finish()?;
+        let idx = self.protos.len() as u16;
+        self.protos.push(proto);
+        self.emit(if bind && self.map_mode { Op::BindFunc } else { Op::FuncLit }, dst, idx, 0);
+        Ok(())
+    }
+
+    // ----- expressions ------------------------------------------------------------
+
+    /// Evaluate `e` to an operand that may be a named local register (allowed only for
+    /// instructions whose fast path checks operand types), a constant, or a temporary.
+    fn expr_any(&mut self, e: &Expr) -> MsResult<u16> {
+        match &e.kind {
+            ExprKind::Num(n) => Ok(self.k_num(*n)),
+            ExprKind::Str(s) => Ok(self.k_str(s)),
+            ExprKind::Null => Ok(self.k_null()),
+            ExprKind::Ident(name) if !is_magic(name) && self.warn_name.as_deref() != Some(&**name) => {
+                if let Some(slot) = self.slot_of(name) {
+                    return Ok(slot);
+                }
+                let t = self.alloc();
+                self.expr_into(e, t)?;
+                Ok(t)
+            }
+            _ => {
+                let t = self.alloc();
+                let mark = self.next_temp;
+                self.expr_into(e, t)?;
+                self.free_to(mark);
+                Ok(t)
+            }
+        }
+    }
+
+    /// Like `expr_any` but never a named local: locals are copied (and resolved) into a
+    /// temporary first.
+    fn expr_val(&mut self, e: &Expr) -> MsResult<u16> {
+        let o = self.expr_any(e)?;
+        if self.is_local_reg(o) {
+            let t = self.alloc();
+            self.emit(Op::Move, t, o, 0);
+            return Ok(t);
+        }
+        Ok(o)
+    }
+
+    fn emit_call(&mut self, op: Op, dst: u16, callee: u16, base: u16, nargs: usize) {
+        self.emit_call_full(op, dst, callee, base, nargs, 0);
+    }
+
+    fn emit_call_full(&mut self, op: Op, dst: u16, callee: u16, base: u16, nargs: usize, x: u32) {
+        if nargs > 255 {
+            let k = self.k_str("Argument limit exceeded");
+            self.emit(Op::Fail, 0, Self::kidx(k), 0);
+            return;
+        }
+        let mut ins = Instr::new(op, dst, callee, base);
+        ins.n = nargs as u8;
+        ins.x = x;
+        self.emit_full(ins);
+    }
+
+    /// Evaluate arguments into consecutive fresh registers starting at the top.
+    fn args(&mut self, args: &[Expr]) -> MsResult<u16> {
+        let base = self.next_temp;
+        for a in args {
+            let r = self.alloc();
+            let mark = self.next_temp;
+            self.expr_into(a, r)?;
+            self.free_to(mark);
+        }
+        Ok(base)
+    }
+
+    /// Lower `e` so that its value ends up in register `dst` (`NO_REG`: discard).
+    /// `dst` is written only by the last instruction, so `x = [x]` is safe.
+    fn expr_into(&mut self, e: &Expr, dst: u16) -> MsResult<()> {
+        let mark = self.next_temp;
+        let site_start = self.here();
+        let site = dst != NO_REG && is_site_root(e);
+        self.expr_into_inner(e, dst)?;
+        if site {
+            let complexity = site_complexity(e);
+            if complexity >= 1 {
+                let text = self.span_text(e);
+                self.sites.push(SiteInfo {
+                    start: site_start as u32,
+                    end: self.here() as u32,
+                    line: e.span.line,
+                    col: e.span.col,
+                    text,
+                });
+            }
+        }
+        self.free_to(mark);
+        Ok(())
+    }
+
+    fn span_text(&self, e: &Expr) -> Rc<str> {
+        let (s, t) = (e.span.start as usize, e.span.end as usize);
+        self.source.get(s..t).unwrap_or("").into()
+    }
+
+    fn expr_into_inner(&mut self, e: &Expr, dst: u16) -> MsResult<()> {
+        let real_dst = dst;
+        let dst = if dst == NO_REG { self.alloc() } else { dst };
+        match &e.kind {
+            ExprKind::Num(_) | ExprKind::Str(_) | ExprKind::Null => {
+                let k = self.expr_any(e)?;
+                self.emit(Op::MoveRaw, dst, k, 0);
+            }
+            ExprKind::Ident(name) => self.ident(name, dst)?,
+            ExprKind::Member(base, name) => {
+                let obj = self.alloc();
+                let keep_self = self.member_base(base, obj)?;
+                let k = self.k_str(name);
+                self.emit_call_full(Op::CallMember, real_dst, k, obj, 0, keep_self as u32);
+                if real_dst == NO_REG {
+                    return Ok(());
+                }
+            }
+            ExprKind::Index(base, idx) => {
+                let b = self.expr_any(base)?;
+                let i = self.expr_any(idx)?;
+                self.emit(Op::Index, dst, b, i);
+            }
+            ExprKind::Slice(base, from, to) => {
+                let b = self.expr_val(base)?;
+                let f = match from {
+                    Some(f) => self.expr_val(f)?,
+                    None => self.k_num(0.0),
+                };
+                let t = match to {
+                    Some(t) => self.expr_val(t)?,
+                    None => self.k_null(),
+                };
+                let mut ins = Instr::new(Op::Slice, dst, b, f);
+                ins.x = t as u32;
+                self.emit_full(ins);
+            }
+            ExprKind::Call(callee, args) => {
+                self.call(callee, args, real_dst)?;
+                return Ok(());
+            }
+            ExprKind::AddrOf(inner) => match &inner.kind {
+                ExprKind::Ident(name) if !is_magic(name) => match self.slot_of(name) {
+                    Some(slot) => {
+                        self.emit(Op::GetLocalRaw, dst, slot, 0);
+                    }
+                    None => {
+                        let k = self.k_str(name);
+                        self.emit(Op::GetNameRaw, dst, Self::kidx(k), 0);
+                    }
+                },
+                ExprKind::Member(base, name) => {
+                    let obj = self.alloc();
+                    self.member_base(base, obj)?;
+                    let k = self.k_str(name);
+                    self.emit(Op::GetMember, dst, k, obj);
+                }
+                _ => self.expr_into_inner(inner, dst)?,
+            },
+            ExprKind::Binary(op, l, r) => {
+                let a = self.expr_any(l)?;
+                let b = self.expr_any(r)?;
+                self.emit(bin_op(*op), dst, a, b);
+            }
+            ExprKind::Compare(operands, ops) => {
+                let mut prev = self.expr_any(&operands[0])?;
+                let mut product: Option<u16> = None;
+                for (i, op) in ops.iter().enumerate() {
+                    let next = self.expr_any(&operands[i + 1])?;
+                    let last = i + 1 == ops.len();
+                    let t = if last && product.is_none() { dst } else { self.alloc() };
+                    self.emit(cmp_op(*op), t, prev, next);
+                    product = Some(match product {
+                        None => t,
+                        Some(p) => {
+                            let out = if last { dst } else { self.alloc() };
+                            self.emit(Op::Mul, out, p, t);
+                            out
+                        }
+                    });
+                    prev = next;
+                }
+            }
+            ExprKind::Neg(inner) => {
+                let z = self.k_num(0.0);
+                let v = self.expr_any(inner)?;
+                self.emit(Op::Sub, dst, z, v);
+            }
+            ExprKind::Not(inner) => {
+                let v = self.expr_any(inner)?;
+                self.emit(Op::Not, dst, v, 0);
+            }
+            ExprKind::And(l, r) => {
+                // A; if not truthy(A): result 0; else B; result A and B.
+                let a = self.expr_any(l)?;
+                let a = self.stable(a);
+                let skip = self.emit_jump(Op::JumpIfNot, a, 0);
+                let b = self.expr_any(r)?;
+                self.emit(Op::And, dst, a, b);
+                let end = self.emit_jump(Op::Jump, 0, 0);
+                let h = self.here();
+                self.patch(skip, h);
+                let zero = self.k_num(0.0);
+                self.emit(Op::MoveRaw, dst, zero, 0);
+                let h = self.here();
+                self.patch(end, h);
+            }
+            ExprKind::Or(l, r) => {
+                let a = self.expr_any(l)?;
+                let a = self.stable(a);
+                let skip = self.emit_jump(Op::JumpIfTruly, a, 0);
+                let b = self.expr_any(r)?;
+                self.emit(Op::Or, dst, a, b);
+                let end = self.emit_jump(Op::Jump, 0, 0);
+                let h = self.here();
+                self.patch(skip, h);
+                let one = self.k_num(1.0);
+                self.emit(Op::MoveRaw, dst, one, 0);
+                let h = self.here();
+                self.patch(end, h);
+            }
+            ExprKind::Isa(l, r) => {
+                let a = self.expr_val(l)?;
+                let b = self.expr_val(r)?;
+                self.emit(Op::Isa, dst, a, b);
+            }
+            ExprKind::New(inner) => {
+                let a = self.expr_val(inner)?;
+                self.emit(Op::New, dst, a, 0);
+            }
+            ExprKind::List(items) => {
+                let t = self.alloc();
+                self.emit(Op::NewList, t, 0, 0);
+                for it in items {
+                    let mark = self.next_temp;
+                    let v = self.expr_val(it)?;
+                    self.emit(Op::ListPush, t, v, 0);
+                    self.free_to(mark);
+                }
+                self.emit(Op::MoveRaw, dst, t, 0);
+            }
+            ExprKind::Map(entries) => {
+                let t = self.alloc();
+                self.emit(Op::NewMap, t, 0, 0);
+                for (k, v) in entries {
+                    let mark = self.next_temp;
+                    let kk = self.expr_val(k)?;
+                    let vv = self.expr_val(v)?;
+                    self.emit(Op::SetIndex, t, kk, vv);
+                    self.free_to(mark);
+                }
+                self.emit(Op::MoveRaw, dst, t, 0);
+            }
+            ExprKind::Function(def) => self.function(def, dst, false)?,
+        }
+        Ok(())
+    }
+
+    /// A short-circuit operand is read twice (test, then combine): if it is a named
+    /// local, resolve it once into a temporary so a function is not called twice.
+    fn stable(&mut self, o: u16) -> u16 {
+        if self.is_local_reg(o) {
+            let t = self.alloc();
+            self.emit(Op::Move, t, o, 0);
+            return t;
+        }
+        o
+    }
+
+    /// Evaluate the base of `base.name` into register `obj`; returns whether the call
+    /// keeps the current `self` (a `super.m` call, spec §7.2).
+    fn member_base(&mut self, base: &Expr, obj: u16) -> MsResult<bool> {
+        match &base.kind {
+            ExprKind::Ident(n) if &**n == "super" => {
+                self.emit(Op::GetSuper, obj, 0, 0);
+                Ok(true)
+            }
+            ExprKind::Ident(n) if &**n == "self" => {
+                self.emit(Op::GetSelf, obj, 0, 0);
+                Ok(false)
+            }
+            _ => {
+                let mark = self.next_temp;
+                let v = self.expr_val(base)?;
+                self.emit(Op::MoveRaw, obj, v, 0);
+                self.free_to(mark);
+                Ok(false)
+            }
+        }
+    }
+
+    fn ident(&mut self, name: &Rc<str>, dst: u16) -> MsResult<()> {
+        match &**name {
+            "self" => {
+                self.emit(Op::GetSelf, dst, 0, 0);
+                return Ok(());
+            }
+            "super" => {
+                self.emit(Op::GetSuper, dst, 0, 0);
+                return Ok(());
+            }
+            "locals" => {
+                self.emit(Op::GetLocals, dst, 0, 0);
+                return Ok(());
+            }
+            "globals" => {
+                self.emit(Op::GetGlobals, dst, 0, 0);
+                return Ok(());
+            }
+            "outer" => {
+                self.emit(Op::GetOuter, dst, 0, 0);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let warn = self.warn_name.as_deref() == Some(&**name);
+        match self.slot_of(name) {
+            Some(slot) if warn => {
+                self.emit(Op::GetVarWarn, dst, slot, 0);
+            }
+            Some(slot) => {
+                self.emit(Op::Move, dst, slot, 0);
+            }
+            None if warn => {
+                let k = self.k_str(name);
+                let mut ins = Instr::new(Op::GetVarWarn, dst, k, 0);
+                ins.n = 1;
+                self.emit_full(ins);
+            }
+            None => {
+                let k = self.k_str(name);
+                let base = self.next_temp;
+                self.emit_call(Op::CallName, dst, Self::kidx(k), base, 0);
+            }
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, callee: &Expr, args: &[Expr], dst: u16) -> MsResult<()> {
+        match &callee.kind {
+            ExprKind::Ident(name) if !is_magic(name) => {
+                let base = self.args(args)?;
+                match self.slot_of(name) {
+                    Some(slot) => self.emit_call(Op::CallLocal, dst, slot, base, args.len()),
+                    None => {
+                        let k = self.k_str(name);
+                        self.emit_call(Op::CallName, dst, Self::kidx(k), base, args.len());
+                    }
+                }
+            }
+            ExprKind::Member(base, name) => {
+                let obj = self.alloc();
+                let keep_self = self.member_base(base, obj)?;
+                self.args(args)?;
+                let k = self.k_str(name);
+                self.emit_call_full(Op::CallMember, dst, k, obj, args.len(), keep_self as u32);
+            }
+            ExprKind::Index(base, idx) => {
+                // Statement-level `m[k]` / `m[k](args)`: invoke with self = m. The key
+                // stays below the object so the callee's window cannot clobber it.
+                let b = self.expr_val(base)?;
+                let held = self.alloc();
+                self.emit(Op::MoveRaw, held, b, 0);
+                let key = self.expr_val(idx)?;
+                let obj = self.alloc();
+                self.emit(Op::MoveRaw, obj, held, 0);
+                self.args(args)?;
+                self.emit_call(Op::CallMember, dst, key, obj, args.len());
+            }
+            _ => {
+                let f = self.alloc();
+                let mark = self.next_temp;
+                let v = self.expr_val(callee)?;
+                self.emit(Op::MoveRaw, f, v, 0);
+                self.free_to(mark);
+                let base = self.args(args)?;
+                self.emit_call(Op::CallValue, dst, f, base, args.len());
+            }
+        }
+        Ok(())
+    }
+
+}
+
+fn bin_op(op: BinOp) -> Op {
+    match op {
+        BinOp::Add => Op::Add,
+        BinOp::Sub => Op::Sub,
+        BinOp::Mul => Op::Mul,
+        BinOp::Div => Op::Div,
+        BinOp::Mod => Op::Mod,
+        BinOp::Pow => Op::Pow,
+    }
+}
+
+fn cmp_op(op: CmpOp) -> Op {
+    match op {
+        CmpOp::Eq => Op::Eq,
+        CmpOp::Ne => Op::Ne,
+        CmpOp::Lt => Op::Lt,
+        CmpOp::Le => Op::Le,
+        CmpOp::Gt => Op::Gt,
+        CmpOp::Ge => Op::Ge,
+    }
+}
+
+/// Whether a function body (not counting nested functions) must keep its locals in a
+/// map: it creates closures, or names `locals` or `import`.
+fn needs_map_mode(body: &[Stmt]) -> bool {
+    body.iter().any(stmt_needs_map)
+}
+
+fn stmt_needs_map(s: &Stmt) -> bool {
+    match &s.kind {
+        StmtKind::Expr(e) => expr_needs_map(e),
+        StmtKind::Assign(t, v) | StmtKind::OpAssign(t, _, v) => expr_needs_map(t) || expr_needs_map(v),
+        StmtKind::If(branches, els) => {
+            branches.iter().any(|(c, b)| expr_needs_map(c) || needs_map_mode(b))
+                || els.as_ref().is_some_and(|b| needs_map_mode(b))
+        }
+        StmtKind::While(c, b) => expr_needs_map(c) || needs_map_mode(b),
+        StmtKind::For(_, e, b) => expr_needs_map(e) || needs_map_mode(b),
+        StmtKind::Return(Some(e)) => expr_needs_map(e),
+        StmtKind::Break | StmtKind::Continue | StmtKind::Return(None) => false,
+    }
+}
+
+fn expr_needs_map(e: &Expr) -> bool {
+    let mut found = false;
+    walk_expr(e, &mut |x| match &x.kind {
+        ExprKind::Function(_) => found = true,
+        ExprKind::Ident(n) if &**n == "locals" || &**n == "import" => found = true,
+        _ => {}
+    });
+    found
+}
+
+/// Visit `e` and its sub-expressions (not the bodies of nested functions).
+fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Member(b, _) | ExprKind::AddrOf(b) | ExprKind::Neg(b) | ExprKind::Not(b) | ExprKind::New(b) => {
+            walk_expr(b, f)
+        }
+        ExprKind::Index(a, b)
+        | ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Isa(a, b) => {
+            walk_expr(a, f);
+            walk_expr(b, f);
+        }
+        ExprKind::Slice(a, b, c) => {
+            walk_expr(a, f);
+            if let Some(b) = b {
+                walk_expr(b, f);
+            }
+            if let Some(c) = c {
+                walk_expr(c, f);
+            }
+        }
+        ExprKind::Call(c, args) => {
+            walk_expr(c, f);
+            for a in args {
+                walk_expr(a, f);
+            }
+        }
+        ExprKind::Compare(xs, _) | ExprKind::List(xs) => {
+            for x in xs {
+                walk_expr(x, f);
+            }
+        }
+        ExprKind::Map(entries) => {
+            for (k, v) in entries {
+                walk_expr(k, f);
+                walk_expr(v, f);
+            }
+        }
+        ExprKind::Num(_) | ExprKind::Str(_) | ExprKind::Null | ExprKind::Ident(_) | ExprKind::Function(_) => {}
+    }
+}
+
+/// Names assigned in a function body: its local variables (plus each `for` loop's
+/// hidden index variable).
+fn collect_assigned(body: &[Stmt], out: &mut Vec<Rc<str>>) {
+    for s in body {
+        match &s.kind {
+            StmtKind::Assign(t, _) | StmtKind::OpAssign(t, _, _) => {
+                if let ExprKind::Ident(n) = &t.kind {
+                    out.push(n.clone());
+                }
+            }
+            StmtKind::If(branches, els) => {
+                for (_, b) in branches {
+                    collect_assigned(b, out);
+                }
+                if let Some(b) = els {
+                    collect_assigned(b, out);
+                }
+            }
+            StmtKind::While(_, b) => collect_assigned(b, out),
+            StmtKind::For(v, _, b) => {
+                out.push(v.clone());
+                out.push(format!("__{v}_idx").into());
+                collect_assigned(b, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `e` is the root of an expression site: numeric arithmetic whose leaves are
+/// numeric constants, variables and pure numeric intrinsics (DESIGN §2).
+fn is_site_root(e: &Expr) -> bool {
+    matches!(e.kind, ExprKind::Binary(..) | ExprKind::Neg(..) | ExprKind::Compare(..)) && site_ok(e)
+}
+
+fn site_ok(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Num(_) => true,
+        ExprKind::Ident(n) => !is_magic(n),
+        ExprKind::Binary(_, a, b) => site_ok(a) && site_ok(b),
+        ExprKind::Neg(a) | ExprKind::Not(a) => site_ok(a),
+        ExprKind::Compare(xs, _) => xs.iter().all(site_ok),
+        ExprKind::Call(c, args) => {
+            matches!(&c.kind, ExprKind::Ident(n) if SITE_INTRINSICS.contains(&&**n)) && args.iter().all(site_ok)
+        }
+        _ => false,
+    }
+}
+
+/// Weighted operation count of a site (DESIGN §3: complexity).
+pub fn site_complexity(e: &Expr) -> u32 {
+    match &e.kind {
+        ExprKind::Num(_) | ExprKind::Ident(_) => 0,
+        ExprKind::Binary(op, a, b) => {
+            let w = match op {
+                BinOp::Add | BinOp::Sub | BinOp::Mul => 1,
+                BinOp::Div => 2,
+                BinOp::Mod | BinOp::Pow => 4,
+            };
+            w + site_complexity(a) + site_complexity(b)
+        }
+        ExprKind::Neg(a) | ExprKind::Not(a) => 1 + site_complexity(a),
+        ExprKind::Compare(xs, ops) => ops.len() as u32 + xs.iter().map(site_complexity).sum::<u32>(),
+        ExprKind::Call(_, args) => 4 + args.iter().map(site_complexity).sum::<u32>(),
+        _ => 0,
+    }
+}

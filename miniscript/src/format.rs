@@ -1,0 +1,276 @@
+//! Values to text (spec §5): the number format, `str`/`print` form and the
+//! in-container ("code") form.
+//!
+//! Containers are printed with a recursion budget of 3 levels, after which a nested
+//! list or map shows as `[...]` / `{...}`. The budget is what keeps self-containing
+//! structures from recursing forever, so every container path goes through it.
+
+use std::fmt::Write;
+
+use crate::value::{FuncVal, Value};
+
+/// Nesting levels shown by `str`/`print` before `[...]`/`{...}`.
+const PRINT_DEPTH: i32 = 3;
+
+/// MiniScript's number text (C# flavour, spec §5).
+pub fn num_to_string(n: f64) -> String {
+    let mut s = String::new();
+    push_num(&mut s, n);
+    s
+}
+
+/// Appends the text of `n` to `out`; shared by every formatter so numbers inside
+/// containers need no temporary strings.
+pub fn push_num(out: &mut String, n: f64) {
+    if n.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if n.is_infinite() {
+        out.push_str(if n > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
+    if n.fract() == 0.0 {
+        // Integral: exact digits, never an exponent. Below 2^53 every integral double
+        // fits an i64 exactly, which is much cheaper than float formatting; `as i64`
+        // also turns -0 into 0, as C# prints it.
+        if n.abs() < 9_007_199_254_740_992.0 {
+            let _ = write!(out, "{}", n as i64);
+        } else {
+            let _ = write!(out, "{n:.0}");
+        }
+        return;
+    }
+    if n > 1e10 || n < -1e10 || (n > -1e-6 && n < 1e-6) {
+        // Rust writes `1.230000E-9`; MiniScript wants a sign and at least two
+        // exponent digits.
+        let t = format!("{n:.6E}");
+        let (mant, exp) = t.split_once('E').unwrap_or((t.as_str(), "0"));
+        let e: i32 = exp.parse().unwrap_or(0);
+        let sign = if e < 0 { '-' } else { '+' };
+        let _ = write!(out, "{mant}E{sign}{:02}", e.unsigned_abs());
+        return;
+    }
+    // Fixed with 6 decimals (correctly rounded), then trailing zeros dropped while
+    // keeping one digit after the point: `110.0`, `0.333333`.
+    let start = out.len();
+    let _ = write!(out, "{n:.6}");
+    let keep = {
+        let t = &out[start..];
+        let trimmed = t.trim_end_matches('0');
+        if trimmed.ends_with('.') {
+            trimmed.len() + 1
+        } else {
+            trimmed.len()
+        }
+    };
+    out.truncate(start + keep);
+    if &out[start..] == "-0.0" {
+        // Cannot happen for values outside (-1e-6, 1e-6), kept as C# does.
+        out.truncate(start);
+        out.push_str("0.0");
+    }
+}
+
+/// What `str(v)` and `print` show: strings raw, null as the empty string.
+pub fn to_str(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Str(s) => s.as_str().to_string(),
+        Value::Num(n) => num_to_string(*n),
+        _ => {
+            let mut out = String::new();
+            code_form(&mut out, v, PRINT_DEPTH);
+            out
+        }
+    }
+}
+
+/// The in-container form: strings quoted (`"` doubled), null as `null`.
+pub fn to_repr(v: &Value) -> String {
+    let mut out = String::new();
+    code_form(&mut out, v, PRINT_DEPTH);
+    out
+}
+
+/// Appends the code form of `v` with `limit` container levels left; at 0 a container
+/// prints as `[...]`/`{...}`. A negative limit means unlimited (only used for
+/// scalars such as parameter defaults).
+pub fn code_form(out: &mut String, v: &Value, limit: i32) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Num(n) => push_num(out, *n),
+        Value::Str(s) => push_quoted(out, s.as_str()),
+        Value::List(l) => {
+            if limit == 0 {
+                out.push_str("[...]");
+                return;
+            }
+            out.push('[');
+            for (i, e) in l.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                code_form(out, e, limit - 1);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            if limit == 0 {
+                out.push_str("{...}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, val)) in m.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                // A class parent is shown only one level deep, so printing an
+                // instance does not dump its whole class hierarchy.
+                let next = if matches!(k, Value::Str(s) if s.as_str() == "__isa") {
+                    1
+                } else {
+                    limit - 1
+                };
+                code_form(out, k, next);
+                out.push_str(": ");
+                code_form(out, val, next);
+            }
+            out.push('}');
+        }
+        Value::Func(f) => push_func(out, f),
+    }
+}
+
+/// `FUNCTION(a, b=2)`: parameters with their non-null defaults in code form.
+pub fn push_func(out: &mut String, f: &FuncVal) {
+    out.push_str("FUNCTION(");
+    for (i, p) in f.params().iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&p.name);
+        if !p.default.is_null() {
+            out.push('=');
+            code_form(out, &p.default, PRINT_DEPTH);
+        }
+    }
+    out.push(')');
+}
+
+fn push_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for (i, part) in s.split('"').enumerate() {
+        if i > 0 {
+            out.push_str("\"\"");
+        }
+        out.push_str(part);
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::new_map;
+
+    fn n(x: f64) -> String {
+        num_to_string(x)
+    }
+
+    #[test]
+    fn spec_table_rows() {
+        assert_eq!(n(1.23e9), "1230000000");
+        assert_eq!(n(1.23e-9), "1.230000E-09");
+        assert_eq!(n(-1.23e-9), "-1.230000E-09");
+        assert_eq!(n(42.0), "42");
+        assert_eq!(n(2.0 + 3.0 * 0.5), "3.5");
+        assert_eq!(n(0.6 + 0.3 - 0.6 * 0.3), "0.72");
+        assert_eq!(n(50f64.ln() / 5f64.ln()), "2.430677");
+        assert_eq!(n(std::f64::consts::PI), "3.141593");
+        assert_eq!(n(1.0 / 3.0), "0.333333");
+        assert_eq!(n(2.0 / 3.0), "0.666667");
+        assert_eq!(n(0.1 + 0.2), "0.3");
+        assert_eq!(n(100.0 * 1.1), "110.0");
+        assert_eq!(n(999999.9999999), "1000000.0");
+        assert_eq!(n(1234567.1234567), "1234567.123457");
+        assert_eq!(n(1e10), "10000000000");
+        assert_eq!(n(1e10 + 0.5), "1.000000E+10");
+        assert_eq!(n(9999999999.5), "9999999999.5");
+        assert_eq!(n(0.0000015), "0.000002");
+        assert_eq!(n(0.000001), "0.000001");
+        assert_eq!(n(1e-7), "1.000000E-07");
+        assert_eq!(n(1e20), "100000000000000000000");
+        assert_eq!(n(2f64.powi(63)), "9223372036854775808");
+    }
+
+    #[test]
+    fn special_numbers() {
+        assert_eq!(n(-0.0), "0");
+        assert_eq!(n(f64::NAN), "NaN");
+        assert_eq!(n(f64::INFINITY), "Infinity");
+        assert_eq!(n(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(n(-1.5e-7), "-1.500000E-07");
+        assert_eq!(n(1e-300), "1.000000E-300");
+        assert_eq!(n(12345678901.5), "1.234568E+10");
+        assert_eq!(n(-1230000000.0), "-1230000000");
+        assert_eq!(n(-0.5), "-0.5");
+        assert_eq!(n(-1e-6), "-0.000001");
+        assert_eq!(n(9.9999999e-7), "1.000000E-06");
+        assert_eq!(n(1e300), format!("1{}", "0".repeat(300)));
+        assert_eq!(n(f64::MIN_POSITIVE), "2.225074E-308");
+    }
+
+    #[test]
+    fn strings_and_null() {
+        assert_eq!(to_str(&Value::Null), "");
+        assert_eq!(to_repr(&Value::Null), "null");
+        assert_eq!(to_str(&Value::str("a\"b")), "a\"b");
+        assert_eq!(to_repr(&Value::str("a\"b")), "\"a\"\"b\"");
+        assert_eq!(to_repr(&Value::str("\"")), "\"\"\"\"");
+    }
+
+    #[test]
+    fn containers() {
+        let l = Value::list(vec![Value::Num(1.0), Value::str("a"), Value::Null]);
+        assert_eq!(to_str(&l), "[1, \"a\", null]");
+        assert_eq!(to_str(&Value::list(vec![])), "[]");
+        assert_eq!(to_str(&Value::map(new_map())), "{}");
+        let mut m = new_map();
+        m.insert(Value::str("a"), Value::Num(1.0));
+        m.insert(Value::Num(2.0), Value::list(vec![Value::str("x")]));
+        m.insert(Value::Null, Value::Null);
+        assert_eq!(to_str(&Value::map(m)), "{\"a\": 1, 2: [\"x\"], null: null}");
+    }
+
+    #[test]
+    fn nesting_limit() {
+        let inner = Value::list(vec![Value::Num(1.0)]);
+        let v = Value::list(vec![Value::list(vec![Value::list(vec![inner])])]);
+        assert_eq!(to_str(&v), "[[[[...]]]]");
+        let three = Value::list(vec![Value::list(vec![Value::list(vec![Value::Num(1.0)])])]);
+        assert_eq!(to_str(&three), "[[[1]]]");
+        // A list containing itself prints within the budget.
+        let a = Value::list(vec![Value::Num(1.0)]);
+        if let Value::List(l) = &a {
+            l.borrow_mut().push(a.clone());
+        }
+        assert_eq!(to_str(&a), "[1, [1, [1, [...]]]]");
+        if let Value::List(l) = &a {
+            l.borrow_mut().clear();
+        }
+    }
+
+    #[test]
+    fn isa_shown_one_level() {
+        let mut deep = new_map();
+        deep.insert(Value::str("x"), Value::list(vec![Value::Num(1.0)]));
+        let mut parent = new_map();
+        parent.insert(Value::str("d"), Value::map(deep));
+        parent.insert(Value::str("n"), Value::Num(5.0));
+        let mut obj = new_map();
+        obj.insert(Value::str("__isa"), Value::map(parent));
+        obj.insert(Value::str("y"), Value::Num(2.0));
+        assert_eq!(to_str(&Value::map(obj)), "{\"__isa\": {\"d\": {...}, \"n\": 5}, \"y\": 2}");
+    }
+}

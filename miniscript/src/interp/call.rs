@@ -1,0 +1,206 @@
+//! Calls and returns, variable lookup by name, and the delivery of results.
+//!
+//! Calling convention: the caller evaluates arguments into consecutive registers at
+//! the top of its window; the callee's window starts at the first argument (or at the
+//! object, for a dot call of a function whose first parameter is `self`), so
+//! parameters are in place with no copying. Missing parameters get their defaults,
+//! the remaining named locals the "unset" marker.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+use super::frame::{Frame, RetDest};
+use super::slow::Flow;
+use super::Vm;
+use crate::error::{MsError, MsResult};
+use crate::value::{FuncCode, FuncVal, Value};
+
+/// How the callee receives `self`.
+pub(crate) enum SelfArg {
+    /// A plain call: a first parameter named `self` is filled by position.
+    None,
+    /// A dot call: the object sits in the register just below the arguments.
+    Object { obj: Value, super_val: Option<Value>, keep_self: Option<Value> },
+}
+
+impl Vm {
+    /// Store a call's result where the caller wanted it.
+    pub(crate) fn deliver(&mut self, dst: RetDest, v: Value) {
+        match dst {
+            RetDest::Reg(i) => self.stack[i] = v,
+            RetDest::Resolve(k) => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.resolved[k as usize] = Some(v);
+                }
+            }
+            RetDest::Discard | RetDest::Host => {}
+        }
+    }
+
+    /// Pop the top frame, delivering `v` to its caller; returns where it went.
+    pub(crate) fn do_return(&mut self, v: Value) -> RetDest {
+        let Some(frame) = self.frames.pop() else {
+            return RetDest::Host;
+        };
+        if let Some(caller) = self.frames.last() {
+            let top = caller.base + caller.proto.nregs as usize;
+            if self.stack.len() > top {
+                self.stack.truncate(top);
+            }
+        }
+        self.deliver(frame.ret, v);
+        frame.ret
+    }
+
+    /// Look a variable up by name from the top frame: locals map, outer (or globals),
+    /// globals, intrinsics (spec §6.3).
+    pub(crate) fn lookup_name(&self, key: &Value) -> Option<Value> {
+        let f = self.frames.last()?;
+        if let Some(l) = &f.locals {
+            if let Some(v) = l.borrow().get(key) {
+                return Some(v.clone());
+            }
+        }
+        if let Some(o) = &f.outer {
+            if let Some(v) = o.borrow().get(key) {
+                return Some(v.clone());
+            }
+        }
+        if let Some(v) = self.globals.borrow().get(key) {
+            return Some(v.clone());
+        }
+        self.intrinsics_map.borrow().get(key).cloned()
+    }
+
+    pub(crate) fn undefined(key: &Value) -> MsError {
+        MsError::runtime(format!(
+            "Undefined Identifier: '{}' is unknown in this context",
+            key.as_str().unwrap_or("?")
+        ))
+    }
+
+    /// Use `v` as a callee with `nargs` arguments at `argbase`: call it if it is a
+    /// function, else it is the result (with arguments, an error).
+    pub(crate) fn invoke_value(
+        &mut self,
+        v: Value,
+        argbase: usize,
+        nargs: usize,
+        dst: RetDest,
+        self_arg: SelfArg,
+    ) -> MsResult<Flow> {
+        match v {
+            Value::Func(f) => self.call_function(f, argbase, nargs, dst, self_arg),
+            other => {
+                if nargs > 0 {
+                    return Err(MsError::runtime("Too Many Arguments"));
+                }
+                self.deliver(dst, other);
+                Ok(Flow::Next)
+            }
+        }
+    }
+
+    /// Call function `f`. For a dot call (`SelfArg::Object`) the object is in register
+    /// `argbase - 1`. Returns `Reload` when a frame was pushed.
+    pub(crate) fn call_function(
+        &mut self,
+        f: Rc<FuncVal>,
+        argbase: usize,
+        nargs: usize,
+        dst: RetDest,
+        self_arg: SelfArg,
+    ) -> MsResult<Flow> {
+        if self.is_unset(&f) {
+            return Err(MsError::runtime("internal error: unset marker called"));
+        }
+        let params = f.params();
+        let takes_self = params.first().is_some_and(|p| &*p.name == "self");
+        let is_member = matches!(self_arg, SelfArg::Object { .. });
+        // Where parameter 0 lives and how many arguments the callee really gets.
+        let (start, given) = if is_member && takes_self { (argbase - 1, nargs + 1) } else { (argbase, nargs) };
+        if given > params.len() {
+            return Err(MsError::runtime("Too Many Arguments"));
+        }
+        match &f.code {
+            FuncCode::Native(intr) => {
+                let mut args = std::mem::take(&mut self.scratch);
+                args.clear();
+                args.extend(self.stack[start..start + given].iter().cloned());
+                args.extend(params[given..].iter().map(|p| p.default.clone()));
+                let r = (intr.f)(self, &mut args);
+                args.clear();
+                self.scratch = args;
+                let v = r?;
+                self.deliver(dst, v);
+                Ok(Flow::Next)
+            }
+            FuncCode::Script(proto) => {
+                if self.frames.len() >= self.config.max_call_depth {
+                    return Err(MsError::runtime(format!(
+                        "Stack Overflow: call depth exceeded the limit of {} nested calls",
+                        self.config.max_call_depth
+                    )));
+                }
+                if self.interrupt.load(Ordering::Relaxed) {
+                    return Err(super::interrupted_error());
+                }
+                let proto = proto.clone();
+                let need = start + proto.nregs as usize;
+                if self.stack.len() < need {
+                    self.stack.resize(need, Value::Null);
+                }
+                for (i, p) in params.iter().enumerate().skip(given) {
+                    self.stack[start + i] = p.default.clone();
+                }
+                let nparams = params.len();
+                let (self_val, super_val) = match self_arg {
+                    SelfArg::Object { obj, super_val, keep_self } => (keep_self.unwrap_or(obj), super_val),
+                    SelfArg::None => {
+                        let s = if takes_self { self.stack[start].clone() } else { Value::Null };
+                        (s, None)
+                    }
+                };
+                let locals = if proto.map_mode {
+                    let mut m = crate::value::new_map();
+                    for (i, p) in params.iter().enumerate() {
+                        m.insert(Value::str(&p.name), self.stack[start + i].clone());
+                    }
+                    Some(Rc::new(RefCell::new(m)))
+                } else {
+                    for i in nparams..proto.nlocals as usize {
+                        self.stack[start + i] = Value::Func(self.unset.clone());
+                    }
+                    None
+                };
+                self.frames.push(Frame {
+                    proto,
+                    pc: 0,
+                    base: start,
+                    locals,
+                    outer: f.outer.clone(),
+                    self_val,
+                    super_val,
+                    ret: dst,
+                    resolve_pc: usize::MAX,
+                    resolved: [None, None],
+                });
+                Ok(Flow::Reload)
+            }
+        }
+    }
+
+    /// Attach the current line (and file) to an error raised by the top frame.
+    pub(crate) fn locate(&mut self, e: MsError) -> MsError {
+        let Some(f) = self.frames.last() else {
+            return e;
+        };
+        let line = f.proto.lines.get(f.pc).copied().unwrap_or(0);
+        let mut e = e.at_line(line);
+        if e.file.is_none() {
+            e.file = f.proto.file.clone();
+        }
+        e
+    }
+}

@@ -1,0 +1,235 @@
+//! The dispatch loop. One function; every instruction's number (or other common) case
+//! is handled inline and everything else goes to the cold paths in `slow.rs`.
+//!
+//! Invariants: `base` and `code` describe the top frame; whenever a path pushes or pops
+//! a frame (or might have), it saves `pc` first and the outer loop reloads them.
+//! A named local register (index < `nlocals`) may hold a function or the "unset"
+//! marker; fast paths only accept the types they handle (numbers, lists, maps), so
+//! such values always reach the slow path, which resolves them.
+
+use std::sync::atomic::Ordering;
+
+use super::slow::Flow;
+use super::Vm;
+use crate::error::MsResult;
+use crate::tac::{Op, K_BIT};
+use crate::value::Value;
+
+impl Vm {
+    /// Run until the frame stack shrinks to `stop_depth` frames.
+    pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<()> {
+        'frames: loop {
+            if self.frames.len() <= stop_depth {
+                return Ok(());
+            }
+            let fi = self.frames.len() - 1;
+            let proto = self.frames[fi].proto.clone();
+            let base = self.frames[fi].base;
+            let mut pc = self.frames[fi].pc;
+            let code = &proto.code[..];
+            let consts = &proto.consts[..];
+
+            macro_rules! rk {
+                ($o:expr) => {{
+                    let o = $o;
+                    if o & K_BIT != 0 {
+                        &consts[(o & !K_BIT) as usize]
+                    } else {
+                        &self.stack[base + o as usize]
+                    }
+                }};
+            }
+            // Leave the fast loop: save the pc of the current instruction and run the
+            // general path, then continue as it says.
+            macro_rules! slow {
+                ($ins:expr) => {{
+                    let cur = pc - 1;
+                    self.frames[fi].pc = cur;
+                    match self.slow_path($ins, cur) {
+                        Ok(Flow::Next) => {
+                            pc = cur + 1;
+                            continue;
+                        }
+                        Ok(Flow::Jump(t)) => {
+                            pc = t;
+                            continue;
+                        }
+                        Ok(Flow::Reload) => continue 'frames,
+                        Err(e) => return Err(self.locate(e)),
+                    }
+                }};
+            }
+            macro_rules! arith {
+                ($ins:expr, $f:expr) => {{
+                    let ins = $ins;
+                    if let (Value::Num(x), Value::Num(y)) = (rk!(ins.b), rk!(ins.c)) {
+                        let r: f64 = $f(*x, *y);
+                        self.stack[base + ins.a as usize] = Value::Num(r);
+                    } else {
+                        slow!(ins)
+                    }
+                }};
+            }
+            macro_rules! compare {
+                ($ins:expr, $f:expr) => {{
+                    let ins = $ins;
+                    if let (Value::Num(x), Value::Num(y)) = (rk!(ins.b), rk!(ins.c)) {
+                        let r = $f(*x, *y);
+                        self.stack[base + ins.a as usize] = Value::Num(if r { 1.0 } else { 0.0 });
+                    } else {
+                        slow!(ins)
+                    }
+                }};
+            }
+            macro_rules! branch_unless {
+                ($ins:expr, $f:expr) => {{
+                    let ins = $ins;
+                    if let (Value::Num(x), Value::Num(y)) = (rk!(ins.b), rk!(ins.c)) {
+                        if !$f(*x, *y) {
+                            pc = back_edge!(ins.x as usize);
+                        }
+                    } else {
+                        slow!(ins)
+                    }
+                }};
+            }
+            // A jump: backward jumps check for interrupts.
+            macro_rules! back_edge {
+                ($t:expr) => {{
+                    let t: usize = $t;
+                    if t < pc && self.interrupt.load(Ordering::Relaxed) {
+                        self.frames[fi].pc = pc - 1;
+                        return Err(self.locate(super::interrupted_error()));
+                    }
+                    t
+                }};
+            }
+
+            loop {
+                let ins = code[pc];
+                pc += 1;
+                match ins.op {
+                    Op::Add => arith!(ins, |x: f64, y: f64| x + y),
+                    Op::Sub => arith!(ins, |x: f64, y: f64| x - y),
+                    Op::Mul => arith!(ins, |x: f64, y: f64| x * y),
+                    Op::Div => arith!(ins, |x: f64, y: f64| x / y),
+                    Op::Mod => arith!(ins, |x: f64, y: f64| x % y),
+                    Op::Pow => arith!(ins, |x: f64, y: f64| x.powf(y)),
+                    Op::Lt => compare!(ins, |x: f64, y: f64| x < y),
+                    Op::Le => compare!(ins, |x: f64, y: f64| x <= y),
+                    Op::Gt => compare!(ins, |x: f64, y: f64| x > y),
+                    Op::Ge => compare!(ins, |x: f64, y: f64| x >= y),
+                    Op::Eq => compare!(ins, |x: f64, y: f64| x == y),
+                    Op::Ne => compare!(ins, |x: f64, y: f64| x != y),
+                    Op::JumpUnlessLt => branch_unless!(ins, |x: f64, y: f64| x < y),
+                    Op::JumpUnlessLe => branch_unless!(ins, |x: f64, y: f64| x <= y),
+                    Op::JumpUnlessGt => branch_unless!(ins, |x: f64, y: f64| x > y),
+                    Op::JumpUnlessGe => branch_unless!(ins, |x: f64, y: f64| x >= y),
+                    Op::JumpUnlessEq => branch_unless!(ins, |x: f64, y: f64| x == y),
+                    Op::JumpUnlessNe => branch_unless!(ins, |x: f64, y: f64| x != y),
+                    Op::Jump => {
+                        pc = back_edge!(ins.x as usize);
+                    }
+                    Op::JumpIfNot => match rk!(ins.b) {
+                        Value::Num(x) => {
+                            if *x == 0.0 {
+                                pc = back_edge!(ins.x as usize);
+                            }
+                        }
+                        _ => slow!(ins),
+                    },
+                    Op::JumpIf => match rk!(ins.b) {
+                        Value::Num(x) => {
+                            if *x != 0.0 {
+                                pc = back_edge!(ins.x as usize);
+                            }
+                        }
+                        _ => slow!(ins),
+                    },
+                    Op::Move => {
+                        let v = rk!(ins.b);
+                        if let Value::Func(_) = v {
+                            if ins.b & K_BIT == 0 && ins.b < proto.nlocals {
+                                slow!(ins)
+                            }
+                        }
+                        let v = v.clone();
+                        self.stack[base + ins.a as usize] = v;
+                    }
+                    Op::MoveRaw => {
+                        let v = rk!(ins.b).clone();
+                        self.stack[base + ins.a as usize] = v;
+                    }
+                    Op::Index => {
+                        let hit = match (rk!(ins.b), rk!(ins.c)) {
+                            (Value::List(l), Value::Num(i)) => {
+                                let l = l.borrow();
+                                let i = *i as i64;
+                                let n = l.len() as i64;
+                                let j = if i < 0 { i + n } else { i };
+                                if j >= 0 && j < n {
+                                    Some(l[j as usize].clone())
+                                } else {
+                                    None
+                                }
+                            }
+                            _ => None,
+                        };
+                        match hit {
+                            Some(v) => self.stack[base + ins.a as usize] = v,
+                            None => slow!(ins),
+                        }
+                    }
+                    Op::SetIndex => {
+                        let done = match (rk!(ins.a), rk!(ins.b), rk!(ins.c)) {
+                            (Value::List(l), Value::Num(i), v) if !matches!(v, Value::Func(_)) => {
+                                let mut l = l.borrow_mut();
+                                let i = *i as i64;
+                                let n = l.len() as i64;
+                                let j = if i < 0 { i + n } else { i };
+                                if j >= 0 && j < n {
+                                    l[j as usize] = v.clone();
+                                    true
+                                } else {
+                                    false
+                                }
+                            }
+                            _ => false,
+                        };
+                        if !done {
+                            slow!(ins)
+                        }
+                    }
+                    Op::ForNext => {
+                        let next = match (rk!(ins.b), rk!(ins.c)) {
+                            (Value::List(l), Value::Num(i)) => {
+                                let l = l.borrow();
+                                let j = (*i + 1.0) as usize;
+                                Some((j as f64, l.get(j).cloned()))
+                            }
+                            _ => None,
+                        };
+                        match next {
+                            Some((j, Some(v))) => {
+                                self.stack[base + ins.c as usize] = Value::Num(j);
+                                self.stack[base + ins.a as usize] = v;
+                            }
+                            Some((j, None)) => {
+                                self.stack[base + ins.c as usize] = Value::Num(j);
+                                pc = ins.x as usize;
+                            }
+                            None => slow!(ins),
+                        }
+                    }
+                    Op::Return => {
+                        let v = rk!(ins.b).clone();
+                        self.frames[fi].pc = pc - 1;
+                        self.do_return(v);
+                        continue 'frames;
+                    }
+                    _ => slow!(ins),
+                }
+            }
+        }
+    }
+}

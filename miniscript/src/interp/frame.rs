@@ -1,0 +1,39 @@
+//! Call frames. Frames live in a `Vec` owned by the `Vm`, never on the native stack,
+//! so MiniScript recursion depth is bounded only by the configured limit.
+
+use std::rc::Rc;
+
+use crate::tac::Proto;
+use crate::value::{MapRef, Value};
+
+/// Where a returning frame's result goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetDest {
+    /// An absolute index into the value stack.
+    Reg(usize),
+    /// The caller is resolving operand `k` of the instruction at its pc (a named local
+    /// that held a function): store in the caller's `resolved[k]` and re-run it.
+    Resolve(u8),
+    /// Throw the result away.
+    Discard,
+    /// Return to the host (end of a run).
+    Host,
+}
+
+pub struct Frame {
+    pub proto: Rc<Proto>,
+    pub pc: usize,
+    /// Start of this frame's register window in the value stack.
+    pub base: usize,
+    /// The locals map (map-mode functions and global code; created lazily otherwise).
+    pub locals: Option<MapRef>,
+    /// The captured `outer` map; `None` means globals.
+    pub outer: Option<MapRef>,
+    pub self_val: Value,
+    /// `super` for functions found through a map (`None`: reading it is an error).
+    pub super_val: Option<Value>,
+    pub ret: RetDest,
+    /// Operand values resolved by calls for the instruction at `resolve_pc`.
+    pub resolve_pc: usize,
+    pub resolved: [Option<Value>; 2],
+}

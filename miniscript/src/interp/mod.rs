@@ -1,0 +1,209 @@
+//! The interpreter: runtime state (`Vm`), frames, and the dispatch loop.
+//!
+//! Layout: `mod.rs` holds the state and the public entry points, `exec.rs` the one
+//! dispatch loop with the number fast paths, `call.rs` calls, returns, name lookup and
+//! the resolution of named locals that hold functions, `slow.rs` the general (cold)
+//! paths of every instruction.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::error::{MsError, MsResult};
+use crate::intrinsics::{self, Intrinsic};
+use crate::tac::Proto;
+use crate::value::{FuncCode, FuncVal, MapRef, Value};
+
+mod call;
+mod exec;
+pub mod frame;
+mod slow;
+
+use frame::{Frame, RetDest};
+
+/// Where `print` output goes. The CLI writes to stdout; hosts and tests capture it.
+pub trait OutputSink {
+    fn write_str(&mut self, s: &str);
+    fn flush(&mut self) {}
+}
+
+/// Output to the process's standard output, buffered; flushed before errors and at
+/// the end of a run.
+pub struct StdoutSink {
+    buf: std::io::BufWriter<std::io::Stdout>,
+}
+
+impl Default for StdoutSink {
+    fn default() -> Self {
+        StdoutSink { buf: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()) }
+    }
+}
+
+impl OutputSink for StdoutSink {
+    fn write_str(&mut self, s: &str) {
+        use std::io::Write;
+        // A closed pipe (e.g. `| head`) is not the script's error: drop the output.
+        let _ = self.buf.write_all(s.as_bytes());
+    }
+    fn flush(&mut self) {
+        use std::io::Write;
+        let _ = self.buf.flush();
+    }
+}
+
+/// Collects output in memory (tests, hosts).
+#[derive(Clone, Default)]
+pub struct StringSink(pub Rc<RefCell<String>>);
+
+impl OutputSink for StringSink {
+    fn write_str(&mut self, s: &str) {
+        self.0.borrow_mut().push_str(s);
+    }
+}
+
+/// The built-in type maps that `string`, `list`, `map`, `number` and `funcRef` return
+/// and that member lookup on non-map values consults (spec §7.3).
+pub struct TypeMaps {
+    pub number: MapRef,
+    pub string: MapRef,
+    pub list: MapRef,
+    pub map: MapRef,
+    pub funcref: MapRef,
+}
+
+/// Random generator state for `rnd` (sequences are implementation-specific).
+pub struct Rng {
+    pub state: u64,
+}
+
+/// Interpreter limits and switches.
+#[derive(Clone, Debug)]
+pub struct VmConfig {
+    /// Maximum number of nested MiniScript calls.
+    pub max_call_depth: usize,
+}
+
+impl Default for VmConfig {
+    fn default() -> Self {
+        VmConfig { max_call_depth: 400_000 }
+    }
+}
+
+/// One interpreter. Independent interpreters share nothing.
+pub struct Vm {
+    /// Global variables (the bottom frame's locals).
+    pub globals: MapRef,
+    pub types: TypeMaps,
+    /// Every intrinsic, by id.
+    pub intrinsics: Vec<Rc<Intrinsic>>,
+    /// The map `intrinsics` returns: name -> function value.
+    pub intrinsics_map: MapRef,
+    pub out: Box<dyn OutputSink>,
+    pub rng: Rng,
+    /// When the run started (`time` is seconds since then).
+    pub start: Instant,
+    /// Set from another thread (Ctrl-C, host) to stop the running script.
+    pub interrupt: Arc<AtomicBool>,
+    /// Set by `yield`: the current run slice should end.
+    pub yield_requested: bool,
+    pub config: VmConfig,
+    pub(crate) stack: Vec<Value>,
+    pub(crate) frames: Vec<Frame>,
+    /// Marks a named local register that has not been assigned in this call yet.
+    pub(crate) unset: Rc<FuncVal>,
+    /// Reused argument buffer for native calls.
+    pub(crate) scratch: Vec<Value>,
+}
+
+fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
+    Ok(Value::Null)
+}
+
+impl Vm {
+    pub fn new(out: Box<dyn OutputSink>) -> Vm {
+        Vm::with_config(out, VmConfig::default())
+    }
+
+    pub fn with_config(out: Box<dyn OutputSink>, config: VmConfig) -> Vm {
+        let reg = intrinsics::create_registry();
+        let marker = Rc::new(Intrinsic { name: "(unset)".into(), params: Vec::new(), f: unset_marker });
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x1234_5678);
+        Vm {
+            globals: Rc::new(RefCell::new(crate::value::new_map())),
+            types: reg.types,
+            intrinsics: reg.list,
+            intrinsics_map: reg.map,
+            out,
+            rng: Rng { state: crate::value::mix64(seed) | 1 },
+            start: Instant::now(),
+            interrupt: Arc::new(AtomicBool::new(false)),
+            yield_requested: false,
+            config,
+            stack: Vec::with_capacity(1024),
+            frames: Vec::new(),
+            unset: Rc::new(FuncVal { code: FuncCode::Native(marker), outer: None }),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Run compiled global code to completion (or the first runtime error).
+    pub fn run_main(&mut self, proto: Rc<Proto>) -> MsResult<()> {
+        self.frames.clear();
+        self.stack.clear();
+        self.stack.resize(proto.nregs as usize, Value::Null);
+        self.frames.push(Frame {
+            proto,
+            pc: 0,
+            base: 0,
+            locals: Some(self.globals.clone()),
+            outer: None,
+            self_val: Value::Null,
+            super_val: None,
+            ret: RetDest::Host,
+            resolve_pc: usize::MAX,
+            resolved: [None, None],
+        });
+        let r = self.execute(0);
+        self.out.flush();
+        if r.is_err() {
+            self.frames.clear();
+            self.stack.clear();
+        }
+        r
+    }
+
+    /// Source lines of the active frames, innermost first (for `stackTrace`).
+    pub fn stack_trace_lines(&self) -> Vec<u32> {
+        self.frames
+            .iter()
+            .rev()
+            .map(|f| f.proto.lines.get(f.pc).or(f.proto.lines.last()).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// Whether an interrupt was requested (and clears nothing).
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_unset(&self, f: &Rc<FuncVal>) -> bool {
+        Rc::ptr_eq(f, &self.unset)
+    }
+}
+
+/// Compile and run `source` with output going to `out`.
+pub fn run_source(source: &str, out: Box<dyn OutputSink>) -> MsResult<()> {
+    let program = crate::parser::parse(source)?;
+    let proto = crate::compiler::compile(&program, source, None)?;
+    let mut vm = Vm::new(out);
+    vm.run_main(proto)
+}
+
+pub(crate) fn interrupted_error() -> MsError {
+    MsError::runtime("interrupted")
+}

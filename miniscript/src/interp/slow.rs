@@ -1,0 +1,494 @@
+//! The general path of every instruction: operand types other than numbers, calls,
+//! variables by name, containers, and the resolution of named locals that hold a
+//! function (auto-invocation) or were never assigned (lookup by name).
+//!
+//! Resolution works without native recursion: the function is called in a new frame
+//! whose result is parked in the caller's `resolved[k]`, and the caller re-runs the
+//! same instruction, which then uses the parked value.
+
+use std::rc::Rc;
+
+use super::call::SelfArg;
+use super::frame::RetDest;
+use super::Vm;
+use crate::ast::{BinOp, CmpOp};
+use crate::error::{MsError, MsResult};
+use crate::ops;
+use crate::tac::{Instr, Op, K_BIT, NO_REG};
+use crate::value::{FuncCode, FuncVal, Value};
+
+/// What the dispatch loop does after a slow path.
+pub(crate) enum Flow {
+    /// Continue with the next instruction of the same frame.
+    Next,
+    /// Continue at this pc of the same frame.
+    Jump(usize),
+    /// Frames changed (or the pc was set): reload the top frame.
+    Reload,
+}
+
+impl Vm {
+    fn reg(&self, o: u16) -> Value {
+        let f = self.frames.last().expect("a frame is running");
+        if o & K_BIT != 0 {
+            f.proto.consts[(o & !K_BIT) as usize].clone()
+        } else {
+            self.stack[f.base + o as usize].clone()
+        }
+    }
+
+    fn dst(&self, a: u16) -> RetDest {
+        if a == NO_REG {
+            RetDest::Discard
+        } else {
+            RetDest::Reg(self.frames.last().map_or(0, |f| f.base) + a as usize)
+        }
+    }
+
+    fn set(&mut self, a: u16, v: Value) {
+        if a != NO_REG {
+            let base = self.frames.last().map_or(0, |f| f.base);
+            self.stack[base + a as usize] = v;
+        }
+    }
+
+    /// Top of the current window: where a call with no arguments may put its frame.
+    fn window_top(&self) -> usize {
+        let f = self.frames.last().expect("a frame is running");
+        f.base + f.proto.nregs as usize
+    }
+
+    fn const_at(&self, k: u16) -> Value {
+        let f = self.frames.last().expect("a frame is running");
+        f.proto.consts[(k & !K_BIT) as usize].clone()
+    }
+
+    /// Read operand `o` (field `k` of the instruction at `cur`) as a value, resolving a
+    /// named local that holds a function or is unassigned. `Ok(None)`: a call frame was
+    /// pushed; the instruction will be re-run.
+    fn operand(&mut self, o: u16, k: usize, cur: usize) -> MsResult<Option<Value>> {
+        let (is_local, base) = {
+            let f = self.frames.last().expect("a frame is running");
+            (o & K_BIT == 0 && o < f.proto.nlocals, f.base)
+        };
+        if !is_local {
+            return Ok(Some(self.reg(o)));
+        }
+        {
+            let f = self.frames.last_mut().expect("a frame is running");
+            if f.resolve_pc == cur {
+                if let Some(v) = f.resolved[k].take() {
+                    return Ok(Some(v));
+                }
+            }
+        }
+        let mut v = self.stack[base + o as usize].clone();
+        if let Value::Func(fv) = &v {
+            if self.is_unset(fv) {
+                let name = self.local_name(o);
+                v = self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?;
+            }
+        }
+        match v {
+            Value::Func(fv) => {
+                let top = self.window_top();
+                {
+                    let f = self.frames.last_mut().expect("a frame is running");
+                    f.resolve_pc = cur;
+                }
+                match self.call_function(fv, top, 0, RetDest::Resolve(k as u8), SelfArg::None)? {
+                    Flow::Reload => Ok(None),
+                    _ => {
+                        // A native function ran inline and parked its result.
+                        let f = self.frames.last_mut().expect("a frame is running");
+                        Ok(Some(f.resolved[k].take().unwrap_or(Value::Null)))
+                    }
+                }
+            }
+            other => Ok(Some(other)),
+        }
+    }
+
+    fn local_name(&self, slot: u16) -> Value {
+        let f = self.frames.last().expect("a frame is running");
+        Value::str(&f.proto.local_names[slot as usize])
+    }
+
+    fn done_resolving(&mut self) {
+        if let Some(f) = self.frames.last_mut() {
+            f.resolve_pc = usize::MAX;
+            f.resolved = [None, None];
+        }
+    }
+
+    /// Both value operands b and c, resolved.
+    fn operands2(&mut self, ins: Instr, cur: usize) -> MsResult<Option<(Value, Value)>> {
+        let Some(x) = self.operand(ins.b, 0, cur)? else { return Ok(None) };
+        // Park x in case resolving c calls a function and re-runs the instruction.
+        let Some(y) = self.operand(ins.c, 1, cur)? else {
+            let f = self.frames.last_mut().expect("a frame is running");
+            f.resolved[0] = Some(x);
+            return Ok(None);
+        };
+        self.done_resolving();
+        Ok(Some((x, y)))
+    }
+
+    fn operand1(&mut self, o: u16, cur: usize) -> MsResult<Option<Value>> {
+        let r = self.operand(o, 0, cur)?;
+        if r.is_some() {
+            self.done_resolving();
+        }
+        Ok(r)
+    }
+
+    /// The general path of instruction `ins` at index `cur` of the top frame.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn slow_path(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        macro_rules! two {
+            () => {
+                match self.operands2(ins, cur)? {
+                    Some(v) => v,
+                    None => return Ok(Flow::Reload),
+                }
+            };
+        }
+        macro_rules! one {
+            ($o:expr) => {
+                match self.operand1($o, cur)? {
+                    Some(v) => v,
+                    None => return Ok(Flow::Reload),
+                }
+            };
+        }
+        let jump = |t: u32| Ok(Flow::Jump(t as usize));
+        match ins.op {
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Pow => {
+                let (x, y) = two!();
+                let op = match ins.op {
+                    Op::Add => BinOp::Add,
+                    Op::Sub => BinOp::Sub,
+                    Op::Mul => BinOp::Mul,
+                    Op::Div => BinOp::Div,
+                    Op::Mod => BinOp::Mod,
+                    _ => BinOp::Pow,
+                };
+                let r = ops::arith(op, &x, &y)?;
+                self.set(ins.a, r);
+                Ok(Flow::Next)
+            }
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                let (x, y) = two!();
+                let r = ops::compare(cmp_of(ins.op), &x, &y);
+                self.set(ins.a, r);
+                Ok(Flow::Next)
+            }
+            Op::JumpUnlessLt | Op::JumpUnlessLe | Op::JumpUnlessGt | Op::JumpUnlessGe | Op::JumpUnlessEq
+            | Op::JumpUnlessNe => {
+                let (x, y) = two!();
+                let r = ops::compare(cmp_of(ins.op), &x, &y);
+                if r.truthy() {
+                    Ok(Flow::Next)
+                } else {
+                    jump(ins.x)
+                }
+            }
+            Op::JumpIf | Op::JumpIfNot | Op::JumpIfTruly => {
+                let v = one!(ins.b);
+                let taken = match ins.op {
+                    Op::JumpIf => v.truthy(),
+                    Op::JumpIfNot => !v.truthy(),
+                    _ => matches!(v, Value::Num(n) if n.trunc() != 0.0),
+                };
+                if taken {
+                    jump(ins.x)
+                } else {
+                    Ok(Flow::Next)
+                }
+            }
+            Op::And | Op::Or => {
+                let (x, y) = two!();
+                let r = if ins.op == Op::And { ops::fuzzy_and(&x, &y) } else { ops::fuzzy_or(&x, &y) };
+                self.set(ins.a, r);
+                Ok(Flow::Next)
+            }
+            Op::Not => {
+                let v = one!(ins.b);
+                self.set(ins.a, ops::not(&v));
+                Ok(Flow::Next)
+            }
+            Op::Move | Op::MoveRaw => {
+                let v = if ins.op == Op::Move { one!(ins.b) } else { self.reg(ins.b) };
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            Op::Isa => {
+                let (x, y) = (self.reg(ins.b), self.reg(ins.c));
+                let r = ops::isa(&x, &y, &self.types)?;
+                self.set(ins.a, r);
+                Ok(Flow::Next)
+            }
+            Op::New => {
+                let r = ops::new_object(&self.reg(ins.b), &self.types)?;
+                self.set(ins.a, r);
+                Ok(Flow::Next)
+            }
+            Op::Jump => jump(ins.x),
+            Op::CallName => {
+                let key = self.const_at(ins.b | K_BIT);
+                let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
+                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize;
+                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
+            }
+            Op::CallLocal => {
+                let v = self.reg(ins.b);
+                let v = match &v {
+                    Value::Func(f) if self.is_unset(f) => {
+                        let name = self.local_name(ins.b);
+                        self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?
+                    }
+                    _ => v,
+                };
+                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize;
+                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
+            }
+            Op::CallValue => {
+                let v = self.reg(ins.b);
+                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize;
+                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
+            }
+            Op::CallMember => {
+                let obj = self.reg(ins.c);
+                let key = self.reg(ins.b);
+                let (v, found_in) = match &obj {
+                    Value::Null => {
+                        return Err(MsError::runtime(format!(
+                            "Type Error (while attempting to look up {})",
+                            crate::format::to_str(&key)
+                        )))
+                    }
+                    Value::Map(_) if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
+                    _ if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
+                    _ => (ops::index(&obj, &key, &self.types)?, None),
+                };
+                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize + 1;
+                let keep_self = if ins.x == 1 { self.frames.last().map(|f| f.self_val.clone()) } else { None };
+                let super_val = found_in.map(|m| m.borrow().get(&crate::value::StrKey("__isa")).cloned().unwrap_or(Value::Null));
+                let self_arg = SelfArg::Object { obj, super_val, keep_self };
+                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?; self.after_call(flow) }
+            }
+            Op::GetMember => {
+                let obj = self.reg(ins.c);
+                let key = self.reg(ins.b);
+                let (v, _) = ops::lookup_member(&obj, &key, &self.types)?;
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            Op::Index => {
+                let (x, y) = two!();
+                let r = ops::index(&x, &y, &self.types)?;
+                self.set(ins.a, r);
+                Ok(Flow::Next)
+            }
+            Op::SetIndex => {
+                let (obj, key, v) = (self.reg(ins.a), self.reg(ins.b), self.reg(ins.c));
+                ops::set_index(&obj, &key, v)?;
+                Ok(Flow::Next)
+            }
+            Op::Slice => {
+                let (s, from, to) = (self.reg(ins.b), self.reg(ins.c), self.reg(ins.x as u16));
+                self.set(ins.a, crate::intrinsics::slice(&s, &from, &to));
+                Ok(Flow::Next)
+            }
+            Op::SetVar => {
+                let key = self.const_at(ins.b | K_BIT);
+                let v = self.reg(ins.c);
+                let f = self.frames.last().expect("a frame is running");
+                let map = f.locals.clone().unwrap_or_else(|| self.globals.clone());
+                map.borrow_mut().insert(key, v);
+                Ok(Flow::Next)
+            }
+            Op::GetLocalStrict | Op::GetVarWarn => self.get_local_checked(ins, cur),
+            Op::GetLocalRaw => {
+                let v = self.reg(ins.b);
+                let v = match &v {
+                    Value::Func(f) if self.is_unset(f) => {
+                        let name = self.local_name(ins.b);
+                        self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?
+                    }
+                    _ => v,
+                };
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            Op::GetNameRaw => {
+                let key = self.const_at(ins.b | K_BIT);
+                let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            Op::GetSelf => {
+                let v = self.frames.last().map(|f| f.self_val.clone()).unwrap_or_default();
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            Op::SetSelf => {
+                let v = self.reg(ins.b);
+                if let Some(f) = self.frames.last_mut() {
+                    f.self_val = v;
+                }
+                Ok(Flow::Next)
+            }
+            Op::GetSuper => {
+                let v = self.frames.last().and_then(|f| f.super_val.clone());
+                match v {
+                    Some(v) => {
+                        self.set(ins.a, v);
+                        Ok(Flow::Next)
+                    }
+                    None => Err(Vm::undefined(&Value::str("super"))),
+                }
+            }
+            Op::GetLocals => {
+                let m = self.frames.last().and_then(|f| f.locals.clone()).unwrap_or_else(|| self.globals.clone());
+                self.set(ins.a, Value::Map(m));
+                Ok(Flow::Next)
+            }
+            Op::GetGlobals => {
+                let g = self.globals.clone();
+                self.set(ins.a, Value::Map(g));
+                Ok(Flow::Next)
+            }
+            Op::GetOuter => {
+                let m = self.frames.last().and_then(|f| f.outer.clone()).unwrap_or_else(|| self.globals.clone());
+                self.set(ins.a, Value::Map(m));
+                Ok(Flow::Next)
+            }
+            Op::NewList => {
+                self.set(ins.a, Value::list(Vec::new()));
+                Ok(Flow::Next)
+            }
+            Op::ListPush => {
+                let (l, v) = (self.reg(ins.a), self.reg(ins.b));
+                if let Value::List(l) = l {
+                    l.borrow_mut().push(v);
+                }
+                Ok(Flow::Next)
+            }
+            Op::NewMap => {
+                self.set(ins.a, Value::map(crate::value::new_map()));
+                Ok(Flow::Next)
+            }
+            Op::BindFunc | Op::FuncLit => {
+                let f = self.frames.last().expect("a frame is running");
+                let proto = f.proto.protos[ins.b as usize].clone();
+                let outer = if ins.op == Op::BindFunc { f.locals.clone() } else { None };
+                let v = Value::Func(Rc::new(FuncVal { code: FuncCode::Script(proto), outer }));
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            Op::ForNext => {
+                let seq = self.reg(ins.b);
+                let i = self.reg(ins.c).as_num().unwrap_or(-1.0) + 1.0;
+                self.set(ins.c, Value::Num(i));
+                let len = ops::seq_len(&seq).unwrap_or(0);
+                if i < 0.0 || i as usize >= len {
+                    return jump(ins.x);
+                }
+                let v = ops::iter_element(&seq, i as usize).unwrap_or(Value::Null);
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            Op::Return => {
+                let v = self.reg(ins.b);
+                self.do_return(v);
+                Ok(Flow::Reload)
+            }
+            Op::Fail => {
+                let msg = self.const_at(ins.b | K_BIT);
+                Err(MsError::runtime(msg.as_str().unwrap_or("error").to_string()))
+            }
+        }
+    }
+
+    /// After a call instruction: a native call finished in place (next instruction);
+    /// a pushed frame needs the caller's pc advanced before reloading.
+    fn after_call(&mut self, flow: Flow) -> MsResult<Flow> {
+        if let Flow::Reload = flow {
+            // The caller is now below the top; advance its pc past the call.
+            let n = self.frames.len();
+            if n >= 2 {
+                self.frames[n - 2].pc += 1;
+            }
+        }
+        Ok(flow)
+    }
+
+    /// `GetLocalStrict` (`x += 1`: the variable must be a local) and `GetVarWarn`
+    /// (`x = x + 1` when x is not local yet: warn, then use the outer value).
+    fn get_local_checked(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let strict = ins.op == Op::GetLocalStrict;
+        let by_name = ins.n == 1;
+        let (is_local, name) = if by_name {
+            let key = self.const_at(ins.b);
+            let f = self.frames.last().expect("a frame is running");
+            let local = f.locals.as_ref().is_some_and(|m| m.borrow().contains_key(&key));
+            (local, key)
+        } else {
+            let v = self.reg(ins.b);
+            let unset = matches!(&v, Value::Func(f) if self.is_unset(f));
+            (!unset, self.local_name(ins.b))
+        };
+        if !is_local {
+            if strict {
+                return Err(MsError::runtime(format!(
+                    "Undefined Local Identifier: '{}' is unknown in this context",
+                    name.as_str().unwrap_or("?")
+                )));
+            }
+            let f = self.frames.last().expect("a frame is running");
+            let resolving = f.resolve_pc == cur;
+            if !resolving {
+                let line = f.proto.lines.get(cur).copied().unwrap_or(0);
+                let msg = format!(
+                    "Warning: assignment of unqualified local '{}' based on nonlocal is deprecated [line {line}]\n",
+                    name.as_str().unwrap_or("?")
+                );
+                self.out.write_str(&msg);
+            }
+        }
+        if by_name {
+            let v = self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?;
+            let dst = self.dst(ins.a);
+            let top = self.window_top();
+            let flow = self.invoke_value(v, top, 0, dst, SelfArg::None)?;
+            return self.after_call(flow);
+        }
+        // A slot: resolve like any operand (auto-invoke, or lookup when unset).
+        {
+            let f = self.frames.last_mut().expect("a frame is running");
+            if !is_local {
+                f.resolve_pc = cur;
+            }
+        }
+        let v = match self.operand(ins.b, 0, cur)? {
+            Some(v) => v,
+            None => return Ok(Flow::Reload),
+        };
+        self.done_resolving();
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+}
+
+fn cmp_of(op: Op) -> CmpOp {
+    match op {
+        Op::Eq | Op::JumpUnlessEq => CmpOp::Eq,
+        Op::Ne | Op::JumpUnlessNe => CmpOp::Ne,
+        Op::Lt | Op::JumpUnlessLt => CmpOp::Lt,
+        Op::Le | Op::JumpUnlessLe => CmpOp::Le,
+        Op::Gt | Op::JumpUnlessGt => CmpOp::Gt,
+        _ => CmpOp::Ge,
+    }
+}

@@ -1,0 +1,19 @@
+//! MiniScript 1.x: lexer, parser, lowering to three-address code, and the interpreter.
+//!
+//! Pipeline: [`parser::parse`] (source to [`ast`]), [`compiler::compile`] (AST to TAC,
+//! [`tac::Proto`]), [`interp::Vm`] (runs TAC). Values are described in [`value`].
+
+pub mod ast;
+pub mod compiler;
+pub mod error;
+pub mod format;
+pub mod interp;
+pub mod intrinsics;
+pub mod lexer;
+pub mod ops;
+pub mod parser;
+pub mod tac;
+pub mod value;
+
+pub use error::{ErrorKind, MsError, MsResult};
+pub use interp::{run_source, OutputSink, StdoutSink, StringSink, Vm, VmConfig};

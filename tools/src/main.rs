@@ -1,0 +1,195 @@
+//! `miniscript`: run a MiniScript program from a file or the command line.
+//!
+//! Thin over the library: read the source, parse, compile, run with stdout as the
+//! output sink, report errors on stderr in MiniScript's wording, and map outcomes to
+//! exit codes. The interpreter runs on a thread with a large stack so that deeply
+//! nested data (printing or comparing very deep lists) cannot overflow it.
+
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use miniscript::{ErrorKind, MsError, StdoutSink, Vm};
+
+const EXIT_RUNTIME: u8 = 1;
+const EXIT_COMPILE: u8 = 2;
+const EXIT_USAGE: u8 = 64;
+const EXIT_NOINPUT: u8 = 66;
+const EXIT_INTERRUPTED: u8 = 130;
+
+const HELP: &str = "\
+miniscript - a fast MiniScript 1.x interpreter
+
+usage: miniscript [options] FILE [ARGS...]
+       miniscript [options] -e CODE [ARGS...]
+
+options:
+  -e, --eval CODE   run CODE instead of a file
+  --dump-tac        print the compiled three-address code and exit
+  -h, --help        print this help and exit
+  -V, --version     print the version and exit
+  --                end of options; the next argument is the script
+
+environment:
+  MINISCRIPT_JIT    accepted for forward compatibility; the JIT is not built yet
+
+exit codes:
+  0    success
+  1    runtime error
+  2    compile (lexer or parser) error
+  64   usage error (bad option or missing argument)
+  66   the script file cannot be read (missing, a directory, not UTF-8)
+  130  interrupted (Ctrl-C)
+";
+
+struct Options {
+    source: String,
+    /// Name used in messages about the input.
+    origin: String,
+    dump_tac: bool,
+}
+
+enum Parsed {
+    Run(Options),
+    Exit(u8),
+}
+
+fn usage_error(msg: &str) -> Parsed {
+    eprintln!("miniscript: {msg}");
+    eprintln!("Try 'miniscript --help' for more information.");
+    Parsed::Exit(EXIT_USAGE)
+}
+
+fn parse_args(args: &[String]) -> Parsed {
+    let mut dump_tac = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "-h" | "--help" => {
+                print!("{HELP}");
+                return Parsed::Exit(0);
+            }
+            "-V" | "--version" => {
+                println!("miniscript {} (MiniScript language 1.6.2)", env!("CARGO_PKG_VERSION"));
+                return Parsed::Exit(0);
+            }
+            "--dump-tac" => dump_tac = true,
+            "-e" | "--eval" => {
+                let Some(code) = args.get(i + 1) else {
+                    return usage_error("option -e needs an argument");
+                };
+                return Parsed::Run(Options { source: code.clone(), origin: "-e".into(), dump_tac });
+            }
+            "--" => {
+                i += 1;
+                break;
+            }
+            _ if a.starts_with('-') && a.len() > 1 => {
+                return usage_error(&format!("unknown option '{a}'"));
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    let Some(path) = args.get(i) else {
+        return usage_error("no script given");
+    };
+    match read_script(path) {
+        Ok(source) => Parsed::Run(Options { source, origin: path.clone(), dump_tac }),
+        Err(msg) => {
+            eprintln!("miniscript: {msg}");
+            Parsed::Exit(EXIT_NOINPUT)
+        }
+    }
+}
+
+fn read_script(path: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(format!("cannot run '{path}': it is a directory"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {}", io_reason(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!("cannot run '{path}': not valid UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())
+    })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn run(opts: Options, interrupt: Arc<AtomicBool>) -> u8 {
+    let program = match miniscript::parser::parse(&opts.source) {
+        Ok(p) => p,
+        Err(e) => return report(&e, None),
+    };
+    let proto = match miniscript::compiler::compile(&program, &opts.source, None) {
+        Ok(p) => p,
+        Err(e) => return report(&e, None),
+    };
+    if opts.dump_tac {
+        print!("{}", proto.dump());
+        return 0;
+    }
+    let _ = &opts.origin;
+    let mut vm = Vm::new(Box::new(StdoutSink::default()));
+    vm.interrupt = interrupt;
+    match vm.run_main(Rc::clone(&proto)) {
+        Ok(()) => 0,
+        Err(e) => report(&e, Some(&vm)),
+    }
+}
+
+fn report(e: &MsError, vm: Option<&Vm>) -> u8 {
+    if vm.is_some_and(|v| v.interrupted()) {
+        eprintln!("miniscript: interrupted");
+        return EXIT_INTERRUPTED;
+    }
+    eprintln!("{e}");
+    match e.kind {
+        ErrorKind::Runtime => EXIT_RUNTIME,
+        ErrorKind::Lexer | ErrorKind::Compiler => EXIT_COMPILE,
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = match parse_args(&args) {
+        Parsed::Run(o) => o,
+        Parsed::Exit(code) => return ExitCode::from(code),
+    };
+    // MINISCRIPT_JIT is accepted and ignored until the JIT exists.
+    let _ = std::env::var_os("MINISCRIPT_JIT");
+
+    let interrupt = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupt.clone();
+        // First Ctrl-C asks the script to stop; a second one exits at once.
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(EXIT_INTERRUPTED as i32);
+            }
+        });
+    }
+    let worker = std::thread::Builder::new()
+        .name("miniscript".into())
+        .stack_size(512 << 20)
+        .spawn(move || run(opts, interrupt));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(_)) => {
+            eprintln!("miniscript: internal error (the interpreter panicked); please report this bug");
+            ExitCode::from(70)
+        }
+        Err(e) => {
+            eprintln!("miniscript: cannot start the interpreter thread: {e}");
+            ExitCode::from(70)
+        }
+    }
+}
