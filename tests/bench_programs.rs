@@ -12,21 +12,15 @@ use common::{diff_text, missing_shared, par_map, run_script, shared_dir};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Per-program limit; `$MINISCRIPT_BENCH_TIMEOUT` (seconds) overrides it.
-fn timeout() -> Duration {
-    let secs = std::env::var("MINISCRIPT_BENCH_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
-    Duration::from_secs(secs)
-}
+/// Per-program limit, generous for slow machines; `$MINISCRIPT_TEST_TIMEOUT` overrides it.
+const PROGRAM_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[test]
 fn bench_programs_print_expected_lines() {
     if cfg!(debug_assertions) && std::env::var("MINISCRIPT_BENCH_IN_DEBUG").as_deref() != Ok("1") {
-        eprintln!(
+        common::notice(
             "\n*** NOTICE: benchmark programs SKIPPED in a debug build; run \
-             `cargo test --release --workspace` (or set MINISCRIPT_BENCH_IN_DEBUG=1).\n"
+             `cargo test --release --workspace` (or set MINISCRIPT_BENCH_IN_DEBUG=1).\n",
         );
         return;
     }
@@ -34,7 +28,15 @@ fn bench_programs_print_expected_lines() {
     let expected_path = bench.join("expected.txt");
     let expected_text = match std::fs::read_to_string(&expected_path) {
         Ok(t) => t,
-        Err(_) => return missing_shared("the benchmark expectations", &expected_path),
+        Err(_) => {
+            return missing_shared(
+                "the benchmark programs",
+                &expected_path,
+                "They are the project's shared set (bench/ms/*.ms and bench/expected.txt); \
+                 put it at ../shared/bench beside the repository, or set MINISCRIPT_SHARED \
+                 to a directory holding bench/.",
+            )
+        }
     };
     let mut programs: Vec<PathBuf> = std::fs::read_dir(bench.join("ms"))
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", bench.join("ms").display()))
@@ -42,7 +44,11 @@ fn bench_programs_print_expected_lines() {
         .filter(|p| p.extension().is_some_and(|x| x == "ms"))
         .collect();
     programs.sort();
-    assert!(!programs.is_empty(), "no .ms programs in {}", bench.join("ms").display());
+    assert!(
+        !programs.is_empty(),
+        "no .ms programs in {}",
+        bench.join("ms").display()
+    );
 
     let results = par_map(&programs, common::thread_count(), |path| {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -50,12 +56,19 @@ fn bench_programs_print_expected_lines() {
             .lines()
             .find(|l| l.split_whitespace().next() == Some(name.as_str()))
         else {
-            return Some(format!("FAILED: {name}: no line for it in {}", expected_path.display()));
+            return Some(format!(
+                "FAILED: {name}: no line for it in {}",
+                expected_path.display()
+            ));
         };
         let want = vec![want.to_string()];
-        let out = run_script(path, timeout());
+        let out = run_script(path, common::timeout_or(PROGRAM_TIMEOUT));
         let actual = out.merged_lines();
-        eprintln!("bench {name}: {:.2} s ({})", out.elapsed.as_secs_f64(), out.status_text());
+        common::notice(&format!(
+            "bench {name}: {:.2} s ({})",
+            out.elapsed.as_secs_f64(),
+            out.status_text()
+        ));
         if !out.timed_out && out.code == Some(0) && actual == want {
             return None;
         }
@@ -72,6 +85,13 @@ fn bench_programs_print_expected_lines() {
         eprintln!("{msg}");
     }
     let passed = programs.len() - failed.len();
-    eprintln!("bench programs: {passed}/{} passed", programs.len());
-    assert!(failed.is_empty(), "{passed}/{} bench programs passed", programs.len());
+    common::notice(&format!(
+        "bench programs: {passed}/{} passed",
+        programs.len()
+    ));
+    assert!(
+        failed.is_empty(),
+        "{passed}/{} bench programs passed",
+        programs.len()
+    );
 }

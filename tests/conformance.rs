@@ -83,7 +83,15 @@ fn conformance_suite() {
     let path = shared_dir().join("conformance").join("TestSuite.txt");
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(_) => return missing_shared("the official conformance suite", &path),
+        Err(_) => {
+            return missing_shared(
+                "the official conformance suite",
+                &path,
+                "Get TestSuite.txt (MIT licence) from https://github.com/JoeStrout/miniscript \
+                 and put it at ../shared/conformance/TestSuite.txt beside the repository, \
+                 or set MINISCRIPT_SHARED to a directory holding conformance/TestSuite.txt.",
+            )
+        }
     };
     // A final newline ends the last line; it does not add an empty one.
     let text = text.strip_suffix('\n').unwrap_or(&text);
@@ -96,7 +104,7 @@ fn conformance_suite() {
     );
 
     let failures: Vec<Option<String>> = par_map(&cases, common::thread_count(), |case| {
-        let out = run_source(&case.source.join("\n"), CASE_TIMEOUT);
+        let out = run_source(&case.source.join("\n"), common::timeout_or(CASE_TIMEOUT));
         let actual = out.merged_lines();
         let want_code = expected_exit_code(&case.expected);
         if !out.timed_out && actual == case.expected && out.code == Some(want_code) {
@@ -108,6 +116,10 @@ fn conformance_suite() {
             case.title,
             out.status_text()
         );
+        msg.push_str("  source:\n");
+        for line in &case.source {
+            msg.push_str(&format!("  | {line}\n"));
+        }
         if actual != case.expected {
             msg.push_str("  (left: expected, right: actual)\n");
             msg.push_str(&diff_text(&case.expected, &actual));
@@ -121,8 +133,7 @@ fn conformance_suite() {
         eprintln!("{msg}");
     }
     let passed = cases.len() - failed.len();
-    eprintln!("conformance: {passed}/{} passed", cases.len());
-    println!("conformance: {passed}/{} passed", cases.len());
+    common::notice(&format!("conformance: {passed}/{} passed", cases.len()));
     assert!(failed.is_empty(), "{passed}/{} passed", cases.len());
 }
 

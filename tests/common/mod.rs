@@ -5,7 +5,7 @@
 //! Each test file includes this with `mod common;`; not every test uses every item.
 #![allow(dead_code)]
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,22 +45,33 @@ pub fn require_shared() -> bool {
 }
 
 /// Handles a missing shared file: fails under `MINISCRIPT_REQUIRE_SHARED=1`, else
-/// prints a visible notice. Returns normally only when the test should be skipped.
-pub fn missing_shared(what: &str, path: &Path) {
-    let how = "It comes from https://github.com/JoeStrout/miniscript (TestSuite.txt, MIT licence) \
-               and the project's shared benchmark set; put the shared directory at \
-               ../shared next to the repository (conformance/TestSuite.txt, bench/) \
-               or point MINISCRIPT_SHARED at it.";
+/// prints a visible notice. `how` says where the file comes from. Returns
+/// normally only when the test should be skipped.
+pub fn missing_shared(what: &str, path: &Path, how: &str) {
     if require_shared() {
         panic!(
             "{what} not found at {} and MINISCRIPT_REQUIRE_SHARED=1.\n{how}",
             path.display()
         );
     }
-    eprintln!(
+    notice(&format!(
         "\n*** NOTICE: {what} not found at {}; this test was SKIPPED.\n*** {how}\n",
         path.display()
-    );
+    ));
+}
+
+/// Writes a line straight to the process's stderr, so that it shows even when
+/// the test harness captures output (it captures only the print macros).
+pub fn notice(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Per-program time limit: `$MINISCRIPT_TEST_TIMEOUT` seconds if set, else `default`.
+pub fn timeout_or(default: Duration) -> Duration {
+    std::env::var("MINISCRIPT_TEST_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(default, Duration::from_secs)
 }
 
 /// Extra arguments placed before the script path on every run, from
@@ -121,15 +132,26 @@ pub fn split_lines(text: &str) -> Vec<String> {
     body.split('\n').map(String::from).collect()
 }
 
-/// The exit code the CLI contract gives for a program whose expected merged
-/// output ends with `last`: 1 after a runtime error, 2 after a compile/lexer
-/// error, 0 otherwise.
+/// The expected error at the end of an expected output, if any: the index of the
+/// last line starting with `Runtime Error:` (exit code 1) or `Compiler Error:` /
+/// `Lexer Error:` (exit code 2). An error ends the program, so it runs from that
+/// line to the end (a message can span lines, e.g. `got EOL(` + newline + `)`).
+pub fn expected_error(lines: &[String]) -> Option<(usize, i32)> {
+    lines.iter().enumerate().rev().find_map(|(i, l)| {
+        if l.starts_with("Runtime Error:") {
+            Some((i, 1))
+        } else if l.starts_with("Compiler Error:") || l.starts_with("Lexer Error:") {
+            Some((i, 2))
+        } else {
+            None
+        }
+    })
+}
+
+/// The exit code the CLI contract gives for a program with this expected merged
+/// output: 1 after a runtime error, 2 after a compile/lexer error, else 0.
 pub fn expected_exit_code(lines: &[String]) -> i32 {
-    match lines.last() {
-        Some(l) if l.starts_with("Runtime Error:") => 1,
-        Some(l) if l.starts_with("Compiler Error:") || l.starts_with("Lexer Error:") => 2,
-        _ => 0,
-    }
+    expected_error(lines).map_or(0, |(_, code)| code)
 }
 
 /// Runs `miniscript [extra args] SCRIPT` with a timeout, killing the child when
@@ -199,7 +221,11 @@ pub fn run_source(source: &str, timeout: Duration) -> RunOutput {
 }
 
 /// Applies `f` to every item on `threads` worker threads; results keep input order.
-pub fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     thread::scope(|s| {

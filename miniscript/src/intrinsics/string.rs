@@ -1,0 +1,188 @@
+//! String intrinsics: `char code lower upper val split str`.
+
+use super::int;
+use crate::error::MsResult;
+use crate::format::to_str;
+use crate::interp::Vm;
+use crate::value::Value;
+
+/// `char(codePoint=65)`: the one-character string. Invalid code points (surrogates,
+/// out of range) give U+FFFD rather than the reference's host exception.
+pub fn char_(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    let cp = args.first().map_or(0, int);
+    let c = u32::try_from(cp).ok().and_then(char::from_u32).unwrap_or('\u{fffd}');
+    Ok(Value::string(c.to_string()))
+}
+
+/// `code(self)`: the first code point of `str(self)`; null and "" give 0.
+pub fn code(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    let c = match args.first() {
+        None | Some(Value::Null) => None,
+        Some(Value::Str(s)) => s.as_str().chars().next(),
+        Some(other) => to_str(other).chars().next(),
+    };
+    Ok(Value::Num(c.map_or(0.0, |c| c as u32 as f64)))
+}
+
+/// `lower(self)` / `upper(self)`: non-strings come back unchanged.
+pub fn lower(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    Ok(match args.first() {
+        Some(Value::Str(s)) => Value::string(s.as_str().to_lowercase()),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    })
+}
+
+pub fn upper(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    Ok(match args.first() {
+        Some(Value::Str(s)) => Value::string(s.as_str().to_uppercase()),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    })
+}
+
+/// `str(x="")`: null becomes "".
+pub fn str_(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    Ok(match args.first() {
+        Some(v @ Value::Str(_)) => v.clone(),
+        Some(v) => Value::string(to_str(v)),
+        None => Value::str(""),
+    })
+}
+
+/// `val(self=0)`: numbers as is, strings parsed (0 when not a number), else null.
+pub fn val(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    Ok(match args.first() {
+        Some(Value::Num(n)) => Value::Num(*n),
+        Some(Value::Str(s)) => Value::Num(parse_number(s.as_str()).unwrap_or(0.0)),
+        _ => Value::Null,
+    })
+}
+
+/// Parses a number the way C# `double.TryParse(s, NumberStyles.Any,
+/// InvariantCulture)` accepts it: the whole string must be a number, with optional
+/// surrounding white space, a leading or trailing sign or enclosing parentheses
+/// (negative), `,` group separators in the integer part, a fraction, an exponent,
+/// and the `Infinity`/`NaN` symbols.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r');
+    let mut t = s.trim_matches(ws);
+    let mut neg = false;
+    let paren = match t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        Some(inner) => {
+            t = inner.trim_matches(ws);
+            neg = true;
+            true
+        }
+        None => false,
+    };
+    // The invariant culture's currency symbol may lead or trail.
+    t = t.strip_prefix('\u{a4}').unwrap_or(t).trim_matches(ws);
+    t = t.strip_suffix('\u{a4}').unwrap_or(t).trim_matches(ws);
+    let mut signs = 0;
+    if let Some(r) = t.strip_prefix('-') {
+        neg = !neg;
+        signs += 1;
+        t = r;
+    } else if let Some(r) = t.strip_prefix('+') {
+        signs += 1;
+        t = r;
+    }
+    if let Some(r) = t.strip_suffix('-') {
+        neg = !neg;
+        signs += 1;
+        t = r;
+    } else if let Some(r) = t.strip_suffix('+') {
+        signs += 1;
+        t = r;
+    }
+    // One sign at most, and not together with parentheses.
+    if signs > 1 || (paren && signs > 0) {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower == "infinity" || t == "\u{221e}" {
+        return Some(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
+    }
+    if lower == "nan" {
+        return Some(f64::NAN);
+    }
+    // Rebuild a plain `digits[.digits][e[+-]digits]` text for Rust's exact parser.
+    let b = t.as_bytes();
+    let mut i = 0;
+    let mut clean = String::with_capacity(t.len() + 1);
+    if neg {
+        clean.push('-');
+    }
+    let mut mant_digits = 0;
+    while i < b.len() && (b[i].is_ascii_digit() || (b[i] == b',' && mant_digits > 0)) {
+        if b[i] != b',' {
+            clean.push(b[i] as char);
+            mant_digits += 1;
+        }
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        clean.push('.');
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            clean.push(b[i] as char);
+            mant_digits += 1;
+            i += 1;
+        }
+    }
+    if mant_digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        clean.push('e');
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            clean.push(b[i] as char);
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            clean.push(b[i] as char);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    clean.parse::<f64>().ok()
+}
+
+/// `split(self, delimiter=" ", maxCount=-1)`: once the result holds `maxCount-1`
+/// parts the rest of the string is the last part; an empty delimiter splits into
+/// characters; a delimiter at the very end adds a final "".
+pub fn split(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    let [this, delim, max, ..] = &*args else { return Ok(Value::Null) };
+    let s = match this {
+        Value::Str(s) => s.as_str().to_string(),
+        other => to_str(other),
+    };
+    let delim = to_str(delim);
+    let max_count = int(max);
+    let mut parts = Vec::new();
+    let mut pos = 0;
+    while pos < s.len() {
+        let next = if max_count >= 0 && parts.len() as i64 == max_count - 1 {
+            s.len()
+        } else if delim.is_empty() {
+            // One character (not byte) per part.
+            pos + s[pos..].chars().next().map_or(1, char::len_utf8)
+        } else {
+            s[pos..].find(&delim).map_or(s.len(), |i| pos + i)
+        };
+        parts.push(Value::str(&s[pos..next]));
+        pos = next + delim.len();
+        if pos == s.len() && !delim.is_empty() {
+            parts.push(Value::str(""));
+        }
+    }
+    Ok(Value::list(parts))
+}
