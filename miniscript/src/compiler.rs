@@ -8,6 +8,7 @@
 //! always sit at the top of the caller's window and become the callee's parameters in
 //! place (no copying per call).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -68,6 +69,14 @@ struct FnBuilder<'s> {
     error: Option<MsError>,
     /// Global code: `return` there does not stop the program (spec §2.1).
     global: bool,
+    /// Variables definitely assigned at this point of the lowering (parameters, and
+    /// assignments earlier in this block or an enclosing one). Reading them can never
+    /// need the "not a local yet" checks.
+    assigned: Vec<Rc<str>>,
+    /// Inside an expression site being recorded (only maximal sites are recorded).
+    in_site: bool,
+    /// String constants shared by every function of the program.
+    interner: Rc<RefCell<HashMap<Rc<str>, Value>>>,
 }
 
 impl<'s> FnBuilder<'s> {
@@ -114,8 +123,12 @@ impl<'s> FnBuilder<'s> {
             warn_name: None,
             error: None,
             global,
+            assigned: Vec::new(),
+            in_site: false,
+            interner: Rc::default(),
         };
         let nparams = b.params.len() as u16;
+        b.assigned = b.params.iter().map(|p| p.name.clone()).collect();
         if map_mode {
             // Arguments arrive in registers 0..nparams and are moved into the map.
             b.temp_base = nparams;
@@ -232,8 +245,12 @@ impl<'s> FnBuilder<'s> {
                     return i | K_BIT;
                 }
                 let i = self.consts.len() as u16;
-                self.str_consts.insert(key, i);
-                i
+                self.str_consts.insert(key.clone(), i);
+                // One string object per distinct text in the whole program, so that
+                // variable names and map keys usually compare by pointer.
+                let shared = self.interner.borrow_mut().entry(key).or_insert_with(|| v.clone()).clone();
+                self.consts.push(shared);
+                return i | K_BIT;
             }
             _ => self.consts.len() as u16,
         };
@@ -275,10 +292,17 @@ impl<'s> FnBuilder<'s> {
     // ----- statements -------------------------------------------------------------
 
     fn block(&mut self, stmts: &[Stmt]) -> MsResult<()> {
+        // Assignments inside a block may not have run after it.
+        let mark = self.assigned.len();
         for s in stmts {
             self.stmt(s)?;
         }
+        self.assigned.truncate(mark);
         Ok(())
+    }
+
+    fn is_assigned(&self, name: &str) -> bool {
+        self.assigned.iter().any(|n| &**n == name)
     }
 
     fn stmt(&mut self, s: &Stmt) -> MsResult<()> {
@@ -288,6 +312,19 @@ impl<'s> FnBuilder<'s> {
             StmtKind::Expr(e) => self.expr_stmt(e)?,
             StmtKind::Assign(target, value) => self.assign(target, value)?,
             StmtKind::OpAssign(target, op, value) => self.op_assign(target, *op, value)?,
+            // `if C then break`: one branch straight to the loop's exit.
+            StmtKind::If(branches, None)
+                if branches.len() == 1
+                    && branches[0].1.len() == 1
+                    && matches!(branches[0].1[0].kind, StmtKind::Break)
+                    && !self.loops.is_empty() =>
+            {
+                self.line = branches[0].0.span.line.max(s.line);
+                let j = self.cond_jump(&branches[0].0, true)?;
+                if let Some(l) = self.loops.last_mut() {
+                    l.breaks.push(j);
+                }
+            }
             StmtKind::If(branches, else_body) => {
                 let mut ends = Vec::new();
                 let n = branches.len();
@@ -384,7 +421,10 @@ impl<'s> FnBuilder<'s> {
             self.emit(Op::SetVar, 0, Self::kidx(k), dst);
         }
         self.loops.push(LoopCtx { top, breaks: vec![next] });
+        let m = self.assigned.len();
+        self.assigned.push(var.clone());
         self.block(body)?;
+        self.assigned.truncate(m);
         self.line = line;
         let j = self.emit_jump(Op::Jump, 0, 0);
         self.patch(j, top);
@@ -395,6 +435,11 @@ impl<'s> FnBuilder<'s> {
     /// Evaluate a condition and emit a jump taken when it is not truthy; returns the
     /// jump to patch. Single comparisons fuse into compare-and-branch instructions.
     fn cond_jump_unless(&mut self, cond: &Expr) -> MsResult<usize> {
+        self.cond_jump(cond, false)
+    }
+
+    /// Emit a jump taken when `cond` is truthy (`when_true`) or not truthy.
+    fn cond_jump(&mut self, cond: &Expr, when_true: bool) -> MsResult<usize> {
         let mark = self.next_temp;
         if let ExprKind::Compare(operands, ops) = &cond.kind {
             if ops.len() == 1 {
@@ -409,12 +454,15 @@ impl<'s> FnBuilder<'s> {
                     CmpOp::Ne => Op::JumpUnlessNe,
                 };
                 self.free_to(mark);
-                return Ok(self.emit_jump(op, a, b));
+                let j = self.emit_jump(op, a, b);
+                // n = 1 inverts the fused branch: jump when the comparison holds.
+                self.code[j].n = when_true as u8;
+                return Ok(j);
             }
         }
         let c = self.expr_any(cond)?;
         self.free_to(mark);
-        Ok(self.emit_jump(Op::JumpIfNot, c, 0))
+        Ok(self.emit_jump(if when_true { Op::JumpIf } else { Op::JumpIfNot }, c, 0))
     }
 
     fn expr_stmt(&mut self, e: &Expr) -> MsResult<()> {
@@ -463,7 +511,11 @@ impl<'s> FnBuilder<'s> {
                     }
                     _ => {}
                 }
-                let saved = self.warn_name.replace(name.clone());
+                let saved = if self.is_assigned(name) {
+                    self.warn_name.take()
+                } else {
+                    self.warn_name.replace(name.clone())
+                };
                 let r = match self.slot_of(name) {
                     Some(slot) => self.value_into(value, slot, true),
                     None => {
@@ -479,6 +531,9 @@ impl<'s> FnBuilder<'s> {
                     }
                 };
                 self.warn_name = saved;
+                if r.is_ok() {
+                    self.assigned.push(name.clone());
+                }
                 r
             }
             ExprKind::Member(base, name) => {
@@ -525,9 +580,13 @@ impl<'s> FnBuilder<'s> {
                 let r = self.expr_any(value)?;
                 let cur = self.alloc();
                 match self.slot_of(name) {
+                    Some(slot) if self.is_assigned(name) => {
+                        self.emit(arith, slot, slot, r);
+                    }
                     Some(slot) => {
                         self.emit(Op::GetLocalStrict, cur, slot, 0);
                         self.emit(arith, slot, cur, r);
+                        self.assigned.push(name.clone());
                     }
                     None => {
                         let k = self.k_str(name);
@@ -582,6 +641,7 @@ impl<'s> FnBuilder<'s> {
     fn function(&mut self, def: &Rc<FuncDef>, dst: u16, bind: bool) -> MsResult<()> {
         let name: Rc<str> = format!("function@{}", def.line).into();
         let mut fb = FnBuilder::new(self.source, self.file.clone(), name, &def.params, &def.body, false);
+        fb.interner = self.interner.clone();
         fb.line = def.line;
         fb.block(&def.body)?;
         let proto = fb.finish()?;
@@ -663,8 +723,15 @@ impl<'s> FnBuilder<'s> {
     fn expr_into(&mut self, e: &Expr, dst: u16) -> MsResult<()> {
         let mark = self.next_temp;
         let site_start = self.here();
-        let site = dst != NO_REG && is_site_root(e);
-        self.expr_into_inner(e, dst)?;
+        let site = dst != NO_REG && !self.in_site && is_site_root(e);
+        if site {
+            self.in_site = true;
+        }
+        let r = self.expr_into_inner(e, dst);
+        if site {
+            self.in_site = false;
+        }
+        r?;
         if site {
             let complexity = site_complexity(e);
             if complexity >= 1 {

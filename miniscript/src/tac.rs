@@ -218,7 +218,13 @@ impl Proto {
             if self.map_mode { " map-mode" } else { "" }
         );
         for (i, ins) in self.code.iter().enumerate() {
-            let _ = write!(out, "  {i:4}  [line {:3}]  {:<15}", self.lines[i], ins.op.name());
+            let name = ins.op.name();
+            // Fused compare-and-branch with n = 1 jumps when the comparison holds.
+            let name = match name.strip_prefix("jumpunless_") {
+                Some(cmp) if ins.n == 1 => format!("jumpif_{cmp}"),
+                _ => name.to_string(),
+            };
+            let _ = write!(out, "  {i:4}  [line {:3}]  {name:<15}", self.lines[i]);
             let shapes = ins.op.shapes();
             let fields = [ins.a as u32, ins.b as u32, ins.c as u32, ins.n as u32, ins.x];
             let mut first = true;

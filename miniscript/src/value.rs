@@ -239,8 +239,14 @@ fn hash_inner(v: &Value, depth: u32) -> u64 {
 
 impl PartialEq for Value {
     /// Deep MiniScript equality; this is what map keys use.
+    #[inline]
     fn eq(&self, other: &Value) -> bool {
-        self.equals(other)
+        match (self, other) {
+            // Map keys are almost always strings; interned constants compare by pointer.
+            (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || a.as_str() == b.as_str(),
+            (Value::Num(x), Value::Num(y)) => x == y,
+            _ => self.equals(other),
+        }
     }
 }
 impl Eq for Value {}

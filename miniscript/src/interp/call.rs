@@ -30,8 +30,9 @@ impl Vm {
         match dst {
             RetDest::Reg(i) => self.stack[i] = v,
             RetDest::Resolve(k) => {
-                if let Some(f) = self.frames.last_mut() {
-                    f.resolved[k as usize] = Some(v);
+                let depth = self.frames.len();
+                if let Some(r) = self.resolving.last_mut().filter(|r| r.depth == depth) {
+                    r.vals[k as usize] = Some(v);
                 }
             }
             RetDest::Discard | RetDest::Host => {}
@@ -40,15 +41,11 @@ impl Vm {
 
     /// Pop the top frame, delivering `v` to its caller; returns where it went.
     pub(crate) fn do_return(&mut self, v: Value) -> RetDest {
+        // The callee's registers are left as they are: the stack only grows, so the
+        // next call needs no resize, and every register is written before it is read.
         let Some(frame) = self.frames.pop() else {
             return RetDest::Host;
         };
-        if let Some(caller) = self.frames.last() {
-            let top = caller.base + caller.proto.nregs as usize;
-            if self.stack.len() > top {
-                self.stack.truncate(top);
-            }
-        }
         self.deliver(frame.ret, v);
         frame.ret
     }
@@ -183,8 +180,6 @@ impl Vm {
                     self_val,
                     super_val,
                     ret: dst,
-                    resolve_pc: usize::MAX,
-                    resolved: [None, None],
                 });
                 Ok(Flow::Reload)
             }

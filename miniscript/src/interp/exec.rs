@@ -9,10 +9,12 @@
 
 use std::sync::atomic::Ordering;
 
+use super::call::SelfArg;
+use super::frame::RetDest;
 use super::slow::Flow;
 use super::Vm;
 use crate::error::MsResult;
-use crate::tac::{Op, K_BIT};
+use crate::tac::{Op, K_BIT, NO_REG};
 use crate::value::Value;
 
 impl Vm {
@@ -85,7 +87,8 @@ impl Vm {
                 ($ins:expr, $f:expr) => {{
                     let ins = $ins;
                     if let (Value::Num(x), Value::Num(y)) = (rk!(ins.b), rk!(ins.c)) {
-                        if !$f(*x, *y) {
+                        // n = 1: jump when the comparison holds.
+                        if $f(*x, *y) == (ins.n != 0) {
                             pc = back_edge!(ins.x as usize);
                         }
                     } else {
@@ -156,6 +159,13 @@ impl Vm {
                         let v = v.clone();
                         self.stack[base + ins.a as usize] = v;
                     }
+                    Op::GetVarWarn if ins.n == 0 => match rk!(ins.b) {
+                        Value::Num(x) => {
+                            let x = *x;
+                            self.stack[base + ins.a as usize] = Value::Num(x);
+                        }
+                        _ => slow!(ins),
+                    },
                     Op::MoveRaw => {
                         let v = rk!(ins.b).clone();
                         self.stack[base + ins.a as usize] = v;
@@ -182,6 +192,12 @@ impl Vm {
                     }
                     Op::SetIndex => {
                         let done = match (rk!(ins.a), rk!(ins.b), rk!(ins.c)) {
+                            (Value::Map(m), k @ Value::Str(_), v) => {
+                                let v = v.clone();
+                                let k = k.clone();
+                                m.borrow_mut().insert(k, v);
+                                true
+                            }
                             (Value::List(l), Value::Num(i), v) if !matches!(v, Value::Func(_)) => {
                                 let mut l = l.borrow_mut();
                                 let i = *i as i64;
@@ -219,6 +235,33 @@ impl Vm {
                                 pc = ins.x as usize;
                             }
                             None => slow!(ins),
+                        }
+                    }
+                    Op::CallName => {
+                        // Calls are frequent: look the name up and call from here,
+                        // without the general path's extra dispatch.
+                        let found = self.lookup_name(&consts[(ins.b & !K_BIT) as usize]);
+                        let Some(Value::Func(f)) = found else { slow!(ins) };
+                        self.frames[fi].pc = pc;
+                        let dst = if ins.a == NO_REG { RetDest::Discard } else { RetDest::Reg(base + ins.a as usize) };
+                        match self.call_function(f, base + ins.c as usize, ins.n as usize, dst, SelfArg::None) {
+                            Ok(Flow::Reload) => continue 'frames,
+                            Ok(_) => {}
+                            Err(e) => {
+                                self.frames[fi].pc = pc - 1;
+                                return Err(self.locate(e));
+                            }
+                        }
+                    }
+                    Op::CallMember if ins.n == 0 && ins.a != NO_REG => {
+                        // `obj.field` on a map that holds the field itself.
+                        let hit = match &self.stack[base + ins.c as usize] {
+                            Value::Map(m) => m.borrow().get(rk!(ins.b)).cloned(),
+                            _ => None,
+                        };
+                        match hit {
+                            Some(v) if !matches!(v, Value::Func(_)) => self.stack[base + ins.a as usize] = v,
+                            _ => slow!(ins),
                         }
                     }
                     Op::Return => {

@@ -33,7 +33,13 @@ pub struct Frame {
     /// `super` for functions found through a map (`None`: reading it is an error).
     pub super_val: Option<Value>,
     pub ret: RetDest,
-    /// Operand values resolved by calls for the instruction at `resolve_pc`.
-    pub resolve_pc: usize,
-    pub resolved: [Option<Value>; 2],
+}
+
+/// Operands of one instruction being resolved by calls (spec §2.4 auto-invocation of
+/// a named local holding a function). Kept off the frame: it is rare.
+pub struct Resolving {
+    /// Depth (frame count) of the frame running the instruction.
+    pub depth: usize,
+    pub pc: usize,
+    pub vals: [Option<Value>; 2],
 }

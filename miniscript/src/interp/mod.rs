@@ -115,6 +115,8 @@ pub struct Vm {
     pub(crate) unset: Rc<FuncVal>,
     /// Reused argument buffer for native calls.
     pub(crate) scratch: Vec<Value>,
+    /// Instructions whose operands are being resolved, innermost last.
+    pub(crate) resolving: Vec<frame::Resolving>,
 }
 
 fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
@@ -148,6 +150,7 @@ impl Vm {
             frames: Vec::new(),
             unset: Rc::new(FuncVal { code: FuncCode::Native(marker), outer: None }),
             scratch: Vec::new(),
+            resolving: Vec::new(),
         }
     }
 
@@ -165,9 +168,8 @@ impl Vm {
             self_val: Value::Null,
             super_val: None,
             ret: RetDest::Host,
-            resolve_pc: usize::MAX,
-            resolved: [None, None],
         });
+        self.resolving.clear();
         let r = self.execute(0);
         self.out.flush();
         if r.is_err() {

@@ -74,12 +74,9 @@ impl Vm {
         if !is_local {
             return Ok(Some(self.reg(o)));
         }
-        {
-            let f = self.frames.last_mut().expect("a frame is running");
-            if f.resolve_pc == cur {
-                if let Some(v) = f.resolved[k].take() {
-                    return Ok(Some(v));
-                }
+        if let Some(r) = self.resolution(cur) {
+            if let Some(v) = r.vals[k].take() {
+                return Ok(Some(v));
             }
         }
         let mut v = self.stack[base + o as usize].clone();
@@ -92,16 +89,13 @@ impl Vm {
         match v {
             Value::Func(fv) => {
                 let top = self.window_top();
-                {
-                    let f = self.frames.last_mut().expect("a frame is running");
-                    f.resolve_pc = cur;
-                }
+                self.begin_resolution(cur);
                 match self.call_function(fv, top, 0, RetDest::Resolve(k as u8), SelfArg::None)? {
                     Flow::Reload => Ok(None),
                     _ => {
                         // A native function ran inline and parked its result.
-                        let f = self.frames.last_mut().expect("a frame is running");
-                        Ok(Some(f.resolved[k].take().unwrap_or(Value::Null)))
+                        let v = self.resolution(cur).and_then(|r| r.vals[k].take());
+                        Ok(Some(v.unwrap_or(Value::Null)))
                     }
                 }
             }
@@ -114,10 +108,30 @@ impl Vm {
         Value::str(&f.proto.local_names[slot as usize])
     }
 
+    /// The resolution state of instruction `cur` of the top frame, if any.
+    fn resolution(&mut self, cur: usize) -> Option<&mut super::frame::Resolving> {
+        let depth = self.frames.len();
+        // Entries of frames that are gone (an error unwound them) are stale.
+        while self.resolving.last().is_some_and(|r| r.depth > depth) {
+            self.resolving.pop();
+        }
+        self.resolving.last_mut().filter(|r| r.depth == depth && r.pc == cur)
+    }
+
+    fn begin_resolution(&mut self, cur: usize) {
+        if self.resolution(cur).is_none() {
+            let depth = self.frames.len();
+            if self.resolving.last().is_some_and(|r| r.depth == depth) {
+                self.resolving.pop();
+            }
+            self.resolving.push(super::frame::Resolving { depth, pc: cur, vals: [None, None] });
+        }
+    }
+
     fn done_resolving(&mut self) {
-        if let Some(f) = self.frames.last_mut() {
-            f.resolve_pc = usize::MAX;
-            f.resolved = [None, None];
+        let depth = self.frames.len();
+        while self.resolving.last().is_some_and(|r| r.depth >= depth) {
+            self.resolving.pop();
         }
     }
 
@@ -126,8 +140,10 @@ impl Vm {
         let Some(x) = self.operand(ins.b, 0, cur)? else { return Ok(None) };
         // Park x in case resolving c calls a function and re-runs the instruction.
         let Some(y) = self.operand(ins.c, 1, cur)? else {
-            let f = self.frames.last_mut().expect("a frame is running");
-            f.resolved[0] = Some(x);
+            self.begin_resolution(cur);
+            if let Some(r) = self.resolution(cur) {
+                r.vals[0] = Some(x);
+            }
             return Ok(None);
         };
         self.done_resolving();
@@ -188,10 +204,11 @@ impl Vm {
             | Op::JumpUnlessNe => {
                 let (x, y) = two!();
                 let r = ops::compare(cmp_of(ins.op), &x, &y);
-                if r.truthy() {
-                    Ok(Flow::Next)
-                } else {
+                // n = 1 inverts: jump when the comparison holds.
+                if r.truthy() == (ins.n != 0) {
                     jump(ins.x)
+                } else {
+                    Ok(Flow::Next)
                 }
             }
             Op::JumpIf | Op::JumpIfNot | Op::JumpIfTruly => {
@@ -447,9 +464,9 @@ impl Vm {
                     name.as_str().unwrap_or("?")
                 )));
             }
-            let f = self.frames.last().expect("a frame is running");
-            let resolving = f.resolve_pc == cur;
+            let resolving = self.resolution(cur).is_some();
             if !resolving {
+                let f = self.frames.last().expect("a frame is running");
                 let line = f.proto.lines.get(cur).copied().unwrap_or(0);
                 let msg = format!(
                     "Warning: assignment of unqualified local '{}' based on nonlocal is deprecated [line {line}]\n",
@@ -466,11 +483,8 @@ impl Vm {
             return self.after_call(flow);
         }
         // A slot: resolve like any operand (auto-invoke, or lookup when unset).
-        {
-            let f = self.frames.last_mut().expect("a frame is running");
-            if !is_local {
-                f.resolve_pc = cur;
-            }
+        if !is_local {
+            self.begin_resolution(cur);
         }
         let v = match self.operand(ins.b, 0, cur)? {
             Some(v) => v,
