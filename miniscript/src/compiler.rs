@@ -627,7 +627,8 @@ impl<'s> FnBuilder<'s> {
 
     /// Evaluate an object expression into a register (never a constant).
     fn obj_reg(&mut self, base: &Expr) -> MsResult<u16> {
-        let o = self.expr_val(base)?;
+        // SetIndex accepts a named local as its object (it resolves functions).
+        let o = self.expr_any(base)?;
         if o & K_BIT != 0 {
             let t = self.alloc();
             self.emit(Op::MoveRaw, t, o, 0);
@@ -763,6 +764,14 @@ impl<'s> FnBuilder<'s> {
                 self.emit(Op::MoveRaw, dst, k, 0);
             }
             ExprKind::Ident(name) => self.ident(name, dst)?,
+            ExprKind::Member(base, name)
+                if real_dst != NO_REG && !matches!(&base.kind, ExprKind::Ident(n) if &**n == "super") =>
+            {
+                // A member read: the object may stay in any register.
+                let o = self.expr_any(base)?;
+                let k = self.k_str(name);
+                self.emit(Op::GetField, dst, k, o);
+            }
             ExprKind::Member(base, name) => {
                 let obj = self.alloc();
                 let keep_self = self.member_base(base, obj)?;

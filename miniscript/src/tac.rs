@@ -102,6 +102,8 @@ opcodes! {
     // a := call of member b of the object in register c, args at c+1..; x = 1 keeps
     // the caller's self (super.m())
     CallMember: "callmember", [R, RK, R, N, None];
+    // a := member b of object c (any register), auto-invoking a function found there
+    GetField: "getfield", [R, RK, RK, None, None];
     // a := member b of object c without invoking (`@obj.m`)
     GetMember: "getmember", [R, RK, R, None, None];
     // a := b[c] (no invocation; a string index is member resolution)

@@ -113,7 +113,11 @@ impl Value {
     }
 
     /// Stable, well-mixed hash consistent with `equals` (used for map keys and `hash`).
+    #[inline]
     pub fn key_hash(&self) -> u64 {
+        if let Value::Str(s) = self {
+            return s.hash();
+        }
         hash_inner(self, 0)
     }
 }

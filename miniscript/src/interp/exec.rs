@@ -111,6 +111,17 @@ impl Vm {
                     }
                 }};
             }
+            // Store any value, taking the number path when it is one.
+            macro_rules! set_val {
+                ($i:expr, $v:expr) => {{
+                    let v: Value = $v;
+                    if let Value::Num(x) = v {
+                        set_num!($i, x);
+                    } else {
+                        self.stack[base + $i as usize] = v;
+                    }
+                }};
+            }
             // A jump: backward jumps check for interrupts.
             macro_rules! back_edge {
                 ($t:expr) => {{
@@ -197,6 +208,9 @@ impl Vm {
                     }
                     Op::Index => {
                         let hit = match (rk!(ins.b), rk!(ins.c)) {
+                            (Value::Map(m), k @ Value::Str(_)) => {
+                                m.borrow().get(k).cloned().filter(|v| !matches!(v, Value::Func(_)))
+                            }
                             (Value::List(l), Value::Num(i)) => {
                                 let l = l.borrow();
                                 let i = *i as i64;
@@ -211,7 +225,7 @@ impl Vm {
                             _ => None,
                         };
                         match hit {
-                            Some(v) => self.stack[base + ins.a as usize] = v,
+                            Some(v) => set_val!(ins.a, v),
                             None => slow!(ins),
                         }
                     }
@@ -219,8 +233,14 @@ impl Vm {
                         let done = match (rk!(ins.a), rk!(ins.b), rk!(ins.c)) {
                             (Value::Map(m), k @ Value::Str(_), v) => {
                                 let v = v.clone();
-                                let k = k.clone();
-                                m.borrow_mut().insert(k, v);
+                                let mut m = m.borrow_mut();
+                                // Overwrite in place when present: no key clone, no drop.
+                                match m.get_mut(k) {
+                                    Some(slot) => *slot = v,
+                                    None => {
+                                        m.insert(k.clone(), v);
+                                    }
+                                }
                                 true
                             }
                             (Value::List(l), Value::Num(i), v) if !matches!(v, Value::Func(_)) => {
@@ -252,11 +272,11 @@ impl Vm {
                         };
                         match next {
                             Some((j, Some(v))) => {
-                                self.stack[base + ins.c as usize] = Value::Num(j);
-                                self.stack[base + ins.a as usize] = v;
+                                set_num!(ins.c, j);
+                                set_val!(ins.a, v);
                             }
                             Some((j, None)) => {
-                                self.stack[base + ins.c as usize] = Value::Num(j);
+                                set_num!(ins.c, j);
                                 pc = ins.x as usize;
                             }
                             None => slow!(ins),
@@ -278,6 +298,17 @@ impl Vm {
                             }
                         }
                     }
+                    Op::GetField => {
+                        // `obj.field` on a map that holds the field itself.
+                        let hit = match rk!(ins.c) {
+                            Value::Map(m) => m.borrow().get(rk!(ins.b)).cloned(),
+                            _ => None,
+                        };
+                        match hit {
+                            Some(v) if !matches!(v, Value::Func(_)) => set_val!(ins.a, v),
+                            _ => slow!(ins),
+                        }
+                    }
                     Op::CallMember if ins.n == 0 && ins.a != NO_REG => {
                         // `obj.field` on a map that holds the field itself.
                         let hit = match &self.stack[base + ins.c as usize] {
@@ -285,7 +316,7 @@ impl Vm {
                             _ => None,
                         };
                         match hit {
-                            Some(v) if !matches!(v, Value::Func(_)) => self.stack[base + ins.a as usize] = v,
+                            Some(v) if !matches!(v, Value::Func(_)) => set_val!(ins.a, v),
                             _ => slow!(ins),
                         }
                     }

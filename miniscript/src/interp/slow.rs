@@ -295,6 +295,37 @@ impl Vm {
                 let self_arg = SelfArg::Object { obj, super_val, keep_self };
                 { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?; self.after_call(flow) }
             }
+            Op::GetField => {
+                let obj = one!(ins.c);
+                let key = self.reg(ins.b);
+                let (v, found_in) = match &obj {
+                    Value::Null => {
+                        return Err(MsError::runtime(format!(
+                            "Type Error (while attempting to look up {})",
+                            crate::format::to_str(&key)
+                        )))
+                    }
+                    _ => ops::lookup_member(&obj, &key, &self.types)?,
+                };
+                if !matches!(v, Value::Func(_)) {
+                    self.set(ins.a, v);
+                    return Ok(Flow::Next);
+                }
+                // A method: call it with the object copied to the top of the window,
+                // where a dot call expects it.
+                let top = self.window_top();
+                if self.stack.len() <= top {
+                    self.stack.resize(top + 1, Value::Null);
+                }
+                self.stack[top] = obj.clone();
+                let super_val = found_in.map(|m| {
+                    m.borrow().get(&crate::value::StrKey("__isa")).cloned().unwrap_or(Value::Null)
+                });
+                let dst = self.dst(ins.a);
+                let flow =
+                    self.invoke_value(v, top + 1, 0, dst, SelfArg::Object { obj, super_val, keep_self: None })?;
+                self.after_call(flow)
+            }
             Op::GetMember => {
                 let obj = self.reg(ins.c);
                 let key = self.reg(ins.b);
@@ -309,7 +340,8 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::SetIndex => {
-                let (obj, key, v) = (self.reg(ins.a), self.reg(ins.b), self.reg(ins.c));
+                let obj = one!(ins.a);
+                let (key, v) = (self.reg(ins.b), self.reg(ins.c));
                 ops::set_index(&obj, &key, v)?;
                 Ok(Flow::Next)
             }
