@@ -30,7 +30,7 @@ impl Vm {
         match dst {
             RetDest::Reg(i) => self.stack[i] = v,
             RetDest::Resolve(k) => {
-                let depth = self.frames.len();
+                let depth = self.depth;
                 if let Some(r) = self.resolving.last_mut().filter(|r| r.depth == depth) {
                     r.vals[k as usize] = Some(v);
                 }
@@ -43,17 +43,17 @@ impl Vm {
     pub(crate) fn do_return(&mut self, v: Value) -> RetDest {
         // The callee's registers are left as they are: the stack only grows, so the
         // next call needs no resize, and every register is written before it is read.
-        let Some(frame) = self.frames.pop() else {
+        let Some(ret) = self.pop_frame() else {
             return RetDest::Host;
         };
-        self.deliver(frame.ret, v);
-        frame.ret
+        self.deliver(ret, v);
+        ret
     }
 
     /// Look a variable up by name from the top frame: locals map, outer (or globals),
     /// globals, intrinsics (spec §6.3).
     pub(crate) fn lookup_name(&self, key: &Value) -> Option<Value> {
-        let f = self.frames.last()?;
+        let f = self.top_frame()?;
         if let Some(l) = &f.locals {
             if let Some(v) = l.borrow().get(key) {
                 return Some(v.clone());
@@ -134,7 +134,7 @@ impl Vm {
                 Ok(Flow::Next)
             }
             FuncCode::Script(proto) => {
-                if self.frames.len() >= self.config.max_call_depth {
+                if self.depth >= self.config.max_call_depth {
                     return Err(MsError::runtime(format!(
                         "Stack Overflow: call depth exceeded the limit of {} nested calls",
                         self.config.max_call_depth
@@ -171,24 +171,78 @@ impl Vm {
                     }
                     None
                 };
-                self.frames.push(Frame {
-                    proto,
-                    pc: 0,
-                    base: start,
-                    locals,
-                    outer: f.outer.clone(),
-                    self_val,
-                    super_val,
-                    ret: dst,
-                });
+                self.push_frame(proto, start, locals, f.outer.clone(), dst, self_val, super_val);
                 Ok(Flow::Reload)
             }
         }
     }
 
+    /// Push a frame. Frames are reused in place (the vector never shrinks): building a
+    /// frame in a temporary and moving it in costs a store-forwarding stall per call.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push_frame(
+        &mut self,
+        proto: Rc<crate::tac::Proto>,
+        base: usize,
+        locals: Option<crate::value::MapRef>,
+        outer: Option<crate::value::MapRef>,
+        ret: RetDest,
+        self_val: Value,
+        super_val: Option<Value>,
+    ) {
+        let d = self.depth;
+        if d < self.frames.len() {
+            let f = &mut self.frames[d];
+            f.proto = proto;
+            f.pc = 0;
+            f.base = base;
+            f.locals = locals;
+            f.outer = outer;
+            f.ret = ret;
+            f.self_val = self_val;
+            f.super_val = super_val;
+        } else {
+            self.frames.push(Frame { proto, pc: 0, base, locals, outer, ret, self_val, super_val });
+        }
+        self.depth = d + 1;
+    }
+
+    /// Pop the top frame; returns where its result goes.
+    pub(crate) fn pop_frame(&mut self) -> Option<RetDest> {
+        if self.depth == 0 {
+            return None;
+        }
+        self.depth -= 1;
+        let f = &mut self.frames[self.depth];
+        // Release what the dead frame kept alive; its proto stays until reuse.
+        if f.locals.is_some() {
+            f.locals = None;
+        }
+        if f.outer.is_some() {
+            f.outer = None;
+        }
+        if !matches!(f.self_val, Value::Null) {
+            f.self_val = Value::Null;
+        }
+        if f.super_val.is_some() {
+            f.super_val = None;
+        }
+        Some(f.ret)
+    }
+
+    /// The running frame.
+    pub(crate) fn top_frame(&self) -> Option<&Frame> {
+        self.frames[..self.depth].last()
+    }
+
+    pub(crate) fn top_frame_mut(&mut self) -> Option<&mut Frame> {
+        let d = self.depth;
+        self.frames[..d].last_mut()
+    }
+
     /// Attach the current line (and file) to an error raised by the top frame.
     pub(crate) fn locate(&mut self, e: MsError) -> MsError {
-        let Some(f) = self.frames.last() else {
+        let Some(f) = self.top_frame() else {
             return e;
         };
         let line = f.proto.lines.get(f.pc).copied().unwrap_or(0);

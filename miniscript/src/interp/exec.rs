@@ -21,10 +21,10 @@ impl Vm {
     /// Run until the frame stack shrinks to `stop_depth` frames.
     pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<()> {
         'frames: loop {
-            if self.frames.len() <= stop_depth {
+            if self.depth <= stop_depth {
                 return Ok(());
             }
-            let fi = self.frames.len() - 1;
+            let fi = self.depth - 1;
             let proto = self.frames[fi].proto.clone();
             let base = self.frames[fi].base;
             let mut pc = self.frames[fi].pc;

@@ -29,10 +29,10 @@ pub struct Frame {
     pub locals: Option<MapRef>,
     /// The captured `outer` map; `None` means globals.
     pub outer: Option<MapRef>,
+    pub ret: RetDest,
     pub self_val: Value,
     /// `super` for functions found through a map (`None`: reading it is an error).
     pub super_val: Option<Value>,
-    pub ret: RetDest,
 }
 
 /// Operands of one instruction being resolved by calls (spec §2.4 auto-invocation of

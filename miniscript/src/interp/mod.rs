@@ -111,6 +111,8 @@ pub struct Vm {
     pub config: VmConfig,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
+    /// Number of live frames (`frames` beyond it are kept for reuse).
+    pub(crate) depth: usize,
     /// Marks a named local register that has not been assigned in this call yet.
     pub(crate) unset: Rc<FuncVal>,
     /// Reused argument buffer for native calls.
@@ -148,6 +150,7 @@ impl Vm {
             config,
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
+            depth: 0,
             unset: Rc::new(FuncVal { code: FuncCode::Native(marker), outer: None }),
             scratch: Vec::new(),
             resolving: Vec::new(),
@@ -157,23 +160,17 @@ impl Vm {
     /// Run compiled global code to completion (or the first runtime error).
     pub fn run_main(&mut self, proto: Rc<Proto>) -> MsResult<()> {
         self.frames.clear();
+        self.depth = 0;
         self.stack.clear();
         self.stack.resize(proto.nregs as usize, Value::Null);
-        self.frames.push(Frame {
-            proto,
-            pc: 0,
-            base: 0,
-            locals: Some(self.globals.clone()),
-            outer: None,
-            self_val: Value::Null,
-            super_val: None,
-            ret: RetDest::Host,
-        });
+        let globals = self.globals.clone();
+        self.push_frame(proto, 0, Some(globals), None, RetDest::Host, Value::Null, None);
         self.resolving.clear();
         let r = self.execute(0);
         self.out.flush();
         if r.is_err() {
             self.frames.clear();
+            self.depth = 0;
             self.stack.clear();
         }
         r
@@ -181,7 +178,7 @@ impl Vm {
 
     /// Source lines of the active frames, innermost first (for `stackTrace`).
     pub fn stack_trace_lines(&self) -> Vec<u32> {
-        self.frames
+        self.frames[..self.depth]
             .iter()
             .rev()
             .map(|f| f.proto.lines.get(f.pc).or(f.proto.lines.last()).copied().unwrap_or(0))

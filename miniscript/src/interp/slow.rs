@@ -29,7 +29,7 @@ pub(crate) enum Flow {
 
 impl Vm {
     fn reg(&self, o: u16) -> Value {
-        let f = self.frames.last().expect("a frame is running");
+        let f = self.top_frame().expect("a frame is running");
         if o & K_BIT != 0 {
             f.proto.consts[(o & !K_BIT) as usize].clone()
         } else {
@@ -41,25 +41,25 @@ impl Vm {
         if a == NO_REG {
             RetDest::Discard
         } else {
-            RetDest::Reg(self.frames.last().map_or(0, |f| f.base) + a as usize)
+            RetDest::Reg(self.top_frame().map_or(0, |f| f.base) + a as usize)
         }
     }
 
     fn set(&mut self, a: u16, v: Value) {
         if a != NO_REG {
-            let base = self.frames.last().map_or(0, |f| f.base);
+            let base = self.top_frame().map_or(0, |f| f.base);
             self.stack[base + a as usize] = v;
         }
     }
 
     /// Top of the current window: where a call with no arguments may put its frame.
     fn window_top(&self) -> usize {
-        let f = self.frames.last().expect("a frame is running");
+        let f = self.top_frame().expect("a frame is running");
         f.base + f.proto.nregs as usize
     }
 
     fn const_at(&self, k: u16) -> Value {
-        let f = self.frames.last().expect("a frame is running");
+        let f = self.top_frame().expect("a frame is running");
         f.proto.consts[(k & !K_BIT) as usize].clone()
     }
 
@@ -68,7 +68,7 @@ impl Vm {
     /// pushed; the instruction will be re-run.
     fn operand(&mut self, o: u16, k: usize, cur: usize) -> MsResult<Option<Value>> {
         let (is_local, base) = {
-            let f = self.frames.last().expect("a frame is running");
+            let f = self.top_frame().expect("a frame is running");
             (o & K_BIT == 0 && o < f.proto.nlocals, f.base)
         };
         if !is_local {
@@ -104,13 +104,13 @@ impl Vm {
     }
 
     fn local_name(&self, slot: u16) -> Value {
-        let f = self.frames.last().expect("a frame is running");
+        let f = self.top_frame().expect("a frame is running");
         Value::str(&f.proto.local_names[slot as usize])
     }
 
     /// The resolution state of instruction `cur` of the top frame, if any.
     fn resolution(&mut self, cur: usize) -> Option<&mut super::frame::Resolving> {
-        let depth = self.frames.len();
+        let depth = self.depth;
         // Entries of frames that are gone (an error unwound them) are stale.
         while self.resolving.last().is_some_and(|r| r.depth > depth) {
             self.resolving.pop();
@@ -120,7 +120,7 @@ impl Vm {
 
     fn begin_resolution(&mut self, cur: usize) {
         if self.resolution(cur).is_none() {
-            let depth = self.frames.len();
+            let depth = self.depth;
             if self.resolving.last().is_some_and(|r| r.depth == depth) {
                 self.resolving.pop();
             }
@@ -129,7 +129,7 @@ impl Vm {
     }
 
     fn done_resolving(&mut self) {
-        let depth = self.frames.len();
+        let depth = self.depth;
         while self.resolving.last().is_some_and(|r| r.depth >= depth) {
             self.resolving.pop();
         }
@@ -255,7 +255,7 @@ impl Vm {
             Op::CallName => {
                 let key = self.const_at(ins.b | K_BIT);
                 let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
-                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize;
+                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
                 { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
             }
             Op::CallLocal => {
@@ -267,12 +267,12 @@ impl Vm {
                     }
                     _ => v,
                 };
-                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize;
+                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
                 { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
             }
             Op::CallValue => {
                 let v = self.reg(ins.b);
-                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize;
+                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
                 { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
             }
             Op::CallMember => {
@@ -289,8 +289,8 @@ impl Vm {
                     _ if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
                     _ => (ops::index(&obj, &key, &self.types)?, None),
                 };
-                let argbase = self.frames.last().map_or(0, |f| f.base) + ins.c as usize + 1;
-                let keep_self = if ins.x == 1 { self.frames.last().map(|f| f.self_val.clone()) } else { None };
+                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize + 1;
+                let keep_self = if ins.x == 1 { self.top_frame().map(|f| f.self_val.clone()) } else { None };
                 let super_val = found_in.map(|m| m.borrow().get(&crate::value::StrKey("__isa")).cloned().unwrap_or(Value::Null));
                 let self_arg = SelfArg::Object { obj, super_val, keep_self };
                 { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?; self.after_call(flow) }
@@ -353,7 +353,7 @@ impl Vm {
             Op::SetVar => {
                 let key = self.const_at(ins.b | K_BIT);
                 let v = self.reg(ins.c);
-                let f = self.frames.last().expect("a frame is running");
+                let f = self.top_frame().expect("a frame is running");
                 let map = f.locals.clone().unwrap_or_else(|| self.globals.clone());
                 map.borrow_mut().insert(key, v);
                 Ok(Flow::Next)
@@ -378,19 +378,19 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::GetSelf => {
-                let v = self.frames.last().map(|f| f.self_val.clone()).unwrap_or_default();
+                let v = self.top_frame().map(|f| f.self_val.clone()).unwrap_or_default();
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
             Op::SetSelf => {
                 let v = self.reg(ins.b);
-                if let Some(f) = self.frames.last_mut() {
+                if let Some(f) = self.top_frame_mut() {
                     f.self_val = v;
                 }
                 Ok(Flow::Next)
             }
             Op::GetSuper => {
-                let v = self.frames.last().and_then(|f| f.super_val.clone());
+                let v = self.top_frame().and_then(|f| f.super_val.clone());
                 match v {
                     Some(v) => {
                         self.set(ins.a, v);
@@ -400,7 +400,7 @@ impl Vm {
                 }
             }
             Op::GetLocals => {
-                let m = self.frames.last().and_then(|f| f.locals.clone()).unwrap_or_else(|| self.globals.clone());
+                let m = self.top_frame().and_then(|f| f.locals.clone()).unwrap_or_else(|| self.globals.clone());
                 self.set(ins.a, Value::Map(m));
                 Ok(Flow::Next)
             }
@@ -410,7 +410,7 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::GetOuter => {
-                let m = self.frames.last().and_then(|f| f.outer.clone()).unwrap_or_else(|| self.globals.clone());
+                let m = self.top_frame().and_then(|f| f.outer.clone()).unwrap_or_else(|| self.globals.clone());
                 self.set(ins.a, Value::Map(m));
                 Ok(Flow::Next)
             }
@@ -430,7 +430,7 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::BindFunc | Op::FuncLit => {
-                let f = self.frames.last().expect("a frame is running");
+                let f = self.top_frame().expect("a frame is running");
                 let proto = f.proto.protos[ins.b as usize].clone();
                 let outer = if ins.op == Op::BindFunc { f.locals.clone() } else { None };
                 let v = Value::Func(Rc::new(FuncVal { code: FuncCode::Script(proto), outer }));
@@ -466,7 +466,7 @@ impl Vm {
     fn after_call(&mut self, flow: Flow) -> MsResult<Flow> {
         if let Flow::Reload = flow {
             // The caller is now below the top; advance its pc past the call.
-            let n = self.frames.len();
+            let n = self.depth;
             if n >= 2 {
                 self.frames[n - 2].pc += 1;
             }
@@ -481,7 +481,7 @@ impl Vm {
         let by_name = ins.n == 1;
         let (is_local, name) = if by_name {
             let key = self.const_at(ins.b);
-            let f = self.frames.last().expect("a frame is running");
+            let f = self.top_frame().expect("a frame is running");
             let local = f.locals.as_ref().is_some_and(|m| m.borrow().contains_key(&key));
             (local, key)
         } else {
@@ -498,7 +498,7 @@ impl Vm {
             }
             let resolving = self.resolution(cur).is_some();
             if !resolving {
-                let f = self.frames.last().expect("a frame is running");
+                let f = self.top_frame().expect("a frame is running");
                 let line = f.proto.lines.get(cur).copied().unwrap_or(0);
                 let msg = format!(
                     "Warning: assignment of unqualified local '{}' based on nonlocal is deprecated [line {line}]\n",
