@@ -131,8 +131,9 @@ pub enum StmtKind {
     /// A bare `Ident`/`Member` auto-invokes; a bare `Index` statement is represented as
     /// `Call(Index(..), [])` by the parser.
     Expr(Expr),
-    /// `target = value`; target is `Ident`, `Member` or `Index` (checked by the parser:
-    /// anything else is `invalid assignment (not an lvalue)`).
+    /// `target = value`; target is `Ident`, `Member` or `Index`, or a `Str`/`Num`/`Null`
+    /// literal (a run-time error or no-op, as in the reference). The parser rejects
+    /// anything else with `invalid assignment (not an lvalue)`.
     Assign(Expr, Expr),
     /// `target op= value`.
     OpAssign(Expr, BinOp, Expr),

@@ -172,6 +172,7 @@ impl<'s> FnBuilder<'s> {
             return Err(MsError::compiler("function too large", self.line));
         }
         let self_param = self.params.first().is_some_and(|p| &*p.name == "self");
+        let ncode = self.code.len();
         Ok(Rc::new(Proto {
             name: self.name,
             params: self.params,
@@ -185,6 +186,7 @@ impl<'s> FnBuilder<'s> {
             map_mode: self.map_mode,
             self_param,
             sites: self.sites,
+            name_cache: (0..ncode).map(|_| std::cell::Cell::new(u32::MAX)).collect(),
             file: self.file,
         }))
     }
@@ -378,8 +380,9 @@ impl<'s> FnBuilder<'s> {
                 }
             }
             StmtKind::Return(e) => {
+                // Return accepts a named local (it resolves a function held there).
                 let v = match e {
-                    Some(e) => self.expr_val(e)?,
+                    Some(e) => self.expr_any(e)?,
                     None => self.k_null(),
                 };
                 self.emit(Op::Return, 0, v, 0);
@@ -419,6 +422,11 @@ impl<'s> FnBuilder<'s> {
         if via_map {
             let k = self.k_str(var);
             self.emit(Op::SetVar, 0, Self::kidx(k), dst);
+            // The hidden index variable is visible to the program (spec §2.1).
+            if self.map_mode {
+                let ki = self.k_str(&idx_name);
+                self.emit(Op::SetVar, 0, Self::kidx(ki), idx);
+            }
         }
         self.loops.push(LoopCtx { top, breaks: vec![next] });
         let m = self.assigned.len();
@@ -548,6 +556,16 @@ impl<'s> FnBuilder<'s> {
                 let i = self.expr_val(idx)?;
                 let v = self.assigned_value(value)?;
                 self.emit(Op::SetIndex, obj, i, v);
+                Ok(())
+            }
+            // `"abc" = 5` fails at run time; `null = 5` evaluates 5 and does nothing.
+            ExprKind::Str(_) | ExprKind::Num(_) => {
+                let k = self.k_str("not an lvalue");
+                self.emit(Op::Fail, 0, Self::kidx(k), 0);
+                Ok(())
+            }
+            ExprKind::Null => {
+                self.expr_any(value)?;
                 Ok(())
             }
             _ => Err(MsError::compiler("invalid assignment (not an lvalue)", self.line)),
@@ -768,7 +786,7 @@ impl<'s> FnBuilder<'s> {
                 if real_dst != NO_REG && !matches!(&base.kind, ExprKind::Ident(n) if &**n == "super") =>
             {
                 // A member read: the object may stay in any register.
-                let o = self.expr_any(base)?;
+                let o = self.base_any(base)?;
                 let k = self.k_str(name);
                 self.emit(Op::GetField, dst, k, o);
             }
@@ -782,7 +800,7 @@ impl<'s> FnBuilder<'s> {
                 }
             }
             ExprKind::Index(base, idx) => {
-                let b = self.expr_any(base)?;
+                let b = self.base_any(base)?;
                 let i = self.expr_any(idx)?;
                 self.emit(Op::Index, dst, b, i);
             }
@@ -805,15 +823,19 @@ impl<'s> FnBuilder<'s> {
                 return Ok(());
             }
             ExprKind::AddrOf(inner) => match &inner.kind {
-                ExprKind::Ident(name) if !is_magic(name) => match self.slot_of(name) {
-                    Some(slot) => {
-                        self.emit(Op::GetLocalRaw, dst, slot, 0);
-                    }
-                    None => {
-                        let k = self.k_str(name);
-                        self.emit(Op::GetNameRaw, dst, Self::kidx(k), 0);
-                    }
-                },
+                ExprKind::Ident(name) if !is_magic(name) => {
+                    // n = 1: `x = @x` before x is local warns like a plain read.
+                    let warn = (self.warn_name.as_deref() == Some(&**name)) as u8;
+                    let mut ins = match self.slot_of(name) {
+                        Some(slot) => Instr::new(Op::GetLocalRaw, dst, slot, 0),
+                        None => {
+                            let k = self.k_str(name);
+                            Instr::new(Op::GetNameRaw, dst, Self::kidx(k), 0)
+                        }
+                    };
+                    ins.n = warn;
+                    self.emit_full(ins);
+                }
                 ExprKind::Member(base, name) => {
                     let obj = self.alloc();
                     self.member_base(base, obj)?;
@@ -941,17 +963,38 @@ impl<'s> FnBuilder<'s> {
                 Ok(true)
             }
             ExprKind::Ident(n) if &**n == "self" => {
-                self.emit(Op::GetSelf, obj, 0, 0);
+                let mut ins = Instr::new(Op::GetSelf, obj, 0, 0);
+                ins.n = 1;
+                self.emit_full(ins);
                 Ok(false)
             }
             _ => {
                 let mark = self.next_temp;
-                let v = self.expr_val(base)?;
+                let saved = self.warn_name.take();
+                let v = self.expr_val(base);
+                self.warn_name = saved;
+                let v = v?;
                 self.emit(Op::MoveRaw, obj, v, 0);
                 self.free_to(mark);
                 Ok(false)
             }
         }
+    }
+
+    /// The object of `x.f` or `x[i]`: such a read of `x` does not count for the
+    /// deprecation warning, and an unbound `self` there is an error.
+    fn base_any(&mut self, base: &Expr) -> MsResult<u16> {
+        if matches!(&base.kind, ExprKind::Ident(n) if &**n == "self") {
+            let t = self.alloc();
+            let mut ins = Instr::new(Op::GetSelf, t, 0, 0);
+            ins.n = 1;
+            self.emit_full(ins);
+            return Ok(t);
+        }
+        let saved = self.warn_name.take();
+        let r = self.expr_any(base);
+        self.warn_name = saved;
+        r
     }
 
     fn ident(&mut self, name: &Rc<str>, dst: u16) -> MsResult<()> {

@@ -6,6 +6,7 @@
 //! structures from recursing forever, so every container path goes through it.
 
 use std::fmt::Write;
+use std::rc::Rc;
 
 use crate::value::{FuncVal, Value};
 
@@ -97,6 +98,13 @@ pub fn to_repr(v: &Value) -> String {
 /// prints as `[...]`/`{...}`. A negative limit means unlimited (only used for
 /// scalars such as parameter defaults).
 pub fn code_form(out: &mut String, v: &Value, limit: i32) {
+    code_form_in(out, v, limit, &mut Vec::new());
+}
+
+/// `path` holds the maps entered through `__isa` on the way here: an `__isa` value
+/// gets a fresh budget of one level (so a class chain is shown in full, as in C#),
+/// which is what could otherwise recurse forever around an `__isa` loop.
+fn code_form_in(out: &mut String, v: &Value, limit: i32, path: &mut Vec<usize>) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Num(n) => push_num(out, *n),
@@ -111,12 +119,14 @@ pub fn code_form(out: &mut String, v: &Value, limit: i32) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                code_form(out, e, limit - 1);
+                code_form_in(out, e, limit - 1, path);
             }
             out.push(']');
         }
         Value::Map(m) => {
-            if limit == 0 {
+            let id = Rc::as_ptr(m) as usize;
+            // The length cap bounds native recursion on absurdly long class chains.
+            if limit == 0 || path.contains(&id) || path.len() >= 256 {
                 out.push_str("{...}");
                 return;
             }
@@ -127,14 +137,17 @@ pub fn code_form(out: &mut String, v: &Value, limit: i32) {
                 }
                 // A class parent is shown only one level deep, so printing an
                 // instance does not dump its whole class hierarchy.
-                let next = if matches!(k, Value::Str(s) if s.as_str() == "__isa") {
-                    1
+                if matches!(k, Value::Str(s) if s.as_str() == "__isa") {
+                    path.push(id);
+                    code_form_in(out, k, 1, path);
+                    out.push_str(": ");
+                    code_form_in(out, val, 1, path);
+                    path.pop();
                 } else {
-                    limit - 1
-                };
-                code_form(out, k, next);
-                out.push_str(": ");
-                code_form(out, val, next);
+                    code_form_in(out, k, limit - 1, path);
+                    out.push_str(": ");
+                    code_form_in(out, val, limit - 1, path);
+                }
             }
             out.push('}');
         }
@@ -264,6 +277,33 @@ mod tests {
     }
 
     #[test]
+    fn isa_loop_terminates() {
+        let a = Value::map(new_map());
+        let b = Value::map(new_map());
+        if let (Value::Map(ma), Value::Map(mb)) = (&a, &b) {
+            ma.borrow_mut().insert(Value::str("__isa"), b.clone());
+            mb.borrow_mut().insert(Value::str("__isa"), a.clone());
+            mb.borrow_mut().insert(Value::str("x"), Value::Num(1.0));
+        }
+        assert_eq!(to_str(&a), "{\"__isa\": {\"__isa\": {...}, \"x\": 1}}");
+        if let Value::Map(ma) = &a {
+            ma.borrow_mut().clear();
+        }
+    }
+
+    #[test]
+    fn isa_chain_shown_in_full() {
+        let mut top = new_map();
+        top.insert(Value::str("n"), Value::Num(1.0));
+        let mut mid = new_map();
+        mid.insert(Value::str("__isa"), Value::map(top));
+        let mut obj = new_map();
+        obj.insert(Value::str("__isa"), Value::map(mid));
+        let want = "{\"__isa\": {\"__isa\": {\"n\": 1}}}";
+        assert_eq!(to_str(&Value::map(obj)), want);
+    }
+
+    #[test]
     fn isa_shown_one_level() {
         let mut deep = new_map();
         deep.insert(Value::str("x"), Value::list(vec![Value::Num(1.0)]));
@@ -273,6 +313,9 @@ mod tests {
         let mut obj = new_map();
         obj.insert(Value::str("__isa"), Value::map(parent));
         obj.insert(Value::str("y"), Value::Num(2.0));
-        assert_eq!(to_str(&Value::map(obj)), "{\"__isa\": {\"d\": {...}, \"n\": 5}, \"y\": 2}");
+        assert_eq!(
+            to_str(&Value::map(obj)),
+            "{\"__isa\": {\"d\": {...}, \"n\": 5}, \"y\": 2}"
+        );
     }
 }

@@ -79,7 +79,9 @@ fn type_error(got: &Value, want: &str, desc: &str) -> MsError {
         Value::Null => "null".to_string(),
         other => format!("a Miniscript.{}", cs_type_name(other)),
     };
-    MsError::runtime(format!("got {got} where a Miniscript.{want} was required ({desc})"))
+    MsError::runtime(format!(
+        "got {got} where a Miniscript.{want} was required ({desc})"
+    ))
 }
 
 fn key_not_found(key_text: &str) -> MsError {
@@ -95,7 +97,10 @@ pub fn byte_offset(s: &MsStr, ci: usize) -> usize {
     if s.is_ascii() {
         return ci.min(s.as_str().len());
     }
-    s.as_str().char_indices().nth(ci).map_or(s.as_str().len(), |(b, _)| b)
+    s.as_str()
+        .char_indices()
+        .nth(ci)
+        .map_or(s.as_str().len(), |(b, _)| b)
 }
 
 /// Character index of byte offset `b` (which must be a char boundary).
@@ -247,7 +252,13 @@ fn concat(a: &Value, b: &Value) -> MsResult<Value> {
     }
     let sa = as_text(a);
     let sb = as_text(b);
-    let chars = |s: &str| if s.is_ascii() { s.len() } else { s.chars().count() };
+    let chars = |s: &str| {
+        if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        }
+    };
     // Byte length bounds the char count from above, so only long strings pay for
     // counting characters.
     if sa.len() + sb.len() > MAX_SIZE && chars(&sa) + chars(&sb) > MAX_SIZE {
@@ -600,11 +611,15 @@ pub fn index(base: &Value, idx: &Value, types: &TypeMaps) -> MsResult<Value> {
         },
         Value::List(l) => list_get(l, idx),
         Value::Str(s) => str_get(s, idx),
-        Value::Null => Err(MsError::runtime("Null Reference Exception: can't index into null")),
+        Value::Null => Err(MsError::runtime(
+            "Null Reference Exception: can't index into null",
+        )),
         Value::Num(_) => Ok(Value::Null),
         Value::Func(_) => match idx {
             Value::Func(_) => Ok(Value::Null),
-            _ => Err(MsError::runtime("Type Exception: can't index into this type")),
+            _ => Err(MsError::runtime(
+                "Type Exception: can't index into this type",
+            )),
         },
     }
 }
@@ -648,8 +663,14 @@ pub fn set_index(base: &Value, idx: &Value, v: Value) -> MsResult<()> {
                     Ok(())
                 }
                 None => {
-                    let text = if idx.is_null() { "null".to_string() } else { to_str(idx) };
-                    Err(MsError::runtime(format!("Index Error (list index {text} out of range)")))
+                    let text = if idx.is_null() {
+                        "null".to_string()
+                    } else {
+                        to_str(idx)
+                    };
+                    Err(MsError::runtime(format!(
+                        "Index Error (list index {text} out of range)"
+                    )))
                 }
             }
         }
@@ -657,7 +678,9 @@ pub fn set_index(base: &Value, idx: &Value, v: Value) -> MsResult<()> {
             map_set(m, idx.clone(), v);
             Ok(())
         }
-        _ => Err(MsError::runtime("can't set an indexed element in this type")),
+        _ => Err(MsError::runtime(
+            "can't set an indexed element in this type",
+        )),
     }
 }
 
@@ -681,7 +704,7 @@ pub fn iter_element(seq: &Value, i: usize) -> Option<Value> {
         Value::List(l) => l.borrow().get(i).cloned(),
         Value::Str(s) => {
             if s.is_ascii() {
-                s.as_str().get(i..i + 1).map(Value::str)
+                s.as_str().get(i..=i).map(Value::str)
             } else {
                 let (b, c) = s.as_str().char_indices().nth(i)?;
                 Some(Value::str(&s.as_str()[b..b + c.len_utf8()]))
@@ -702,7 +725,6 @@ pub fn iter_element(seq: &Value, i: usize) -> Option<Value> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -711,7 +733,13 @@ mod tests {
 
     fn types() -> TypeMaps {
         let m = || Rc::new(RefCell::new(new_map()));
-        TypeMaps { number: m(), string: m(), list: m(), map: m(), funcref: m() }
+        TypeMaps {
+            number: m(),
+            string: m(),
+            list: m(),
+            map: m(),
+            funcref: m(),
+        }
     }
     fn num(x: f64) -> Value {
         Value::Num(x)
@@ -775,7 +803,10 @@ mod tests {
     fn string_replication_and_division() {
         assert_eq!(ar(BinOp::Mul, &s("apple"), &num(0.6)), "\"app\"");
         assert_eq!(ar(BinOp::Mul, &s("abc"), &num(2.5)), "\"abcabca\"");
-        assert_eq!(ar(BinOp::Mul, &s("apple"), &num(3.0)), "\"appleappleapple\"");
+        assert_eq!(
+            ar(BinOp::Mul, &s("apple"), &num(3.0)),
+            "\"appleappleapple\""
+        );
         assert_eq!(ar(BinOp::Mul, &s("ab"), &num(-1.0)), "\"\"");
         assert_eq!(ar(BinOp::Mul, &s("ab"), &num(f64::NAN)), "null");
         assert_eq!(ar(BinOp::Mul, &s("ab"), &num(f64::INFINITY)), "null");
@@ -811,15 +842,24 @@ mod tests {
     fn lists() {
         let l1 = list(&[0.0, 10.0, 20.0, 30.0, 40.0]);
         let l2 = list(&[100.0, -200.0, 300.0]);
-        assert_eq!(ar(BinOp::Add, &l1, &l2), "[0, 10, 20, 30, 40, 100, -200, 300]");
-        assert_eq!(ar(BinOp::Mul, &l2, &num(2.5)), "[100, -200, 300, 100, -200, 300, 100]");
+        assert_eq!(
+            ar(BinOp::Add, &l1, &l2),
+            "[0, 10, 20, 30, 40, 100, -200, 300]"
+        );
+        assert_eq!(
+            ar(BinOp::Mul, &l2, &num(2.5)),
+            "[100, -200, 300, 100, -200, 300, 100]"
+        );
         assert_eq!(ar(BinOp::Mul, &l1, &num(0.4)), "[0, 10]");
         assert_eq!(ar(BinOp::Mul, &l1, &num(-5.0)), "[]");
         assert_eq!(ar(BinOp::Div, &l1, &num(2.0)), "[0, 10]");
         assert_eq!(ar(BinOp::Mul, &list(&[42.0]), &num(f64::NAN)), "null");
         assert_eq!(ar(BinOp::Div, &list(&[42.0]), &num(0.0)), "null");
         assert_eq!(ar(BinOp::Mul, &list(&[]), &num(1e300)), "[]");
-        assert_eq!(ar(BinOp::Mul, &list(&[1.0]), &num(1e8)), "ERR list too large");
+        assert_eq!(
+            ar(BinOp::Mul, &list(&[1.0]), &num(1e8)),
+            "ERR list too large"
+        );
         assert_eq!(ar(BinOp::Sub, &l1, &l2), "null");
         assert_eq!(
             ar(BinOp::Add, &l1, &num(1.0)),
@@ -920,10 +960,16 @@ mod tests {
         let a = map_of(vec![]);
         let b = map_of(vec![(s("__isa"), a.clone())]);
         set_index(&a, &s("__isa"), b.clone()).unwrap();
-        assert_eq!(show(&isa(&a, &map_of(vec![]), &t)), "ERR ".to_string() + ISA_DEPTH_MSG);
+        assert_eq!(
+            show(&isa(&a, &map_of(vec![]), &t)),
+            "ERR ".to_string() + ISA_DEPTH_MSG
+        );
         set_index(&a, &s("__isa"), Value::Null).unwrap();
 
-        assert_eq!(show(&new_object(&num(42.0), &t)), "ERR argument to 'new' must be a map");
+        assert_eq!(
+            show(&new_object(&num(42.0), &t)),
+            "ERR argument to 'new' must be a map"
+        );
         assert!(show(&new_object(&tm(&t.string), &t)).contains("to create a string"));
         assert!(show(&new_object(&tm(&t.list), &t)).contains("e.g. [1,2]"));
         assert!(show(&new_object(&tm(&t.number), &t)).contains("e.g. 42"));
@@ -944,9 +990,15 @@ mod tests {
         assert_eq!(to_repr(&v), "\"A\"");
         assert!(matches!((&found, &base), (Some(f), Value::Map(b)) if Rc::ptr_eq(f, b)));
         // Own keys shadow type methods; the map type is tried once at the chain's end.
-        assert_eq!(to_repr(&lookup_member(&obj, &s("len"), &t).unwrap().0), "42");
+        assert_eq!(
+            to_repr(&lookup_member(&obj, &s("len"), &t).unwrap().0),
+            "42"
+        );
         assert_eq!(to_repr(&lookup_member(&obj, &s("m"), &t).unwrap().0), "7");
-        assert_eq!(to_repr(&lookup_member(&s("abc"), &s("len"), &t).unwrap().0), "99");
+        assert_eq!(
+            to_repr(&lookup_member(&s("abc"), &s("len"), &t).unwrap().0),
+            "99"
+        );
         assert_eq!(
             show(&lookup_member(&obj, &s("zz"), &t).map(|r| r.0)),
             "ERR Key Not Found: 'zz' not found in map"
@@ -969,7 +1021,10 @@ mod tests {
         );
         set_index(&a, &s("__isa"), Value::Null).unwrap();
         // A null __isa ends the search with null.
-        assert_eq!(to_repr(&lookup_member(&a, &s("foo"), &t).unwrap().0), "null");
+        assert_eq!(
+            to_repr(&lookup_member(&a, &s("foo"), &t).unwrap().0),
+            "null"
+        );
     }
 
     #[test]
@@ -980,18 +1035,36 @@ mod tests {
         assert_eq!(ix(&l, &num(-1.0)), "6");
         assert_eq!(ix(&l, &num(1.9)), "4");
         assert_eq!(ix(&l, &num(-0.5)), "2");
-        assert_eq!(ix(&l, &num(3.0)), "ERR Index Error (list index 3 out of range)");
-        assert_eq!(ix(&l, &num(-4.0)), "ERR Index Error (list index -4 out of range)");
-        assert_eq!(ix(&l, &num(42.5)), "ERR Index Error (list index 42.5 out of range)");
-        assert_eq!(ix(&l, &num(f64::NAN)), "ERR Index Error (list index NaN out of range)");
+        assert_eq!(
+            ix(&l, &num(3.0)),
+            "ERR Index Error (list index 3 out of range)"
+        );
+        assert_eq!(
+            ix(&l, &num(-4.0)),
+            "ERR Index Error (list index -4 out of range)"
+        );
+        assert_eq!(
+            ix(&l, &num(42.5)),
+            "ERR Index Error (list index 42.5 out of range)"
+        );
+        assert_eq!(
+            ix(&l, &num(f64::NAN)),
+            "ERR Index Error (list index NaN out of range)"
+        );
         assert_eq!(ix(&l, &Value::Null), "ERR List index must be numeric");
         assert_eq!(ix(&l, &l), "ERR List index must be numeric");
         let st = s("héllo");
         assert_eq!(ix(&st, &num(1.0)), "\"é\"");
         assert_eq!(ix(&st, &num(-1.0)), "\"o\"");
-        assert_eq!(ix(&st, &num(5.0)), "ERR Index Error (string index 5 out of range)");
+        assert_eq!(
+            ix(&st, &num(5.0)),
+            "ERR Index Error (string index 5 out of range)"
+        );
         assert_eq!(ix(&st, &Value::Null), "ERR String index must be numeric");
-        assert_eq!(ix(&Value::Null, &num(0.0)), "ERR Null Reference Exception: can't index into null");
+        assert_eq!(
+            ix(&Value::Null, &num(0.0)),
+            "ERR Null Reference Exception: can't index into null"
+        );
         assert_eq!(ix(&Value::Null, &s("x")), "null");
         assert_eq!(ix(&num(5.0), &num(0.0)), "null");
         let m = map_of(vec![(num(1.0), s("one")), (Value::Null, num(42.0))]);
@@ -1017,15 +1090,21 @@ mod tests {
             "Index Error (list index 3 out of range)"
         );
         assert_eq!(
-            set_index(&list(&[]), &s("y"), num(0.0)).unwrap_err().message,
+            set_index(&list(&[]), &s("y"), num(0.0))
+                .unwrap_err()
+                .message,
             "Index Error (list index y out of range)"
         );
         assert_eq!(
-            set_index(&Value::Null, &num(0.0), num(0.0)).unwrap_err().message,
+            set_index(&Value::Null, &num(0.0), num(0.0))
+                .unwrap_err()
+                .message,
             "can't set indexed element of null"
         );
         assert_eq!(
-            set_index(&s("abc"), &num(0.0), num(0.0)).unwrap_err().message,
+            set_index(&s("abc"), &num(0.0), num(0.0))
+                .unwrap_err()
+                .message,
             "can't set an indexed element in this type"
         );
         // A map used as its own key must not panic.
@@ -1050,7 +1129,10 @@ mod tests {
         assert_eq!(seq_len(&Value::Null), None);
         let m = map_of(vec![(s("one"), num(1.0)), (s("two"), num(2.0))]);
         assert_eq!(seq_len(&m), Some(2));
-        assert_eq!(to_repr(&iter_element(&m, 1).unwrap()), "{\"key\": \"two\", \"value\": 2}");
+        assert_eq!(
+            to_repr(&iter_element(&m, 1).unwrap()),
+            "{\"key\": \"two\", \"value\": 2}"
+        );
         let a = iter_element(&m, 0).unwrap();
         let b = iter_element(&m, 0).unwrap();
         assert!(!same_ref(&a, &b));

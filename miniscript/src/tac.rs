@@ -121,10 +121,11 @@ opcodes! {
     // warning when it is not yet a local (`x = x + 1` at first assignment)
     GetVarWarn: "getvarwarn", [R, RK, None, N, None];
     // a := local b without invoking (`@x`); falls back to a name lookup when unset
-    GetLocalRaw: "getlocalraw", [R, R, None, None, None];
+    GetLocalRaw: "getlocalraw", [R, R, None, N, None];
     // a := variable named by constant b without invoking (`@name`)
-    GetNameRaw: "getnameraw", [R, K, None, None, None];
-    GetSelf: "getself", [R, None, None, None, None];
+    GetNameRaw: "getnameraw", [R, K, None, N, None];
+    // a := self; n = 1 (as the object of `self.x`): unbound self is an error
+    GetSelf: "getself", [R, None, None, N, None];
     SetSelf: "setself", [None, RK, None, None, None];
     GetSuper: "getsuper", [R, None, None, None, None];
     GetLocals: "getlocals", [R, None, None, None, None];
@@ -192,6 +193,10 @@ pub struct Proto {
     /// The first parameter is `self` (dot calls pass the object in it).
     pub self_param: bool,
     pub sites: Vec<SiteInfo>,
+    /// Inline cache per instruction: for `CallName`, the index in the globals map
+    /// where the name was last found (`u32::MAX`: none). Always validated by key
+    /// identity before use, so a stale entry only costs a normal lookup.
+    pub name_cache: Box<[std::cell::Cell<u32>]>,
     /// File name for error messages of imported code.
     pub file: Option<Rc<str>>,
 }

@@ -111,9 +111,18 @@ fn read_script(path: &str) -> Result<String, String> {
         return Err(format!("cannot run '{path}': it is a directory"));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {}", io_reason(&e)))?;
-    String::from_utf8(bytes).map_err(|e| {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         format!("cannot run '{path}': not valid UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())
-    })
+    })?;
+    // The reference reads the file as lines and joins them with "\n": a final line
+    // break does not start another line (it matters for "[line N]" at end of input).
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -70,6 +70,31 @@ impl Vm {
         self.intrinsics_map.borrow().get(key).cloned()
     }
 
+    /// `lookup_name` for a `CallName` instruction with an inline cache. When the frame
+    /// can only see globals (no locals map, outer absent or the globals map itself),
+    /// the index where the name sat in the globals map is remembered and checked by
+    /// key identity next time, skipping the hash probe.
+    #[inline]
+    pub(crate) fn lookup_name_cached(&self, fi: usize, key: &Value, cache: &std::cell::Cell<u32>) -> Option<Value> {
+        let f = &self.frames[fi];
+        let globals_only = f.locals.is_none() && f.outer.as_ref().is_none_or(|o| Rc::ptr_eq(o, &self.globals));
+        if !globals_only {
+            return self.lookup_name(key);
+        }
+        let Value::Str(ks) = key else { return self.lookup_name(key) };
+        let g = self.globals.borrow();
+        if let Some((Value::Str(k), v)) = g.get_index(cache.get() as usize) {
+            if Rc::ptr_eq(k, ks) {
+                return Some(v.clone());
+            }
+        }
+        if let Some((i, _, v)) = g.get_full(key) {
+            cache.set(i as u32);
+            return Some(v.clone());
+        }
+        self.intrinsics_map.borrow().get(key).cloned()
+    }
+
     pub(crate) fn undefined(key: &Value) -> MsError {
         MsError::runtime(format!(
             "Undefined Identifier: '{}' is unknown in this context",
@@ -113,7 +138,10 @@ impl Vm {
             return Err(MsError::runtime("internal error: unset marker called"));
         }
         let params = f.params();
-        let takes_self = params.first().is_some_and(|p| &*p.name == "self");
+        let takes_self = match &f.code {
+            FuncCode::Script(p) => p.self_param,
+            FuncCode::Native(_) => params.first().is_some_and(|p| &*p.name == "self"),
+        };
         let is_member = matches!(self_arg, SelfArg::Object { .. });
         // Where parameter 0 lives and how many arguments the callee really gets.
         let (start, given) = if is_member && takes_self { (argbase - 1, nargs + 1) } else { (argbase, nargs) };
@@ -199,8 +227,13 @@ impl Vm {
             f.locals = locals;
             f.outer = outer;
             f.ret = ret;
-            f.self_val = self_val;
-            f.super_val = super_val;
+            // A popped frame holds null/None already: skip the (16-byte) stores then.
+            if !matches!(self_val, Value::Null) {
+                f.self_val = self_val;
+            }
+            if super_val.is_some() {
+                f.super_val = super_val;
+            }
         } else {
             self.frames.push(Frame { proto, pc: 0, base, locals, outer, ret, self_val, super_val });
         }

@@ -7,6 +7,7 @@
 //! marker; fast paths only accept the types they handle (numbers, lists, maps), so
 //! such values always reach the slow path, which resolves them.
 
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
 use super::call::SelfArg;
@@ -231,7 +232,7 @@ impl Vm {
                     }
                     Op::SetIndex => {
                         let done = match (rk!(ins.a), rk!(ins.b), rk!(ins.c)) {
-                            (Value::Map(m), k @ Value::Str(_), v) => {
+                            (Value::Map(m), k @ Value::Str(_), v) if !Rc::ptr_eq(m, &self.intrinsics_map) => {
                                 let v = v.clone();
                                 let mut m = m.borrow_mut();
                                 // Overwrite in place when present: no key clone, no drop.
@@ -285,7 +286,8 @@ impl Vm {
                     Op::CallName => {
                         // Calls are frequent: look the name up and call from here,
                         // without the general path's extra dispatch.
-                        let found = self.lookup_name(&consts[(ins.b & !K_BIT) as usize]);
+                        let key = &consts[(ins.b & !K_BIT) as usize];
+                        let found = self.lookup_name_cached(fi, key, &proto.name_cache[pc - 1]);
                         let Some(Value::Func(f)) = found else { slow!(ins) };
                         self.frames[fi].pc = pc;
                         let dst = if ins.a == NO_REG { RetDest::Discard } else { RetDest::Reg(base + ins.a as usize) };
@@ -321,7 +323,11 @@ impl Vm {
                         }
                     }
                     Op::Return => {
-                        let v = rk!(ins.b).clone();
+                        let v = rk!(ins.b);
+                        if matches!(v, Value::Func(_)) && ins.b & K_BIT == 0 && ins.b < proto.nlocals {
+                            slow!(ins)
+                        }
+                        let v = v.clone();
                         self.frames[fi].pc = pc - 1;
                         self.do_return(v);
                         continue 'frames;

@@ -341,6 +341,9 @@ impl Vm {
             }
             Op::SetIndex => {
                 let obj = one!(ins.a);
+                if matches!(&obj, Value::Map(m) if Rc::ptr_eq(m, &self.intrinsics_map)) {
+                    return Err(MsError::runtime("Assignment to protected map"));
+                }
                 let (key, v) = (self.reg(ins.b), self.reg(ins.c));
                 ops::set_index(&obj, &key, v)?;
                 Ok(Flow::Next)
@@ -364,6 +367,9 @@ impl Vm {
                 let v = match &v {
                     Value::Func(f) if self.is_unset(f) => {
                         let name = self.local_name(ins.b);
+                        if ins.n == 1 {
+                            self.warn_nonlocal(&name, cur);
+                        }
                         self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?
                     }
                     _ => v,
@@ -373,12 +379,18 @@ impl Vm {
             }
             Op::GetNameRaw => {
                 let key = self.const_at(ins.b | K_BIT);
+                if ins.n == 1 && !self.top_frame().and_then(|f| f.locals.as_ref()).is_some_and(|m| m.borrow().contains_key(&key)) {
+                    self.warn_nonlocal(&key, cur);
+                }
                 let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
             Op::GetSelf => {
                 let v = self.top_frame().map(|f| f.self_val.clone()).unwrap_or_default();
+                if ins.n == 1 && v.is_null() {
+                    return Err(Vm::undefined(&Value::str("self")));
+                }
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
@@ -450,7 +462,7 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Return => {
-                let v = self.reg(ins.b);
+                let v = one!(ins.b);
                 self.do_return(v);
                 Ok(Flow::Reload)
             }
@@ -472,6 +484,17 @@ impl Vm {
             }
         }
         Ok(flow)
+    }
+
+    /// The deprecation warning of spec §6.3, on standard output.
+    fn warn_nonlocal(&mut self, name: &Value, cur: usize) {
+        let f = self.top_frame().expect("a frame is running");
+        let line = f.proto.lines.get(cur).copied().unwrap_or(0);
+        let msg = format!(
+            "Warning: assignment of unqualified local '{}' based on nonlocal is deprecated [line {line}]\n",
+            name.as_str().unwrap_or("?")
+        );
+        self.out.write_str(&msg);
     }
 
     /// `GetLocalStrict` (`x += 1`: the variable must be a local) and `GetVarWarn`
@@ -498,13 +521,7 @@ impl Vm {
             }
             let resolving = self.resolution(cur).is_some();
             if !resolving {
-                let f = self.top_frame().expect("a frame is running");
-                let line = f.proto.lines.get(cur).copied().unwrap_or(0);
-                let msg = format!(
-                    "Warning: assignment of unqualified local '{}' based on nonlocal is deprecated [line {line}]\n",
-                    name.as_str().unwrap_or("?")
-                );
-                self.out.write_str(&msg);
+                self.warn_nonlocal(&name, cur);
             }
         }
         if by_name {

@@ -61,14 +61,18 @@ pub fn pi(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
 
 /// `atan(y, x=1)`: the one-argument arctangent when x is exactly 1, else atan2.
 pub fn atan(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [y, x, ..] = &*args else { return Ok(Value::Null) };
+    let [y, x, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let (y, x) = (num(y), num(x));
     Ok(Value::Num(if x == 1.0 { y.atan() } else { y.atan2(x) }))
 }
 
 /// `log(x, base=10)`: natural log when base is (close to) e.
 pub fn log(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [x, b, ..] = &*args else { return Ok(Value::Null) };
+    let [x, b, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let (x, b) = (num(x), num(b));
     // The reference compares with this six-decimal literal, not with `E` itself.
     #[allow(clippy::approx_constant)]
@@ -80,7 +84,9 @@ pub fn log(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// `round(x, decimalPlaces=0)`: halves to even (C# `Math.Round`), places capped at
 /// 15; negative places round to tens, hundreds, ...
 pub fn round(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [x, places, ..] = &*args else { return Ok(Value::Null) };
+    let [x, places, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let x = num(x);
     let places = int(places);
     let r = if places >= 0 {

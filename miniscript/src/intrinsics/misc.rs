@@ -34,8 +34,12 @@ const WAIT_STEP: Duration = Duration::from_millis(10);
 /// VM is interrupted. Non-positive or NaN durations return at once.
 pub fn wait(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let secs = args.first().map_or(0.0, num);
-    // `try_from` rejects NaN, negatives and overflow, any of which would panic in
-    // `from_secs_f64`; a huge wait is capped at a year (still interruptible).
+    // NaN first: `f64::min` below would turn it into the cap.
+    if secs.is_nan() || secs <= 0.0 {
+        return Ok(Value::Null);
+    }
+    // A huge wait is capped at a year (still interruptible); `try_from` cannot fail
+    // then, but unlike `from_secs_f64` it could not panic either.
     let Ok(total) = Duration::try_from_secs_f64(secs.min(365.0 * 86400.0)) else {
         return Ok(Value::Null);
     };
@@ -75,7 +79,9 @@ pub fn hash(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// `refEquals(a, b)`: identity for strings, lists, maps and functions (functions by
 /// definition); value equality for numbers; null only equals null.
 pub fn ref_equals(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [a, b, ..] = &*args else { return Ok(Value::Null) };
+    let [a, b, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let r = match (a, b) {
         (Value::Null, _) => b.is_null(),
         (Value::Num(x), Value::Num(y)) => x == y,
@@ -91,7 +97,10 @@ pub fn ref_equals(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// `stackTrace`: `"(current program) line N"` per active frame, innermost first.
 pub fn stack_trace(vm: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
     let lines = vm.stack_trace_lines();
-    let out = lines.iter().map(|n| Value::string(format!("(current program) line {n}"))).collect();
+    let out = lines
+        .iter()
+        .map(|n| Value::string(format!("(current program) line {n}")))
+        .collect();
     Ok(Value::list(out))
 }
 
@@ -105,7 +114,10 @@ pub fn version(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
     m.insert(Value::str("buildDate"), Value::str(BUILD_DATE));
     m.insert(Value::str("host"), Value::Num(host_version()));
     m.insert(Value::str("hostName"), Value::str("miniscript-rs"));
-    m.insert(Value::str("hostInfo"), Value::str("https://github.com/JoeStrout/miniscript"));
+    m.insert(
+        Value::str("hostInfo"),
+        Value::str("https://github.com/JoeStrout/miniscript"),
+    );
     Ok(Value::map(m))
 }
 

@@ -28,10 +28,26 @@ const TABLE: &[Entry] = &[
     ("abs", &[("x", Def::Num(0.0))], math::abs),
     ("acos", &[("x", Def::Num(0.0))], math::acos),
     ("asin", &[("x", Def::Num(0.0))], math::asin),
-    ("atan", &[("y", Def::Num(0.0)), ("x", Def::Num(1.0))], math::atan),
-    ("bitAnd", &[("i", Def::Num(0.0)), ("j", Def::Num(0.0))], math::bit_and),
-    ("bitOr", &[("i", Def::Num(0.0)), ("j", Def::Num(0.0))], math::bit_or),
-    ("bitXor", &[("i", Def::Num(0.0)), ("j", Def::Num(0.0))], math::bit_xor),
+    (
+        "atan",
+        &[("y", Def::Num(0.0)), ("x", Def::Num(1.0))],
+        math::atan,
+    ),
+    (
+        "bitAnd",
+        &[("i", Def::Num(0.0)), ("j", Def::Num(0.0))],
+        math::bit_and,
+    ),
+    (
+        "bitOr",
+        &[("i", Def::Num(0.0)), ("j", Def::Num(0.0))],
+        math::bit_or,
+    ),
+    (
+        "bitXor",
+        &[("i", Def::Num(0.0)), ("j", Def::Num(0.0))],
+        math::bit_xor,
+    ),
     ("char", &[("codePoint", Def::Num(65.0))], string::char_),
     ("ceil", &[("x", Def::Num(0.0))], math::ceil),
     ("code", &[("self", N)], string::code),
@@ -41,34 +57,78 @@ const TABLE: &[Entry] = &[
     ("hash", &[("obj", N)], misc::hash),
     ("hasIndex", &[("self", N), ("index", N)], seq::has_index),
     ("indexes", &[("self", N)], seq::indexes),
-    ("indexOf", &[("self", N), ("value", N), ("after", N)], seq::index_of),
-    ("insert", &[("self", N), ("index", N), ("value", N)], seq::insert),
+    (
+        "indexOf",
+        &[("self", N), ("value", N), ("after", N)],
+        seq::index_of,
+    ),
+    (
+        "insert",
+        &[("self", N), ("index", N), ("value", N)],
+        seq::insert,
+    ),
     ("intrinsics", &[], misc::intrinsics),
-    ("join", &[("self", N), ("delimiter", Def::Str(" "))], seq::join),
+    (
+        "join",
+        &[("self", N), ("delimiter", Def::Str(" "))],
+        seq::join,
+    ),
     ("len", &[("self", N)], seq::len),
     ("list", &[], misc::list_type),
-    ("log", &[("x", Def::Num(0.0)), ("base", Def::Num(10.0))], math::log),
+    (
+        "log",
+        &[("x", Def::Num(0.0)), ("base", Def::Num(10.0))],
+        math::log,
+    ),
     ("lower", &[("self", N)], string::lower),
     ("map", &[], misc::map_type),
     ("number", &[], misc::number_type),
     ("pi", &[], math::pi),
-    ("print", &[("s", Def::Str("")), ("delimiter", N)], misc::print),
+    (
+        "print",
+        &[("s", Def::Str("")), ("delimiter", N)],
+        misc::print,
+    ),
     ("pop", &[("self", N)], seq::pop),
     ("pull", &[("self", N)], seq::pull),
     ("push", &[("self", N), ("value", N)], seq::push),
-    ("range", &[("from", Def::Num(0.0)), ("to", Def::Num(0.0)), ("step", N)], sort::range),
+    (
+        "range",
+        &[("from", Def::Num(0.0)), ("to", Def::Num(0.0)), ("step", N)],
+        sort::range,
+    ),
     ("refEquals", &[("a", N), ("b", N)], misc::ref_equals),
     ("remove", &[("self", N), ("k", N)], seq::remove),
-    ("replace", &[("self", N), ("oldval", N), ("newval", N), ("maxCount", N)], seq::replace),
-    ("round", &[("x", Def::Num(0.0)), ("decimalPlaces", Def::Num(0.0))], math::round),
+    (
+        "replace",
+        &[("self", N), ("oldval", N), ("newval", N), ("maxCount", N)],
+        seq::replace,
+    ),
+    (
+        "round",
+        &[("x", Def::Num(0.0)), ("decimalPlaces", Def::Num(0.0))],
+        math::round,
+    ),
     ("rnd", &[("seed", N)], math::rnd),
     ("sign", &[("x", Def::Num(0.0))], math::sign),
     ("sin", &[("radians", Def::Num(0.0))], math::sin),
-    ("slice", &[("seq", N), ("from", Def::Num(0.0)), ("to", N)], seq::slice_fn),
-    ("sort", &[("self", N), ("byKey", N), ("ascending", Def::Num(1.0))], sort::sort),
+    (
+        "slice",
+        &[("seq", N), ("from", Def::Num(0.0)), ("to", N)],
+        seq::slice_fn,
+    ),
+    (
+        "sort",
+        &[("self", N), ("byKey", N), ("ascending", Def::Num(1.0))],
+        sort::sort,
+    ),
     (
         "split",
-        &[("self", N), ("delimiter", Def::Str(" ")), ("maxCount", Def::Num(-1.0))],
+        &[
+            ("self", N),
+            ("delimiter", Def::Str(" ")),
+            ("maxCount", Def::Num(-1.0)),
+        ],
         string::split,
     ),
     ("sqrt", &[("x", Def::Num(0.0))], math::sqrt),
@@ -89,8 +149,8 @@ const TABLE: &[Entry] = &[
 
 /// Methods of the built-in type maps (spec §7.3), in the reference's order.
 const STRING_METHODS: &[&str] = &[
-    "hasIndex", "indexes", "indexOf", "insert", "code", "len", "lower", "val", "remove",
-    "replace", "split", "upper", "values",
+    "hasIndex", "indexes", "indexOf", "insert", "code", "len", "lower", "val", "remove", "replace",
+    "split", "upper", "values",
 ];
 const LIST_METHODS: &[&str] = &[
     "hasIndex", "indexes", "indexOf", "insert", "join", "len", "pop", "pull", "push", "shuffle",
@@ -126,10 +186,17 @@ pub fn create_registry() -> Registry {
                 },
             })
             .collect();
-        let intrinsic = Rc::new(Intrinsic { name: Rc::from(*name), params, f: *f });
+        let intrinsic = Rc::new(Intrinsic {
+            name: Rc::from(*name),
+            params,
+            f: *f,
+        });
         // One function value per intrinsic, shared by the global name and the type
         // maps, so `@"".len == @len`.
-        let fv = FuncVal { code: FuncCode::Native(intrinsic.clone()), outer: None };
+        let fv = FuncVal {
+            code: FuncCode::Native(intrinsic.clone()),
+            outer: None,
+        };
         all.insert(Value::str(name), Value::Func(Rc::new(fv)));
         list.push(intrinsic);
     }
@@ -149,5 +216,9 @@ pub fn create_registry() -> Registry {
         map: methods(MAP_METHODS),
         funcref: methods(&[]),
     };
-    Registry { list, types, map: Rc::new(RefCell::new(all)) }
+    Registry {
+        list,
+        types,
+        map: Rc::new(RefCell::new(all)),
+    }
 }

@@ -15,7 +15,9 @@ use crate::value::{MsStr, Value};
 
 /// `Index Error: index (N) out of range (A to B)` (C# `Check.Range`).
 fn range_error(i: i64, lo: i64, hi: i64) -> MsError {
-    MsError::runtime(format!("Index Error: index ({i}) out of range ({lo} to {hi})"))
+    MsError::runtime(format!(
+        "Index Error: index ({i}) out of range ({lo} to {hi})"
+    ))
 }
 
 /// `len(self)`: characters, elements or entries; null for other types.
@@ -31,7 +33,9 @@ pub fn len(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// `hasIndex(self, index)`: a numeric index in `-len..len` for lists and strings, a
 /// present key for maps; null for other types.
 pub fn has_index(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, index, ..] = &*args else { return Ok(Value::Null) };
+    let [this, index, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let in_range = |len: usize| match index {
         Value::Num(x) => {
             let i = trunc_int(*x);
@@ -77,7 +81,9 @@ pub fn values(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// One single-character string per character.
 fn chars_of(s: &MsStr) -> Vec<Value> {
     let t = s.as_str();
-    t.char_indices().map(|(b, c)| Value::str(&t[b..b + c.len_utf8()])).collect()
+    t.char_indices()
+        .map(|(b, c)| Value::str(&t[b..b + c.len_utf8()]))
+        .collect()
 }
 
 /// The position after which `indexOf` starts: `None` when `after` puts the search
@@ -102,11 +108,15 @@ fn search_start(after: &Value, len: usize) -> Option<usize> {
 /// `indexOf(self, value, after)`: first index (or key) whose element equals value;
 /// strings search for the substring `str(value)`.
 pub fn index_of(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, value, after, ..] = &*args else { return Ok(Value::Null) };
+    let [this, value, after, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     match this {
         Value::List(l) => {
             let list = l.borrow();
-            let Some(start) = search_start(after, list.len()) else { return Ok(Value::Null) };
+            let Some(start) = search_start(after, list.len()) else {
+                return Ok(Value::Null);
+            };
             let found = list.iter().skip(start).position(|x| x.equals(value));
             Ok(found.map_or(Value::Null, |i| Value::Num((start + i) as f64)))
         }
@@ -114,7 +124,9 @@ pub fn index_of(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             if value.is_null() {
                 return Ok(Value::Null);
             }
-            let Some(start) = search_start(after, s.char_len()) else { return Ok(Value::Null) };
+            let Some(start) = search_start(after, s.char_len()) else {
+                return Ok(Value::Null);
+            };
             let needle = to_str(value);
             let from = byte_offset(s, start);
             Ok(match s.as_str()[from..].find(&needle) {
@@ -140,7 +152,9 @@ pub fn index_of(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// `insert(self, index, value)`: lists are changed in place and returned; strings
 /// give a new string. A negative index counts from the end (`-1` appends).
 pub fn insert(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, index, value, ..] = &*args else { return Ok(Value::Null) };
+    let [this, index, value, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let Value::Num(x) = index else {
         return Err(MsError::runtime(if index.is_null() {
             "insert: index argument required"
@@ -171,7 +185,12 @@ pub fn insert(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             }
             let at = byte_offset(s, idx as usize);
             let t = s.as_str();
-            Ok(Value::string(format!("{}{}{}", &t[..at], to_str(value), &t[at..])))
+            Ok(Value::string(format!(
+                "{}{}{}",
+                &t[..at],
+                to_str(value),
+                &t[at..]
+            )))
         }
         _ => Err(MsError::runtime("insert called on invalid type")),
     }
@@ -180,7 +199,9 @@ pub fn insert(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// `remove(self, k)`: map -> delete key, 1/0; list -> delete index, null; string ->
 /// new string without the first occurrence of `str(k)`.
 pub fn remove(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, k, ..] = &*args else { return Ok(Value::Null) };
+    let [this, k, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     match this {
         Value::Map(m) => {
             let found = m.borrow().get_index_of(k);
@@ -221,7 +242,9 @@ pub fn remove(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
                 None => this.clone(),
             })
         }
-        _ => Err(MsError::runtime("Type Error: 'remove' requires map, list, or string")),
+        _ => Err(MsError::runtime(
+            "Type Error: 'remove' requires map, list, or string",
+        )),
     }
 }
 
@@ -229,7 +252,9 @@ pub fn remove(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// place (up to maxCount) and return self; strings give a new string, scanning left
 /// to right and resuming after each inserted text.
 pub fn replace(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, oldval, newval, max, ..] = &*args else { return Ok(Value::Null) };
+    let [this, oldval, newval, max, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     if this.is_null() {
         return Err(MsError::runtime("argument to 'replace' must not be null"));
     }
@@ -237,7 +262,11 @@ pub fn replace(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     if !max.is_null() && max_count < 1 {
         return Ok(this.clone());
     }
-    let limit = if max_count > 0 { max_count as usize } else { usize::MAX };
+    let limit = if max_count > 0 {
+        max_count as usize
+    } else {
+        usize::MAX
+    };
     match this {
         Value::Map(m) => {
             let hits: Vec<usize> = m
@@ -249,7 +278,10 @@ pub fn replace(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
                 .take(limit)
                 .collect();
             for i in hits {
-                let old = m.borrow_mut().get_index_mut(i).map(|(_, v)| std::mem::replace(v, newval.clone()));
+                let old = m
+                    .borrow_mut()
+                    .get_index_mut(i)
+                    .map(|(_, v)| std::mem::replace(v, newval.clone()));
                 drop(old);
             }
             Ok(this.clone())
@@ -264,7 +296,10 @@ pub fn replace(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
                 .take(limit)
                 .collect();
             for i in hits {
-                let old = l.borrow_mut().get_mut(i).map(|v| std::mem::replace(v, newval.clone()));
+                let old = l
+                    .borrow_mut()
+                    .get_mut(i)
+                    .map(|v| std::mem::replace(v, newval.clone()));
                 drop(old);
             }
             Ok(this.clone())
@@ -289,7 +324,9 @@ pub fn replace(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             out.push_str(rest);
             Ok(Value::string(out))
         }
-        _ => Err(MsError::runtime("Type Error: 'replace' requires map, list, or string")),
+        _ => Err(MsError::runtime(
+            "Type Error: 'replace' requires map, list, or string",
+        )),
     }
 }
 
@@ -333,14 +370,20 @@ pub fn slice(seq: &Value, from: &Value, to: &Value) -> Value {
 }
 
 pub fn slice_fn(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [seq, from, to, ..] = &*args else { return Ok(Value::Null) };
+    let [seq, from, to, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     Ok(slice(seq, from, to))
 }
 
 /// `join(self, delimiter=" ")`: `str` of each element; a non-list comes back as is.
 pub fn join(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, delim, ..] = &*args else { return Ok(Value::Null) };
-    let Value::List(l) = this else { return Ok(this.clone()) };
+    let [this, delim, ..] = &*args else {
+        return Ok(Value::Null);
+    };
+    let Value::List(l) = this else {
+        return Ok(this.clone());
+    };
     let delim = to_str(delim);
     let mut out = String::new();
     for (i, e) in l.borrow().iter().enumerate() {
@@ -357,7 +400,9 @@ pub fn join(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 
 /// `push(self, value)`: append to a list, or add `value: 1` to a map; returns self.
 pub fn push(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, value, ..] = &*args else { return Ok(Value::Null) };
+    let [this, value, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     match this {
         Value::List(l) => {
             l.borrow_mut().push(value.clone());

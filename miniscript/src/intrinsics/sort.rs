@@ -80,8 +80,12 @@ fn merge_sort(idx: &mut Vec<usize>, cmp: &dyn Fn(usize, usize) -> Ordering) {
 /// `byKey`, map elements are keyed by `elem[byKey]` (following `__isa`), list
 /// elements by `elem[byKey]` as an integer index, anything else by null.
 pub fn sort(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, by_key, ascending, ..] = &*args else { return Ok(Value::Null) };
-    let Value::List(l) = this else { return Ok(this.clone()) };
+    let [this, by_key, ascending, ..] = &*args else {
+        return Ok(Value::Null);
+    };
+    let Value::List(l) = this else {
+        return Ok(this.clone());
+    };
     // Work on a copy: computing keys reads the elements, which may contain the list.
     let items: Vec<Value> = l.borrow().clone();
     if items.len() < 2 {
@@ -119,7 +123,11 @@ pub fn sort(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
                 Value::Str(_) => Kind::Str,
                 _ => Kind::Other,
             },
-            text: if any_str && !k.is_null() { to_str(k) } else { String::new() },
+            text: if any_str && !k.is_null() {
+                to_str(k)
+            } else {
+                String::new()
+            },
         })
         .collect();
     let nums: Vec<f64> = keys.iter().map(Value::num_or_zero).collect();
@@ -170,7 +178,9 @@ pub fn shuffle(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 
 /// `range(from=0, to=0, step)`: default step is 1 upward and -1 downward.
 pub fn range(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [from, to, step, ..] = &*args else { return Ok(Value::Null) };
+    let [from, to, step, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let (from, to) = (num(from), num(to));
     let step = match step {
         Value::Num(s) => *s,

@@ -10,7 +10,10 @@ use crate::value::Value;
 /// out of range) give U+FFFD rather than the reference's host exception.
 pub fn char_(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let cp = args.first().map_or(0, int);
-    let c = u32::try_from(cp).ok().and_then(char::from_u32).unwrap_or('\u{fffd}');
+    let c = u32::try_from(cp)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('\u{fffd}');
     Ok(Value::string(c.to_string()))
 }
 
@@ -102,7 +105,11 @@ pub fn parse_number(s: &str) -> Option<f64> {
     }
     let lower = t.to_ascii_lowercase();
     if lower == "infinity" || t == "\u{221e}" {
-        return Some(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
+        return Some(if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
     }
     if lower == "nan" {
         return Some(f64::NAN);
@@ -160,7 +167,9 @@ pub fn parse_number(s: &str) -> Option<f64> {
 /// parts the rest of the string is the last part; an empty delimiter splits into
 /// characters; a delimiter at the very end adds a final "".
 pub fn split(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [this, delim, max, ..] = &*args else { return Ok(Value::Null) };
+    let [this, delim, max, ..] = &*args else {
+        return Ok(Value::Null);
+    };
     let s = match this {
         Value::Str(s) => s.as_str().to_string(),
         other => to_str(other),

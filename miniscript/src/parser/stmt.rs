@@ -261,8 +261,8 @@ impl Parser<'_> {
         loop {
             let tok = match self.lex.peek() {
                 Ok(t) => t,
-                // No statement started yet: report the line where the bad token began.
-                Err(e) => return Err(Box::new(e.at_line(self.lex.token_line()))),
+                // No statement started yet: the reference reports no line here.
+                Err(e) => return Err(Box::new(e)),
             };
             if tok.is_end() {
                 break;
@@ -647,8 +647,8 @@ impl Parser<'_> {
 
     /// An assignment target: an identifier, `.member` or `[index]` reference as left
     /// by the statement-start parse (`@` on it is ignored). Anything computed is
-    /// rejected, as are literals, which the reference lets fail at run time but the
-    /// AST cannot hold as targets.
+    /// rejected. A string, number or null literal is accepted: the reference lets
+    /// those fail (or do nothing) at run time, and so does the lowering.
     fn lvalue(&self, e: Expr) -> PResult<Expr> {
         if !self.parenthesized(&e) {
             let e = match e.kind {
@@ -657,7 +657,12 @@ impl Parser<'_> {
             };
             if matches!(
                 e.kind,
-                ExprKind::Ident(_) | ExprKind::Member(..) | ExprKind::Index(..)
+                ExprKind::Ident(_)
+                    | ExprKind::Member(..)
+                    | ExprKind::Index(..)
+                    | ExprKind::Str(_)
+                    | ExprKind::Num(_)
+                    | ExprKind::Null
             ) {
                 return Ok(e);
             }
