@@ -180,7 +180,11 @@ impl<'s> FnBuilder<'s> {
             lines: self.lines,
             consts: self.consts,
             protos: self.protos,
-            nlocals: if self.map_mode { 0 } else { self.local_names.len() as u16 },
+            nlocals: if self.map_mode {
+                0
+            } else {
+                self.local_names.len() as u16
+            },
             local_names: self.local_names,
             nregs: self.max_reg,
             map_mode: self.map_mode,
@@ -250,7 +254,12 @@ impl<'s> FnBuilder<'s> {
                 self.str_consts.insert(key.clone(), i);
                 // One string object per distinct text in the whole program, so that
                 // variable names and map keys usually compare by pointer.
-                let shared = self.interner.borrow_mut().entry(key).or_insert_with(|| v.clone()).clone();
+                let shared = self
+                    .interner
+                    .borrow_mut()
+                    .entry(key)
+                    .or_insert_with(|| v.clone())
+                    .clone();
                 self.consts.push(shared);
                 return i | K_BIT;
             }
@@ -351,7 +360,10 @@ impl<'s> FnBuilder<'s> {
             StmtKind::While(cond, body) => {
                 let top = self.here();
                 let exit = self.cond_jump_unless(cond)?;
-                self.loops.push(LoopCtx { top, breaks: vec![exit] });
+                self.loops.push(LoopCtx {
+                    top,
+                    breaks: vec![exit],
+                });
                 self.block(body)?;
                 self.line = s.line;
                 let j = self.emit_jump(Op::Jump, 0, 0);
@@ -363,13 +375,20 @@ impl<'s> FnBuilder<'s> {
                 let j = self.emit_jump(Op::Jump, 0, 0);
                 match self.loops.last_mut() {
                     Some(l) => l.breaks.push(j),
-                    None => return Err(MsError::compiler("'break' without open loop block", s.line)),
+                    None => {
+                        return Err(MsError::compiler("'break' without open loop block", s.line))
+                    }
                 }
             }
             StmtKind::Continue => {
                 let top = match self.loops.last() {
                     Some(l) => l.top,
-                    None => return Err(MsError::compiler("'continue' without open loop block", s.line)),
+                    None => {
+                        return Err(MsError::compiler(
+                            "'continue' without open loop block",
+                            s.line,
+                        ))
+                    }
                 };
                 let j = self.emit_jump(Op::Jump, 0, 0);
                 self.patch(j, top);
@@ -428,7 +447,10 @@ impl<'s> FnBuilder<'s> {
                 self.emit(Op::SetVar, 0, Self::kidx(ki), idx);
             }
         }
-        self.loops.push(LoopCtx { top, breaks: vec![next] });
+        self.loops.push(LoopCtx {
+            top,
+            breaks: vec![next],
+        });
         let m = self.assigned.len();
         self.assigned.push(var.clone());
         self.block(body)?;
@@ -568,7 +590,10 @@ impl<'s> FnBuilder<'s> {
                 self.expr_any(value)?;
                 Ok(())
             }
-            _ => Err(MsError::compiler("invalid assignment (not an lvalue)", self.line)),
+            _ => Err(MsError::compiler(
+                "invalid assignment (not an lvalue)",
+                self.line,
+            )),
         }
     }
 
@@ -639,7 +664,10 @@ impl<'s> FnBuilder<'s> {
                 self.emit(Op::SetIndex, base, key, cur);
                 Ok(())
             }
-            _ => Err(MsError::compiler("invalid assignment (not an lvalue)", self.line)),
+            _ => Err(MsError::compiler(
+                "invalid assignment (not an lvalue)",
+                self.line,
+            )),
         }
     }
 
@@ -659,14 +687,30 @@ impl<'s> FnBuilder<'s> {
 
     fn function(&mut self, def: &Rc<FuncDef>, dst: u16, bind: bool) -> MsResult<()> {
         let name: Rc<str> = format!("function@{}", def.line).into();
-        let mut fb = FnBuilder::new(self.source, self.file.clone(), name, &def.params, &def.body, false);
+        let mut fb = FnBuilder::new(
+            self.source,
+            self.file.clone(),
+            name,
+            &def.params,
+            &def.body,
+            false,
+        );
         fb.interner = self.interner.clone();
         fb.line = def.line;
         fb.block(&def.body)?;
         let proto = fb.finish()?;
         let idx = self.protos.len() as u16;
         self.protos.push(proto);
-        self.emit(if bind && self.map_mode { Op::BindFunc } else { Op::FuncLit }, dst, idx, 0);
+        self.emit(
+            if bind && self.map_mode {
+                Op::BindFunc
+            } else {
+                Op::FuncLit
+            },
+            dst,
+            idx,
+            0,
+        );
         Ok(())
     }
 
@@ -679,7 +723,9 @@ impl<'s> FnBuilder<'s> {
             ExprKind::Num(n) => Ok(self.k_num(*n)),
             ExprKind::Str(s) => Ok(self.k_str(s)),
             ExprKind::Null => Ok(self.k_null()),
-            ExprKind::Ident(name) if !is_magic(name) && self.warn_name.as_deref() != Some(&**name) => {
+            ExprKind::Ident(name)
+                if !is_magic(name) && self.warn_name.as_deref() != Some(&**name) =>
+            {
                 if let Some(slot) = self.slot_of(name) {
                     return Ok(slot);
                 }
@@ -783,7 +829,8 @@ impl<'s> FnBuilder<'s> {
             }
             ExprKind::Ident(name) => self.ident(name, dst)?,
             ExprKind::Member(base, name)
-                if real_dst != NO_REG && !matches!(&base.kind, ExprKind::Ident(n) if &**n == "super") =>
+                if real_dst != NO_REG
+                    && !matches!(&base.kind, ExprKind::Ident(n) if &**n == "super") =>
             {
                 // A member read: the object may stay in any register.
                 let o = self.base_any(base)?;
@@ -855,7 +902,11 @@ impl<'s> FnBuilder<'s> {
                 for (i, op) in ops.iter().enumerate() {
                     let next = self.expr_any(&operands[i + 1])?;
                     let last = i + 1 == ops.len();
-                    let t = if last && product.is_none() { dst } else { self.alloc() };
+                    let t = if last && product.is_none() {
+                        dst
+                    } else {
+                        self.alloc()
+                    };
                     self.emit(cmp_op(*op), t, prev, next);
                     product = Some(match product {
                         None => t,
@@ -1087,7 +1138,6 @@ impl<'s> FnBuilder<'s> {
         }
         Ok(())
     }
-
 }
 
 fn bin_op(op: BinOp) -> Op {
@@ -1121,9 +1171,13 @@ fn needs_map_mode(body: &[Stmt]) -> bool {
 fn stmt_needs_map(s: &Stmt) -> bool {
     match &s.kind {
         StmtKind::Expr(e) => expr_needs_map(e),
-        StmtKind::Assign(t, v) | StmtKind::OpAssign(t, _, v) => expr_needs_map(t) || expr_needs_map(v),
+        StmtKind::Assign(t, v) | StmtKind::OpAssign(t, _, v) => {
+            expr_needs_map(t) || expr_needs_map(v)
+        }
         StmtKind::If(branches, els) => {
-            branches.iter().any(|(c, b)| expr_needs_map(c) || needs_map_mode(b))
+            branches
+                .iter()
+                .any(|(c, b)| expr_needs_map(c) || needs_map_mode(b))
                 || els.as_ref().is_some_and(|b| needs_map_mode(b))
         }
         StmtKind::While(c, b) => expr_needs_map(c) || needs_map_mode(b),
@@ -1147,9 +1201,11 @@ fn expr_needs_map(e: &Expr) -> bool {
 fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match &e.kind {
-        ExprKind::Member(b, _) | ExprKind::AddrOf(b) | ExprKind::Neg(b) | ExprKind::Not(b) | ExprKind::New(b) => {
-            walk_expr(b, f)
-        }
+        ExprKind::Member(b, _)
+        | ExprKind::AddrOf(b)
+        | ExprKind::Neg(b)
+        | ExprKind::Not(b)
+        | ExprKind::New(b) => walk_expr(b, f),
         ExprKind::Index(a, b)
         | ExprKind::Binary(_, a, b)
         | ExprKind::And(a, b)
@@ -1184,7 +1240,11 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 walk_expr(v, f);
             }
         }
-        ExprKind::Num(_) | ExprKind::Str(_) | ExprKind::Null | ExprKind::Ident(_) | ExprKind::Function(_) => {}
+        ExprKind::Num(_)
+        | ExprKind::Str(_)
+        | ExprKind::Null
+        | ExprKind::Ident(_)
+        | ExprKind::Function(_) => {}
     }
 }
 
@@ -1220,7 +1280,10 @@ fn collect_assigned(body: &[Stmt], out: &mut Vec<Rc<str>>) {
 /// Whether `e` is the root of an expression site: numeric arithmetic whose leaves are
 /// numeric constants, variables and pure numeric intrinsics (DESIGN §2).
 fn is_site_root(e: &Expr) -> bool {
-    matches!(e.kind, ExprKind::Binary(..) | ExprKind::Neg(..) | ExprKind::Compare(..)) && site_ok(e)
+    matches!(
+        e.kind,
+        ExprKind::Binary(..) | ExprKind::Neg(..) | ExprKind::Compare(..)
+    ) && site_ok(e)
 }
 
 fn site_ok(e: &Expr) -> bool {
@@ -1231,7 +1294,8 @@ fn site_ok(e: &Expr) -> bool {
         ExprKind::Neg(a) | ExprKind::Not(a) => site_ok(a),
         ExprKind::Compare(xs, _) => xs.iter().all(site_ok),
         ExprKind::Call(c, args) => {
-            matches!(&c.kind, ExprKind::Ident(n) if SITE_INTRINSICS.contains(&&**n)) && args.iter().all(site_ok)
+            matches!(&c.kind, ExprKind::Ident(n) if SITE_INTRINSICS.contains(&&**n))
+                && args.iter().all(site_ok)
         }
         _ => false,
     }
@@ -1250,7 +1314,9 @@ pub fn site_complexity(e: &Expr) -> u32 {
             w + site_complexity(a) + site_complexity(b)
         }
         ExprKind::Neg(a) | ExprKind::Not(a) => 1 + site_complexity(a),
-        ExprKind::Compare(xs, ops) => ops.len() as u32 + xs.iter().map(site_complexity).sum::<u32>(),
+        ExprKind::Compare(xs, ops) => {
+            ops.len() as u32 + xs.iter().map(site_complexity).sum::<u32>()
+        }
         ExprKind::Call(_, args) => 4 + args.iter().map(site_complexity).sum::<u32>(),
         _ => 0,
     }

@@ -24,14 +24,29 @@ pub struct MsError {
 
 impl MsError {
     pub fn lexer(message: impl Into<String>, line: u32) -> Self {
-        MsError { kind: ErrorKind::Lexer, message: message.into(), line: Some(line), file: None }
+        MsError {
+            kind: ErrorKind::Lexer,
+            message: message.into(),
+            line: Some(line),
+            file: None,
+        }
     }
     pub fn compiler(message: impl Into<String>, line: u32) -> Self {
-        MsError { kind: ErrorKind::Compiler, message: message.into(), line: Some(line), file: None }
+        MsError {
+            kind: ErrorKind::Compiler,
+            message: message.into(),
+            line: Some(line),
+            file: None,
+        }
     }
     /// A runtime error without a location yet; the interpreter fills in the line.
     pub fn runtime(message: impl Into<String>) -> Self {
-        MsError { kind: ErrorKind::Runtime, message: message.into(), line: None, file: None }
+        MsError {
+            kind: ErrorKind::Runtime,
+            message: message.into(),
+            line: None,
+            file: None,
+        }
     }
     pub fn at_line(mut self, line: u32) -> Self {
         if self.line.is_none() {

@@ -16,4 +16,4 @@ pub mod tac;
 pub mod value;
 
 pub use error::{ErrorKind, MsError, MsResult};
-pub use interp::{run_source, OutputSink, StdoutSink, StringSink, Vm, VmConfig};
+pub use interp::{run_source, OutputSink, RunStatus, StdoutSink, StringSink, Vm, VmConfig};

@@ -157,7 +157,14 @@ pub struct Instr {
 
 impl Instr {
     pub fn new(op: Op, a: u16, b: u16, c: u16) -> Instr {
-        Instr { op, n: 0, a, b, c, x: 0 }
+        Instr {
+            op,
+            n: 0,
+            a,
+            b,
+            c,
+            x: 0,
+        }
     }
 }
 
@@ -233,7 +240,13 @@ impl Proto {
             };
             let _ = write!(out, "  {i:4}  [line {:3}]  {name:<15}", self.lines[i]);
             let shapes = ins.op.shapes();
-            let fields = [ins.a as u32, ins.b as u32, ins.c as u32, ins.n as u32, ins.x];
+            let fields = [
+                ins.a as u32,
+                ins.b as u32,
+                ins.c as u32,
+                ins.n as u32,
+                ins.x,
+            ];
             let mut first = true;
             for (shape, v) in shapes.iter().zip(fields) {
                 let text = match shape {
@@ -253,7 +266,11 @@ impl Proto {
             out.push('\n');
         }
         for s in &self.sites {
-            let _ = writeln!(out, "  site [{}, {}) line {}:{} `{}`", s.start, s.end, s.line, s.col, s.text);
+            let _ = writeln!(
+                out,
+                "  site [{}, {}) line {}:{} `{}`",
+                s.start, s.end, s.line, s.col, s.text
+            );
         }
         for p in &self.protos {
             out.push('\n');

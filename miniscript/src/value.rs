@@ -147,7 +147,10 @@ fn eq_inner(a: &Value, b: &Value, seen: &mut Vec<(usize, usize)>, depth: u32) ->
                 return false;
             }
             seen.push(pair);
-            let r = xs.iter().zip(ys.iter()).all(|(p, q)| eq_inner(p, q, seen, depth + 1));
+            let r = xs
+                .iter()
+                .zip(ys.iter())
+                .all(|(p, q)| eq_inner(p, q, seen, depth + 1));
             seen.pop();
             r
         }
@@ -231,7 +234,9 @@ fn hash_inner(v: &Value, depth: u32) -> u64 {
             if depth < 16 {
                 let mut acc = 0u64;
                 for (k, v) in m.iter() {
-                    acc = acc.wrapping_add(mix64(hash_inner(k, depth + 1) ^ hash_inner(v, depth + 1).rotate_left(17)));
+                    acc = acc.wrapping_add(mix64(
+                        hash_inner(k, depth + 1) ^ hash_inner(v, depth + 1).rotate_left(17),
+                    ));
                 }
                 h ^= acc;
             }
@@ -283,10 +288,18 @@ pub struct MsStr {
 
 impl MsStr {
     pub fn new(s: &str) -> MsStr {
-        MsStr { ascii: s.is_ascii(), s: s.into(), hash: Cell::new(0) }
+        MsStr {
+            ascii: s.is_ascii(),
+            s: s.into(),
+            hash: Cell::new(0),
+        }
     }
     pub fn from_string(s: String) -> MsStr {
-        MsStr { ascii: s.is_ascii(), s: s.into_boxed_str(), hash: Cell::new(0) }
+        MsStr {
+            ascii: s.is_ascii(),
+            s: s.into_boxed_str(),
+            hash: Cell::new(0),
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.s
@@ -410,7 +423,10 @@ mod tests {
         let mut m = new_map();
         m.insert(Value::Num(1.0), Value::str("one"));
         m.insert(Value::str("x"), Value::Num(5.0));
-        m.insert(Value::list(vec![Value::Num(1.0), Value::str("a")]), Value::Num(7.0));
+        m.insert(
+            Value::list(vec![Value::Num(1.0), Value::str("a")]),
+            Value::Num(7.0),
+        );
         assert!(m.get(&Value::Num(1.0)).is_some());
         assert!(m.get(&Value::str("1")).is_none());
         assert_eq!(m.get(&StrKey("x")).and_then(|v| v.as_num()), Some(5.0));

@@ -1,4 +1,6 @@
-//! Expression-site profiler (counts, sampled timing, fingerprints, hotness scores and
-//! the hot-expressions report). Plugs into the interpreter's tiering interface.
-//!
-//! Not built yet: see the profiler issue. This crate intentionally exports nothing.
+//! Expression-site profiler: the options table, per-site counters and sampled timing,
+//! fingerprints, hotness scores, and the hot-expressions report.
+
+pub mod options;
+
+pub use options::Options;

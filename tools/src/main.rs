@@ -27,13 +27,17 @@ usage: miniscript [options] FILE [ARGS...]
 options:
   -e, --eval CODE   run CODE instead of a file
   --dump-tac        print the compiled three-address code and exit
+  --config PATH     read options from this TOML file (default: miniscript.toml
+                    in the script's directory or a parent)
+  --print-config    print every option's effective value and its source, and exit
   -h, --help        print this help and exit
   -V, --version     print the version and exit
   --                end of options; the next argument is the script
 
-environment:
-  MINISCRIPT_JIT    accepted for forward compatibility; the JIT is not built yet
+tuning options (precedence: default < config file < environment < flag):
+";
 
+const EXIT_CODES: &str = "
 exit codes:
   0    success
   1    runtime error
@@ -48,6 +52,7 @@ struct Options {
     /// Name used in messages about the input.
     origin: String,
     dump_tac: bool,
+    tuning: profiler::Options,
 }
 
 enum Parsed {
@@ -63,28 +68,71 @@ fn usage_error(msg: &str) -> Parsed {
 
 fn parse_args(args: &[String]) -> Parsed {
     let mut dump_tac = false;
+    let mut print_config = false;
+    let mut config: Option<String> = None;
+    let mut flags: Vec<(String, String)> = Vec::new();
+    let mut code: Option<String> = None;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
         match a {
             "-h" | "--help" => {
-                print!("{HELP}");
+                print!("{HELP}{}", profiler::Options::help_text());
+                print!("{EXIT_CODES}");
                 return Parsed::Exit(0);
             }
+            "--print-config" => print_config = true,
+            "--config" => {
+                let Some(p) = args.get(i + 1) else {
+                    return usage_error("option --config needs a path");
+                };
+                config = Some(p.clone());
+                i += 1;
+            }
+            _ if a.starts_with("--config=") => config = Some(a["--config=".len()..].to_string()),
             "-V" | "--version" => {
-                println!("miniscript {} (MiniScript language 1.6.2)", env!("CARGO_PKG_VERSION"));
+                println!(
+                    "miniscript {} (MiniScript language 1.6.2)",
+                    env!("CARGO_PKG_VERSION")
+                );
                 return Parsed::Exit(0);
             }
             "--dump-tac" => dump_tac = true,
             "-e" | "--eval" => {
-                let Some(code) = args.get(i + 1) else {
+                let Some(c) = args.get(i + 1) else {
                     return usage_error("option -e needs an argument");
                 };
-                return Parsed::Run(Options { source: code.clone(), origin: "-e".into(), dump_tac });
+                code = Some(c.clone());
+                i += 2;
+                break;
             }
             "--" => {
                 i += 1;
                 break;
+            }
+            _ if a.starts_with("--") && a.len() > 2 => {
+                // A tuning option of the table: --name=value, --name value, or a bare
+                // boolean --name.
+                let body = &a[2..];
+                let (name, value) = match body.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (body, None),
+                };
+                if !profiler::Options::is_option(name) {
+                    return usage_error(&format!("unknown option '{a}'"));
+                }
+                let value = match value {
+                    Some(v) => v,
+                    None if profiler::Options::is_bool(name) => "true".to_string(),
+                    None => {
+                        let Some(v) = args.get(i + 1) else {
+                            return usage_error(&format!("option --{name} needs a value"));
+                        };
+                        i += 1;
+                        v.clone()
+                    }
+                };
+                flags.push((name.to_string(), value));
             }
             _ if a.starts_with('-') && a.len() > 1 => {
                 return usage_error(&format!("unknown option '{a}'"));
@@ -93,11 +141,54 @@ fn parse_args(args: &[String]) -> Parsed {
         }
         i += 1;
     }
-    let Some(path) = args.get(i) else {
+    let script = if code.is_none() {
+        args.get(i).cloned()
+    } else {
+        None
+    };
+    let script_dir = script.as_ref().map(|p| {
+        let dir = std::path::Path::new(p)
+            .parent()
+            .map(|d| d.to_path_buf())
+            .unwrap_or_default();
+        if dir.as_os_str().is_empty() {
+            std::path::PathBuf::from(".")
+        } else {
+            dir
+        }
+    });
+    let cwd = std::env::current_dir().ok();
+    let tuning = match profiler::Options::load(
+        config.as_deref().map(std::path::Path::new),
+        script_dir.as_deref().or(cwd.as_deref()),
+        |k| std::env::var(k).ok(),
+        &flags,
+    ) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
+    if print_config {
+        print!("{}", tuning.print_config());
+        return Parsed::Exit(0);
+    }
+    if let Some(code) = code {
+        return Parsed::Run(Options {
+            source: code,
+            origin: "-e".into(),
+            dump_tac,
+            tuning,
+        });
+    }
+    let Some(path) = script else {
         return usage_error("no script given");
     };
-    match read_script(path) {
-        Ok(source) => Parsed::Run(Options { source, origin: path.clone(), dump_tac }),
+    match read_script(&path) {
+        Ok(source) => Parsed::Run(Options {
+            source,
+            origin: path,
+            dump_tac,
+            tuning,
+        }),
         Err(msg) => {
             eprintln!("miniscript: {msg}");
             Parsed::Exit(EXIT_NOINPUT)
@@ -106,13 +197,18 @@ fn parse_args(args: &[String]) -> Parsed {
 }
 
 fn read_script(path: &str) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {}", io_reason(&e)))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {}", io_reason(&e)))?;
     if meta.is_dir() {
         return Err(format!("cannot run '{path}': it is a directory"));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {}", io_reason(&e)))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read '{path}': {}", io_reason(&e)))?;
     let mut text = String::from_utf8(bytes).map_err(|e| {
-        format!("cannot run '{path}': not valid UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())
+        format!(
+            "cannot run '{path}': not valid UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
     })?;
     // The reference reads the file as lines and joins them with "\n": a final line
     // break does not start another line (it matters for "[line N]" at end of input).
@@ -147,7 +243,10 @@ fn run(opts: Options, interrupt: Arc<AtomicBool>) -> u8 {
         return 0;
     }
     let _ = &opts.origin;
-    let mut vm = Vm::new(Box::new(StdoutSink::default()));
+    let config = miniscript::VmConfig {
+        max_call_depth: opts.tuning.max_call_depth(),
+    };
+    let mut vm = Vm::with_config(Box::new(StdoutSink::default()), config);
     vm.interrupt = interrupt;
     match vm.run_main(Rc::clone(&proto)) {
         Ok(()) => 0,
@@ -173,8 +272,6 @@ fn main() -> ExitCode {
         Parsed::Run(o) => o,
         Parsed::Exit(code) => return ExitCode::from(code),
     };
-    // MINISCRIPT_JIT is accepted and ignored until the JIT exists.
-    let _ = std::env::var_os("MINISCRIPT_JIT");
 
     let interrupt = Arc::new(AtomicBool::new(false));
     {
@@ -193,7 +290,9 @@ fn main() -> ExitCode {
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(_)) => {
-            eprintln!("miniscript: internal error (the interpreter panicked); please report this bug");
+            eprintln!(
+                "miniscript: internal error (the interpreter panicked); please report this bug"
+            );
             ExitCode::from(70)
         }
         Err(e) => {

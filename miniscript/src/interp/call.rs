@@ -21,7 +21,11 @@ pub(crate) enum SelfArg {
     /// A plain call: a first parameter named `self` is filled by position.
     None,
     /// A dot call: the object sits in the register just below the arguments.
-    Object { obj: Value, super_val: Option<Value>, keep_self: Option<Value> },
+    Object {
+        obj: Value,
+        super_val: Option<Value>,
+        keep_self: Option<Value>,
+    },
 }
 
 impl Vm {
@@ -75,13 +79,23 @@ impl Vm {
     /// the index where the name sat in the globals map is remembered and checked by
     /// key identity next time, skipping the hash probe.
     #[inline]
-    pub(crate) fn lookup_name_cached(&self, fi: usize, key: &Value, cache: &std::cell::Cell<u32>) -> Option<Value> {
+    pub(crate) fn lookup_name_cached(
+        &self,
+        fi: usize,
+        key: &Value,
+        cache: &std::cell::Cell<u32>,
+    ) -> Option<Value> {
         let f = &self.frames[fi];
-        let globals_only = f.locals.is_none() && f.outer.as_ref().is_none_or(|o| Rc::ptr_eq(o, &self.globals));
+        let globals_only = f.locals.is_none()
+            && f.outer
+                .as_ref()
+                .is_none_or(|o| Rc::ptr_eq(o, &self.globals));
         if !globals_only {
             return self.lookup_name(key);
         }
-        let Value::Str(ks) = key else { return self.lookup_name(key) };
+        let Value::Str(ks) = key else {
+            return self.lookup_name(key);
+        };
         let g = self.globals.borrow();
         if let Some((Value::Str(k), v)) = g.get_index(cache.get() as usize) {
             if Rc::ptr_eq(k, ks) {
@@ -144,7 +158,11 @@ impl Vm {
         };
         let is_member = matches!(self_arg, SelfArg::Object { .. });
         // Where parameter 0 lives and how many arguments the callee really gets.
-        let (start, given) = if is_member && takes_self { (argbase - 1, nargs + 1) } else { (argbase, nargs) };
+        let (start, given) = if is_member && takes_self {
+            (argbase - 1, nargs + 1)
+        } else {
+            (argbase, nargs)
+        };
         if given > params.len() {
             return Err(MsError::runtime("Too Many Arguments"));
         }
@@ -181,9 +199,17 @@ impl Vm {
                 }
                 let nparams = params.len();
                 let (self_val, super_val) = match self_arg {
-                    SelfArg::Object { obj, super_val, keep_self } => (keep_self.unwrap_or(obj), super_val),
+                    SelfArg::Object {
+                        obj,
+                        super_val,
+                        keep_self,
+                    } => (keep_self.unwrap_or(obj), super_val),
                     SelfArg::None => {
-                        let s = if takes_self { self.stack[start].clone() } else { Value::Null };
+                        let s = if takes_self {
+                            self.stack[start].clone()
+                        } else {
+                            Value::Null
+                        };
                         (s, None)
                     }
                 };
@@ -199,7 +225,15 @@ impl Vm {
                     }
                     None
                 };
-                self.push_frame(proto, start, locals, f.outer.clone(), dst, self_val, super_val);
+                self.push_frame(
+                    proto,
+                    start,
+                    locals,
+                    f.outer.clone(),
+                    dst,
+                    self_val,
+                    super_val,
+                );
                 Ok(Flow::Reload)
             }
         }
@@ -235,7 +269,16 @@ impl Vm {
                 f.super_val = super_val;
             }
         } else {
-            self.frames.push(Frame { proto, pc: 0, base, locals, outer, ret, self_val, super_val });
+            self.frames.push(Frame {
+                proto,
+                pc: 0,
+                base,
+                locals,
+                outer,
+                ret,
+                self_val,
+                super_val,
+            });
         }
         self.depth = d + 1;
     }

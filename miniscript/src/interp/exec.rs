@@ -13,17 +13,18 @@ use std::sync::atomic::Ordering;
 use super::call::SelfArg;
 use super::frame::RetDest;
 use super::slow::Flow;
-use super::Vm;
+use super::{RunStatus, Vm};
 use crate::error::MsResult;
 use crate::tac::{Op, K_BIT, NO_REG};
 use crate::value::Value;
 
 impl Vm {
-    /// Run until the frame stack shrinks to `stop_depth` frames.
-    pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<()> {
+    /// Run until the frame stack shrinks to `stop_depth` frames (`Done`), or until
+    /// the time slice ends or `yield` is called (`Yielded`: call again to resume).
+    pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<RunStatus> {
         'frames: loop {
             if self.depth <= stop_depth {
-                return Ok(());
+                return Ok(RunStatus::Done);
             }
             let fi = self.depth - 1;
             let proto = self.frames[fi].proto.clone();
@@ -51,6 +52,11 @@ impl Vm {
                     match self.slow_path($ins, cur) {
                         Ok(Flow::Next) => {
                             pc = cur + 1;
+                            if self.yield_requested {
+                                self.yield_requested = false;
+                                self.frames[fi].pc = pc;
+                                return Ok(RunStatus::Yielded);
+                            }
                             continue;
                         }
                         Ok(Flow::Jump(t)) => {
@@ -127,9 +133,23 @@ impl Vm {
             macro_rules! back_edge {
                 ($t:expr) => {{
                     let t: usize = $t;
-                    if t < pc && self.interrupt.load(Ordering::Relaxed) {
-                        self.frames[fi].pc = pc - 1;
-                        return Err(self.locate(super::interrupted_error()));
+                    if t < pc {
+                        if self.interrupt.load(Ordering::Relaxed) {
+                            self.frames[fi].pc = pc - 1;
+                            return Err(self.locate(super::interrupted_error()));
+                        }
+                        // Look at the clock only every TICKS back-edges.
+                        self.ticks = self.ticks.wrapping_sub(1);
+                        if self.ticks == 0 {
+                            self.ticks = super::TICKS;
+                            if self
+                                .slice_end
+                                .is_some_and(|end| std::time::Instant::now() >= end)
+                            {
+                                self.frames[fi].pc = t;
+                                return Ok(RunStatus::Yielded);
+                            }
+                        }
                     }
                     t
                 }};
@@ -209,9 +229,11 @@ impl Vm {
                     }
                     Op::Index => {
                         let hit = match (rk!(ins.b), rk!(ins.c)) {
-                            (Value::Map(m), k @ Value::Str(_)) => {
-                                m.borrow().get(k).cloned().filter(|v| !matches!(v, Value::Func(_)))
-                            }
+                            (Value::Map(m), k @ Value::Str(_)) => m
+                                .borrow()
+                                .get(k)
+                                .cloned()
+                                .filter(|v| !matches!(v, Value::Func(_))),
                             (Value::List(l), Value::Num(i)) => {
                                 let l = l.borrow();
                                 let i = *i as i64;
@@ -232,7 +254,9 @@ impl Vm {
                     }
                     Op::SetIndex => {
                         let done = match (rk!(ins.a), rk!(ins.b), rk!(ins.c)) {
-                            (Value::Map(m), k @ Value::Str(_), v) if !Rc::ptr_eq(m, &self.intrinsics_map) => {
+                            (Value::Map(m), k @ Value::Str(_), v)
+                                if !Rc::ptr_eq(m, &self.intrinsics_map) =>
+                            {
                                 let v = v.clone();
                                 let mut m = m.borrow_mut();
                                 // Overwrite in place when present: no key clone, no drop.
@@ -288,12 +312,29 @@ impl Vm {
                         // without the general path's extra dispatch.
                         let key = &consts[(ins.b & !K_BIT) as usize];
                         let found = self.lookup_name_cached(fi, key, &proto.name_cache[pc - 1]);
-                        let Some(Value::Func(f)) = found else { slow!(ins) };
+                        let Some(Value::Func(f)) = found else {
+                            slow!(ins)
+                        };
                         self.frames[fi].pc = pc;
-                        let dst = if ins.a == NO_REG { RetDest::Discard } else { RetDest::Reg(base + ins.a as usize) };
-                        match self.call_function(f, base + ins.c as usize, ins.n as usize, dst, SelfArg::None) {
+                        let dst = if ins.a == NO_REG {
+                            RetDest::Discard
+                        } else {
+                            RetDest::Reg(base + ins.a as usize)
+                        };
+                        match self.call_function(
+                            f,
+                            base + ins.c as usize,
+                            ins.n as usize,
+                            dst,
+                            SelfArg::None,
+                        ) {
                             Ok(Flow::Reload) => continue 'frames,
-                            Ok(_) => {}
+                            Ok(_) => {
+                                if self.yield_requested {
+                                    self.yield_requested = false;
+                                    return Ok(RunStatus::Yielded);
+                                }
+                            }
                             Err(e) => {
                                 self.frames[fi].pc = pc - 1;
                                 return Err(self.locate(e));
@@ -324,7 +365,10 @@ impl Vm {
                     }
                     Op::Return => {
                         let v = rk!(ins.b);
-                        if matches!(v, Value::Func(_)) && ins.b & K_BIT == 0 && ins.b < proto.nlocals {
+                        if matches!(v, Value::Func(_))
+                            && ins.b & K_BIT == 0
+                            && ins.b < proto.nlocals
+                        {
                             slow!(ins)
                         }
                         let v = v.clone();

@@ -37,7 +37,9 @@ pub struct StdoutSink {
 
 impl Default for StdoutSink {
     fn default() -> Self {
-        StdoutSink { buf: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()) }
+        StdoutSink {
+            buf: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        }
     }
 }
 
@@ -78,6 +80,18 @@ pub struct Rng {
     pub state: u64,
 }
 
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    /// The program ran to its end.
+    Done,
+    /// The time slice ended or the script called `yield`: resume to continue.
+    Yielded,
+}
+
+/// Back-edges between two looks at the clock when a time slice is set.
+pub(crate) const TICKS: u32 = 4096;
+
 /// Interpreter limits and switches.
 #[derive(Clone, Debug)]
 pub struct VmConfig {
@@ -87,7 +101,9 @@ pub struct VmConfig {
 
 impl Default for VmConfig {
     fn default() -> Self {
-        VmConfig { max_call_depth: 400_000 }
+        VmConfig {
+            max_call_depth: 400_000,
+        }
     }
 }
 
@@ -115,6 +131,10 @@ pub struct Vm {
     pub(crate) depth: usize,
     /// Marks a named local register that has not been assigned in this call yet.
     pub(crate) unset: Rc<FuncVal>,
+    /// When the current time slice ends (`None`: run to completion).
+    pub(crate) slice_end: Option<Instant>,
+    /// Back-edges left until the clock is read again.
+    pub(crate) ticks: u32,
     /// Reused argument buffer for native calls.
     pub(crate) scratch: Vec<Value>,
     /// Instructions whose operands are being resolved, innermost last.
@@ -132,7 +152,11 @@ impl Vm {
 
     pub fn with_config(out: Box<dyn OutputSink>, config: VmConfig) -> Vm {
         let reg = intrinsics::create_registry();
-        let marker = Rc::new(Intrinsic { name: "(unset)".into(), params: Vec::new(), f: unset_marker });
+        let marker = Rc::new(Intrinsic {
+            name: "(unset)".into(),
+            params: Vec::new(),
+            f: unset_marker,
+        });
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -143,7 +167,9 @@ impl Vm {
             intrinsics: reg.list,
             intrinsics_map: reg.map,
             out,
-            rng: Rng { state: crate::value::mix64(seed) | 1 },
+            rng: Rng {
+                state: crate::value::mix64(seed) | 1,
+            },
             start: Instant::now(),
             interrupt: Arc::new(AtomicBool::new(false)),
             yield_requested: false,
@@ -151,22 +177,44 @@ impl Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
             depth: 0,
-            unset: Rc::new(FuncVal { code: FuncCode::Native(marker), outer: None }),
+            unset: Rc::new(FuncVal {
+                code: FuncCode::Native(marker),
+                outer: None,
+            }),
             scratch: Vec::new(),
+            slice_end: None,
+            ticks: TICKS,
             resolving: Vec::new(),
         }
     }
 
     /// Run compiled global code to completion (or the first runtime error).
     pub fn run_main(&mut self, proto: Rc<Proto>) -> MsResult<()> {
-        self.frames.clear();
-        self.depth = 0;
-        self.stack.clear();
-        self.stack.resize(proto.nregs as usize, Value::Null);
-        let globals = self.globals.clone();
-        self.push_frame(proto, 0, Some(globals), None, RetDest::Host, Value::Null, None);
-        self.resolving.clear();
+        self.start_main(proto);
+        loop {
+            match self.resume(None)? {
+                RunStatus::Done => return Ok(()),
+                RunStatus::Yielded => continue,
+            }
+        }
+    }
+
+    /// Whether a program is loaded and not finished.
+    pub fn is_running(&self) -> bool {
+        self.depth > 0
+    }
+
+    /// Continue the loaded program for at most `time_limit` (or to completion), like
+    /// the reference's run-until-done with a time limit. After an error the program
+    /// is unloaded.
+    pub fn resume(&mut self, time_limit: Option<std::time::Duration>) -> MsResult<RunStatus> {
+        if self.depth == 0 {
+            return Ok(RunStatus::Done);
+        }
+        self.slice_end = time_limit.map(|d| Instant::now() + d);
+        self.ticks = TICKS;
         let r = self.execute(0);
+        self.slice_end = None;
         self.out.flush();
         if r.is_err() {
             self.frames.clear();
@@ -176,12 +224,38 @@ impl Vm {
         r
     }
 
+    /// Load compiled global code as the program to run (see `resume`).
+    pub fn start_main(&mut self, proto: Rc<Proto>) {
+        self.frames.clear();
+        self.depth = 0;
+        self.stack.clear();
+        self.stack.resize(proto.nregs as usize, Value::Null);
+        let globals = self.globals.clone();
+        self.push_frame(
+            proto,
+            0,
+            Some(globals),
+            None,
+            RetDest::Host,
+            Value::Null,
+            None,
+        );
+        self.resolving.clear();
+    }
+
     /// Source lines of the active frames, innermost first (for `stackTrace`).
     pub fn stack_trace_lines(&self) -> Vec<u32> {
         self.frames[..self.depth]
             .iter()
             .rev()
-            .map(|f| f.proto.lines.get(f.pc).or(f.proto.lines.last()).copied().unwrap_or(0))
+            .map(|f| {
+                f.proto
+                    .lines
+                    .get(f.pc)
+                    .or(f.proto.lines.last())
+                    .copied()
+                    .unwrap_or(0)
+            })
             .collect()
     }
 

@@ -83,7 +83,9 @@ impl Vm {
         if let Value::Func(fv) = &v {
             if self.is_unset(fv) {
                 let name = self.local_name(o);
-                v = self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?;
+                v = self
+                    .lookup_name(&name)
+                    .ok_or_else(|| Vm::undefined(&name))?;
             }
         }
         match v {
@@ -115,7 +117,9 @@ impl Vm {
         while self.resolving.last().is_some_and(|r| r.depth > depth) {
             self.resolving.pop();
         }
-        self.resolving.last_mut().filter(|r| r.depth == depth && r.pc == cur)
+        self.resolving
+            .last_mut()
+            .filter(|r| r.depth == depth && r.pc == cur)
     }
 
     fn begin_resolution(&mut self, cur: usize) {
@@ -124,7 +128,11 @@ impl Vm {
             if self.resolving.last().is_some_and(|r| r.depth == depth) {
                 self.resolving.pop();
             }
-            self.resolving.push(super::frame::Resolving { depth, pc: cur, vals: [None, None] });
+            self.resolving.push(super::frame::Resolving {
+                depth,
+                pc: cur,
+                vals: [None, None],
+            });
         }
     }
 
@@ -137,7 +145,9 @@ impl Vm {
 
     /// Both value operands b and c, resolved.
     fn operands2(&mut self, ins: Instr, cur: usize) -> MsResult<Option<(Value, Value)>> {
-        let Some(x) = self.operand(ins.b, 0, cur)? else { return Ok(None) };
+        let Some(x) = self.operand(ins.b, 0, cur)? else {
+            return Ok(None);
+        };
         // Park x in case resolving c calls a function and re-runs the instruction.
         let Some(y) = self.operand(ins.c, 1, cur)? else {
             self.begin_resolution(cur);
@@ -200,7 +210,11 @@ impl Vm {
                 self.set(ins.a, r);
                 Ok(Flow::Next)
             }
-            Op::JumpUnlessLt | Op::JumpUnlessLe | Op::JumpUnlessGt | Op::JumpUnlessGe | Op::JumpUnlessEq
+            Op::JumpUnlessLt
+            | Op::JumpUnlessLe
+            | Op::JumpUnlessGt
+            | Op::JumpUnlessGe
+            | Op::JumpUnlessEq
             | Op::JumpUnlessNe => {
                 let (x, y) = two!();
                 let r = ops::compare(cmp_of(ins.op), &x, &y);
@@ -226,7 +240,11 @@ impl Vm {
             }
             Op::And | Op::Or => {
                 let (x, y) = two!();
-                let r = if ins.op == Op::And { ops::fuzzy_and(&x, &y) } else { ops::fuzzy_or(&x, &y) };
+                let r = if ins.op == Op::And {
+                    ops::fuzzy_and(&x, &y)
+                } else {
+                    ops::fuzzy_or(&x, &y)
+                };
                 self.set(ins.a, r);
                 Ok(Flow::Next)
             }
@@ -236,7 +254,11 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Move | Op::MoveRaw => {
-                let v = if ins.op == Op::Move { one!(ins.b) } else { self.reg(ins.b) };
+                let v = if ins.op == Op::Move {
+                    one!(ins.b)
+                } else {
+                    self.reg(ins.b)
+                };
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
@@ -256,24 +278,37 @@ impl Vm {
                 let key = self.const_at(ins.b | K_BIT);
                 let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
                 let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
+                {
+                    let dst = self.dst(ins.a);
+                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+                    self.after_call(flow)
+                }
             }
             Op::CallLocal => {
                 let v = self.reg(ins.b);
                 let v = match &v {
                     Value::Func(f) if self.is_unset(f) => {
                         let name = self.local_name(ins.b);
-                        self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?
+                        self.lookup_name(&name)
+                            .ok_or_else(|| Vm::undefined(&name))?
                     }
                     _ => v,
                 };
                 let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
+                {
+                    let dst = self.dst(ins.a);
+                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+                    self.after_call(flow)
+                }
             }
             Op::CallValue => {
                 let v = self.reg(ins.b);
                 let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?; self.after_call(flow) }
+                {
+                    let dst = self.dst(ins.a);
+                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+                    self.after_call(flow)
+                }
             }
             Op::CallMember => {
                 let obj = self.reg(ins.c);
@@ -285,15 +320,34 @@ impl Vm {
                             crate::format::to_str(&key)
                         )))
                     }
-                    Value::Map(_) if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
+                    Value::Map(_) if key.as_str().is_some() => {
+                        ops::lookup_member(&obj, &key, &self.types)?
+                    }
                     _ if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
                     _ => (ops::index(&obj, &key, &self.types)?, None),
                 };
                 let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize + 1;
-                let keep_self = if ins.x == 1 { self.top_frame().map(|f| f.self_val.clone()) } else { None };
-                let super_val = found_in.map(|m| m.borrow().get(&crate::value::StrKey("__isa")).cloned().unwrap_or(Value::Null));
-                let self_arg = SelfArg::Object { obj, super_val, keep_self };
-                { let dst = self.dst(ins.a); let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?; self.after_call(flow) }
+                let keep_self = if ins.x == 1 {
+                    self.top_frame().map(|f| f.self_val.clone())
+                } else {
+                    None
+                };
+                let super_val = found_in.map(|m| {
+                    m.borrow()
+                        .get(&crate::value::StrKey("__isa"))
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                });
+                let self_arg = SelfArg::Object {
+                    obj,
+                    super_val,
+                    keep_self,
+                };
+                {
+                    let dst = self.dst(ins.a);
+                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?;
+                    self.after_call(flow)
+                }
             }
             Op::GetField => {
                 let obj = one!(ins.c);
@@ -319,11 +373,23 @@ impl Vm {
                 }
                 self.stack[top] = obj.clone();
                 let super_val = found_in.map(|m| {
-                    m.borrow().get(&crate::value::StrKey("__isa")).cloned().unwrap_or(Value::Null)
+                    m.borrow()
+                        .get(&crate::value::StrKey("__isa"))
+                        .cloned()
+                        .unwrap_or(Value::Null)
                 });
                 let dst = self.dst(ins.a);
-                let flow =
-                    self.invoke_value(v, top + 1, 0, dst, SelfArg::Object { obj, super_val, keep_self: None })?;
+                let flow = self.invoke_value(
+                    v,
+                    top + 1,
+                    0,
+                    dst,
+                    SelfArg::Object {
+                        obj,
+                        super_val,
+                        keep_self: None,
+                    },
+                )?;
                 self.after_call(flow)
             }
             Op::GetMember => {
@@ -370,7 +436,8 @@ impl Vm {
                         if ins.n == 1 {
                             self.warn_nonlocal(&name, cur);
                         }
-                        self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?
+                        self.lookup_name(&name)
+                            .ok_or_else(|| Vm::undefined(&name))?
                     }
                     _ => v,
                 };
@@ -379,7 +446,12 @@ impl Vm {
             }
             Op::GetNameRaw => {
                 let key = self.const_at(ins.b | K_BIT);
-                if ins.n == 1 && !self.top_frame().and_then(|f| f.locals.as_ref()).is_some_and(|m| m.borrow().contains_key(&key)) {
+                if ins.n == 1
+                    && !self
+                        .top_frame()
+                        .and_then(|f| f.locals.as_ref())
+                        .is_some_and(|m| m.borrow().contains_key(&key))
+                {
                     self.warn_nonlocal(&key, cur);
                 }
                 let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
@@ -387,7 +459,10 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::GetSelf => {
-                let v = self.top_frame().map(|f| f.self_val.clone()).unwrap_or_default();
+                let v = self
+                    .top_frame()
+                    .map(|f| f.self_val.clone())
+                    .unwrap_or_default();
                 if ins.n == 1 && v.is_null() {
                     return Err(Vm::undefined(&Value::str("self")));
                 }
@@ -412,7 +487,10 @@ impl Vm {
                 }
             }
             Op::GetLocals => {
-                let m = self.top_frame().and_then(|f| f.locals.clone()).unwrap_or_else(|| self.globals.clone());
+                let m = self
+                    .top_frame()
+                    .and_then(|f| f.locals.clone())
+                    .unwrap_or_else(|| self.globals.clone());
                 self.set(ins.a, Value::Map(m));
                 Ok(Flow::Next)
             }
@@ -422,7 +500,10 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::GetOuter => {
-                let m = self.top_frame().and_then(|f| f.outer.clone()).unwrap_or_else(|| self.globals.clone());
+                let m = self
+                    .top_frame()
+                    .and_then(|f| f.outer.clone())
+                    .unwrap_or_else(|| self.globals.clone());
                 self.set(ins.a, Value::Map(m));
                 Ok(Flow::Next)
             }
@@ -444,8 +525,15 @@ impl Vm {
             Op::BindFunc | Op::FuncLit => {
                 let f = self.top_frame().expect("a frame is running");
                 let proto = f.proto.protos[ins.b as usize].clone();
-                let outer = if ins.op == Op::BindFunc { f.locals.clone() } else { None };
-                let v = Value::Func(Rc::new(FuncVal { code: FuncCode::Script(proto), outer }));
+                let outer = if ins.op == Op::BindFunc {
+                    f.locals.clone()
+                } else {
+                    None
+                };
+                let v = Value::Func(Rc::new(FuncVal {
+                    code: FuncCode::Script(proto),
+                    outer,
+                }));
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
@@ -468,7 +556,9 @@ impl Vm {
             }
             Op::Fail => {
                 let msg = self.const_at(ins.b | K_BIT);
-                Err(MsError::runtime(msg.as_str().unwrap_or("error").to_string()))
+                Err(MsError::runtime(
+                    msg.as_str().unwrap_or("error").to_string(),
+                ))
             }
         }
     }
@@ -505,7 +595,10 @@ impl Vm {
         let (is_local, name) = if by_name {
             let key = self.const_at(ins.b);
             let f = self.top_frame().expect("a frame is running");
-            let local = f.locals.as_ref().is_some_and(|m| m.borrow().contains_key(&key));
+            let local = f
+                .locals
+                .as_ref()
+                .is_some_and(|m| m.borrow().contains_key(&key));
             (local, key)
         } else {
             let v = self.reg(ins.b);
@@ -525,7 +618,9 @@ impl Vm {
             }
         }
         if by_name {
-            let v = self.lookup_name(&name).ok_or_else(|| Vm::undefined(&name))?;
+            let v = self
+                .lookup_name(&name)
+                .ok_or_else(|| Vm::undefined(&name))?;
             let dst = self.dst(ins.a);
             let top = self.window_top();
             let flow = self.invoke_value(v, top, 0, dst, SelfArg::None)?;

@@ -1,0 +1,485 @@
+//! The one options table (DESIGN §3). Every knob is declared once, below, with its
+//! name, kind, default and help. Command-line flags (`--NAME=VALUE`), environment
+//! variables (`MINISCRIPT_NAME` upper-cased with `_`), the TOML file and `--help` are
+//! all derived from this table. Precedence: default < file < environment < flag.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The type and allowed range of an option.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Bool,
+    Int { min: i64, max: i64 },
+    Float { min: f64, max: f64 },
+    Choice(&'static [&'static str]),
+    Text,
+}
+
+/// One option.
+#[derive(Debug)]
+pub struct OptSpec {
+    /// Flag name without dashes; also the TOML key.
+    pub name: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+macro_rules! options {
+    ($( $id:ident : $name:literal, $kind:expr, $default:literal, $help:literal; )*) => {
+        /// Every option, in `--help` order.
+        pub static OPTIONS: &[OptSpec] = &[$(OptSpec { name: $name, kind: $kind, default: $default, help: $help },)*];
+
+        /// Indexes into `OPTIONS`, for typed access.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug)]
+        #[repr(usize)]
+        enum Id { $($id,)* }
+    };
+}
+
+options! {
+    jit: "jit", Kind::Choice(&["off", "background", "sync"]), "background",
+        "JIT mode: off, background (compile on a background thread), or sync (compile on the interpreter thread; deterministic, for tests)";
+    jit_hot_count: "jit-hot-count", Kind::Int { min: 1, max: 1_000_000_000 }, "1000",
+        "executions after which a site is considered for compilation";
+    jit_hot_time_us: "jit-hot-time-us", Kind::Float { min: 0.0, max: 1e9 }, "20",
+        "estimated interpreted time (microseconds) that also makes a site hot";
+    jit_min_complexity: "jit-min-complexity", Kind::Int { min: 0, max: 10_000 }, "2",
+        "minimum weighted operation count of a site worth compiling";
+    jit_eager: "jit-eager", Kind::Bool, "false",
+        "propose every eligible site at its first execution (for tests)";
+    jit_queue: "jit-queue", Kind::Int { min: 1, max: 1_000_000 }, "1024",
+        "capacity of the compile queue; requests beyond it are dropped and retried later";
+    jit_threads: "jit-threads", Kind::Int { min: 1, max: 64 }, "1",
+        "threads that generate code for a batch of sites in parallel";
+    jit_opt_level: "jit-opt-level", Kind::Choice(&["none", "speed", "speed_and_size"]), "speed",
+        "Cranelift optimization level";
+    jit_code_budget_kb: "jit-code-budget-kb", Kind::Int { min: 0, max: 16_777_216 }, "65536",
+        "native code memory budget in KiB; past it nothing new is compiled";
+    jit_max_misses: "jit-max-misses", Kind::Int { min: 1, max: 1_000_000_000 }, "100",
+        "guard misses after which a compiled site is demoted to interpreted for good";
+    jit_stats: "jit-stats", Kind::Bool, "false",
+        "print JIT counters at exit (stderr)";
+    jit_verbose: "jit-verbose", Kind::Bool, "false",
+        "print one line per compiled site (stderr)";
+    jit_dump: "jit-dump", Kind::Bool, "false",
+        "print Cranelift IR and code size of each compiled site (stderr)";
+    perf_map: "perf-map", Kind::Bool, "false",
+        "write /tmp/perf-PID.map so that perf names JIT code";
+    profile: "profile", Kind::Bool, "false",
+        "print the hot-expressions report at exit";
+    profile_sample: "profile-sample", Kind::Int { min: 0, max: 20 }, "7",
+        "time one site execution in 2^k (0 times every execution)";
+    profile_format: "profile-format", Kind::Choice(&["text", "json"]), "text",
+        "format of the hot-expressions report";
+    profile_out: "profile-out", Kind::Text, "",
+        "write the report to this file instead of stderr";
+    profile_top: "profile-top", Kind::Int { min: 1, max: 1_000_000 }, "20",
+        "number of sites in the report";
+    weight_count: "jit-weight-count", Kind::Float { min: 0.0, max: 1e6 }, "1",
+        "score weight of the execution count (relative to jit-hot-count)";
+    weight_time: "jit-weight-time", Kind::Float { min: 0.0, max: 1e6 }, "1",
+        "score weight of the sampled time (relative to jit-hot-time-us)";
+    max_call_depth: "max-call-depth", Kind::Int { min: 16, max: 100_000_000 }, "400000",
+        "maximum depth of nested MiniScript calls";
+}
+
+/// Where an effective value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(String),
+    Flag,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => write!(f, "default"),
+            Source::File(p) => write!(f, "file {}", p.display()),
+            Source::Env(v) => write!(f, "env {v}"),
+            Source::Flag => write!(f, "flag"),
+        }
+    }
+}
+
+/// A parsed value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+/// The effective options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    values: Vec<(Val, Source)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let values = OPTIONS
+            .iter()
+            .map(|o| {
+                (
+                    parse_value(o, o.default).expect("defaults are valid"),
+                    Source::Default,
+                )
+            })
+            .collect();
+        Options { values }
+    }
+}
+
+/// The environment variable for option `name`.
+pub fn env_name(name: &str) -> String {
+    format!("MINISCRIPT_{}", name.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn find(name: &str) -> Option<usize> {
+    OPTIONS.iter().position(|o| o.name == name)
+}
+
+fn range_text(o: &OptSpec) -> String {
+    match o.kind {
+        Kind::Bool => "true or false".into(),
+        Kind::Int { min, max } => format!("an integer from {min} to {max}"),
+        Kind::Float { min, max } => format!("a number from {min} to {max}"),
+        Kind::Choice(c) => format!("one of {}", c.join(", ")),
+        Kind::Text => "any text".into(),
+    }
+}
+
+/// Parse `text` as a value of option `o`; the error names the option, the value and
+/// the allowed range.
+fn parse_value(o: &OptSpec, text: &str) -> Result<Val, String> {
+    let bad = || {
+        format!(
+            "invalid value '{text}' for option '{}': expected {}",
+            o.name,
+            range_text(o)
+        )
+    };
+    match o.kind {
+        Kind::Bool => match text {
+            "true" | "1" | "yes" | "on" | "" => Ok(Val::Bool(true)),
+            "false" | "0" | "no" | "off" => Ok(Val::Bool(false)),
+            _ => Err(bad()),
+        },
+        Kind::Int { min, max } => match text.trim().parse::<i64>() {
+            Ok(v) if v >= min && v <= max => Ok(Val::Int(v)),
+            _ => Err(bad()),
+        },
+        Kind::Float { min, max } => match text.trim().parse::<f64>() {
+            Ok(v) if v >= min && v <= max => Ok(Val::Float(v)),
+            _ => Err(bad()),
+        },
+        Kind::Choice(c) => {
+            if c.contains(&text) {
+                Ok(Val::Text(text.to_string()))
+            } else {
+                Err(bad())
+            }
+        }
+        Kind::Text => Ok(Val::Text(text.to_string())),
+    }
+}
+
+impl Options {
+    /// Whether `name` is an option of the table.
+    pub fn is_option(name: &str) -> bool {
+        find(name).is_some()
+    }
+
+    /// Whether option `name` is a boolean (a flag that may stand without `=VALUE`).
+    pub fn is_bool(name: &str) -> bool {
+        find(name).is_some_and(|i| matches!(OPTIONS[i].kind, Kind::Bool))
+    }
+
+    /// Set option `name` from text, recording where it came from.
+    pub fn set(&mut self, name: &str, text: &str, source: Source) -> Result<(), String> {
+        let i = find(name).ok_or_else(|| format!("unknown option '{name}'"))?;
+        let v = parse_value(&OPTIONS[i], text)?;
+        self.values[i] = (v, source);
+        Ok(())
+    }
+
+    /// Apply a TOML configuration file: flat `name = value` keys named like the flags.
+    pub fn apply_file(&mut self, path: &Path) -> Result<(), String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e| format!("config file {}: {e}", path.display()))?;
+        for (key, value) in table {
+            let as_text = match &value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => {
+                    return Err(format!(
+                        "config file {}: option '{key}' has unsupported value {other}",
+                        path.display()
+                    ))
+                }
+            };
+            if find(&key).is_none() {
+                return Err(format!(
+                    "config file {}: unknown option '{key}'",
+                    path.display()
+                ));
+            }
+            self.set(&key, &as_text, Source::File(path.to_path_buf()))?;
+        }
+        Ok(())
+    }
+
+    /// Apply `MINISCRIPT_*` environment variables from `lookup` (normally `std::env::var`).
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        for o in OPTIONS {
+            let var = env_name(o.name);
+            if let Some(v) = lookup(&var) {
+                self.set(o.name, &v, Source::Env(var.clone()))
+                    .map_err(|e| format!("{e} (from {var})"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Find `miniscript.toml` in `dir` or one of its parents.
+    pub fn find_config(dir: &Path) -> Option<PathBuf> {
+        let mut d = Some(dir);
+        while let Some(cur) = d {
+            let candidate = cur.join("miniscript.toml");
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            d = cur.parent();
+        }
+        None
+    }
+
+    /// Build the effective options: defaults, then the file (`config`, or the
+    /// `miniscript.toml` found upward from `script_dir`), then the environment, then
+    /// the `flags` (`(name, value)` pairs from the command line).
+    pub fn load(
+        config: Option<&Path>,
+        script_dir: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        flags: &[(String, String)],
+    ) -> Result<Options, String> {
+        let mut o = Options::default();
+        let file = match config {
+            Some(p) => Some(p.to_path_buf()),
+            None => script_dir.and_then(Options::find_config),
+        };
+        if let Some(f) = file {
+            o.apply_file(&f)?;
+        }
+        o.apply_env(env)?;
+        for (name, value) in flags {
+            o.set(name, value, Source::Flag)?;
+        }
+        Ok(o)
+    }
+
+    /// `--print-config`: every effective value and where it came from, aligned.
+    pub fn print_config(&self) -> String {
+        let w = OPTIONS.iter().map(|o| o.name.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for (o, (v, src)) in OPTIONS.iter().zip(&self.values) {
+            let text = match v {
+                Val::Bool(b) => b.to_string(),
+                Val::Int(i) => i.to_string(),
+                Val::Float(f) => f.to_string(),
+                Val::Text(t) if t.is_empty() => "\"\"".to_string(),
+                Val::Text(t) => t.clone(),
+            };
+            let _ = writeln!(out, "{:<w$}  {:<12}  ({src})", o.name, text);
+        }
+        out
+    }
+
+    /// The options part of `--help`, generated from the table.
+    pub fn help_text() -> String {
+        let mut out = String::new();
+        for o in OPTIONS {
+            let arg = match o.kind {
+                Kind::Bool => String::new(),
+                Kind::Choice(c) => format!("={}", c.join("|")),
+                Kind::Int { .. } => "=N".into(),
+                Kind::Float { .. } => "=X".into(),
+                Kind::Text => "=TEXT".into(),
+            };
+            let default = if o.default.is_empty() {
+                String::new()
+            } else {
+                format!(", default {}", o.default)
+            };
+            let _ = writeln!(out, "  --{}{}", o.name, arg);
+            let _ = writeln!(out, "      {} [env {}{default}]", o.help, env_name(o.name));
+        }
+        out
+    }
+
+    fn get(&self, id: Id) -> &Val {
+        &self.values[id as usize].0
+    }
+    fn int(&self, id: Id) -> i64 {
+        match self.get(id) {
+            Val::Int(i) => *i,
+            _ => 0,
+        }
+    }
+    fn float(&self, id: Id) -> f64 {
+        match self.get(id) {
+            Val::Float(f) => *f,
+            _ => 0.0,
+        }
+    }
+    fn flag(&self, id: Id) -> bool {
+        matches!(self.get(id), Val::Bool(true))
+    }
+    fn text(&self, id: Id) -> &str {
+        match self.get(id) {
+            Val::Text(t) => t,
+            _ => "",
+        }
+    }
+
+    pub fn jit_mode(&self) -> &str {
+        self.text(Id::jit)
+    }
+    pub fn jit_hot_count(&self) -> u64 {
+        self.int(Id::jit_hot_count) as u64
+    }
+    pub fn jit_hot_time_us(&self) -> f64 {
+        self.float(Id::jit_hot_time_us)
+    }
+    pub fn jit_min_complexity(&self) -> u32 {
+        self.int(Id::jit_min_complexity) as u32
+    }
+    pub fn jit_eager(&self) -> bool {
+        self.flag(Id::jit_eager)
+    }
+    pub fn jit_queue(&self) -> usize {
+        self.int(Id::jit_queue) as usize
+    }
+    pub fn jit_threads(&self) -> usize {
+        self.int(Id::jit_threads) as usize
+    }
+    pub fn jit_opt_level(&self) -> &str {
+        self.text(Id::jit_opt_level)
+    }
+    pub fn jit_code_budget_bytes(&self) -> u64 {
+        self.int(Id::jit_code_budget_kb) as u64 * 1024
+    }
+    pub fn jit_max_misses(&self) -> u64 {
+        self.int(Id::jit_max_misses) as u64
+    }
+    pub fn jit_stats(&self) -> bool {
+        self.flag(Id::jit_stats)
+    }
+    pub fn jit_verbose(&self) -> bool {
+        self.flag(Id::jit_verbose)
+    }
+    pub fn jit_dump(&self) -> bool {
+        self.flag(Id::jit_dump)
+    }
+    pub fn perf_map(&self) -> bool {
+        self.flag(Id::perf_map)
+    }
+    pub fn profile(&self) -> bool {
+        self.flag(Id::profile)
+    }
+    pub fn profile_sample_shift(&self) -> u32 {
+        self.int(Id::profile_sample) as u32
+    }
+    pub fn profile_format(&self) -> &str {
+        self.text(Id::profile_format)
+    }
+    pub fn profile_out(&self) -> Option<&str> {
+        Some(self.text(Id::profile_out)).filter(|s| !s.is_empty())
+    }
+    pub fn profile_top(&self) -> usize {
+        self.int(Id::profile_top) as usize
+    }
+    pub fn weight_count(&self) -> f64 {
+        self.float(Id::weight_count)
+    }
+    pub fn weight_time(&self) -> f64 {
+        self.float(Id::weight_time)
+    }
+    pub fn max_call_depth(&self) -> usize {
+        self.int(Id::max_call_depth) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_precedence_is_default_file_env_flag() {
+        let dir = std::env::temp_dir().join(format!("ms-opt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("miniscript.toml");
+        std::fs::write(
+            &file,
+            "jit-hot-count = 50\njit-min-complexity = 3\nprofile-top = 7\n",
+        )
+        .unwrap();
+        let env = |k: &str| match k {
+            "MINISCRIPT_JIT_HOT_COUNT" => Some("60".to_string()),
+            "MINISCRIPT_PROFILE_TOP" => Some("8".to_string()),
+            _ => None,
+        };
+        let flags = vec![("profile-top".to_string(), "9".to_string())];
+        let o = Options::load(None, Some(&dir), env, &flags).unwrap();
+        assert_eq!(o.jit_min_complexity(), 3); // file
+        assert_eq!(o.jit_hot_count(), 60); // env beats file
+        assert_eq!(o.profile_top(), 9); // flag beats env
+        assert_eq!(o.jit_mode(), "background"); // default
+        let shown = o.print_config();
+        assert!(shown.contains("jit-hot-count"), "{shown}");
+        assert!(shown.contains("(env MINISCRIPT_JIT_HOT_COUNT)"), "{shown}");
+        assert!(shown.contains("(flag)"), "{shown}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_values_name_option_value_and_range() {
+        let mut o = Options::default();
+        let e = o.set("jit-hot-count", "0", Source::Flag).unwrap_err();
+        assert!(
+            e.contains("jit-hot-count") && e.contains("'0'") && e.contains("from 1 to"),
+            "{e}"
+        );
+        let e = o.set("jit", "fast", Source::Flag).unwrap_err();
+        assert!(e.contains("one of off, background, sync"), "{e}");
+        assert!(o.set("no-such-option", "1", Source::Flag).is_err());
+        let e = Options::load(
+            None,
+            None,
+            |k| (k == "MINISCRIPT_PROFILE_SAMPLE").then(|| "99".to_string()),
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.contains("MINISCRIPT_PROFILE_SAMPLE"), "{e}");
+    }
+
+    #[test]
+    fn help_lists_every_option_with_its_environment_variable() {
+        let h = Options::help_text();
+        for o in OPTIONS {
+            assert!(h.contains(&format!("--{}", o.name)), "{}", o.name);
+            assert!(h.contains(&env_name(o.name)));
+        }
+    }
+}
