@@ -1,4 +1,382 @@
-//! Cranelift JIT: compiles hot expression sites chosen by the profiler on a background
-//! thread and publishes native entry points atomically.
+//! Cranelift JIT: compiles hot regions chosen by the profiler and publishes their
+//! native entry points atomically (DESIGN §1–2).
 //!
-//! Not built yet: see the JIT issue. This crate intentionally exports nothing.
+//! The compile thread owns the `JITModule` (it is `Send`, not `Sync`). Requests arrive
+//! over a bounded crossbeam channel, each a self-contained `RegionDesc` plus the slot
+//! to publish into; no interpreter value crosses threads. Finished code is cached by
+//! fingerprint, so a second region with the same fingerprint gets the same code with
+//! no compile. `sync` mode sends the same request and waits for its answer, so that
+//! tests are deterministic with one code path.
+//!
+//! Code lifetime: compiled code is never freed while the process runs. The module is
+//! kept alive by the compile thread until shutdown and then dropped, which leaks its
+//! code memory rather than unmapping it, so a published pointer stays valid for as
+//! long as any interpreter can load it. The code-memory budget bounds the leak.
+
+mod translate;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TrySendError};
+use miniscript::region::RegionDesc;
+use miniscript::tier::{state, RegionCounters, SiteSlot};
+use profiler::{Backend, CompileOutcome};
+
+pub use translate::{helper_fmod, helper_pow};
+
+/// How the JIT runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Compile on the background thread; the interpreter never waits.
+    Background,
+    /// Compile on request and wait for the result (deterministic, for tests).
+    Sync,
+}
+
+/// JIT settings from the options table.
+#[derive(Clone, Debug)]
+pub struct JitConfig {
+    pub mode: Mode,
+    pub queue: usize,
+    pub opt_level: String,
+    pub code_budget: u64,
+    pub verbose: bool,
+    pub dump: bool,
+    pub perf_map: bool,
+    /// Test hook: fail every compile whose fingerprint is listed.
+    pub fail_fingerprints: Vec<u64>,
+    /// Test hook: panic in the compile thread on this fingerprint.
+    pub panic_fingerprint: Option<u64>,
+}
+
+impl Default for JitConfig {
+    fn default() -> Self {
+        JitConfig {
+            mode: Mode::Background,
+            queue: 1024,
+            opt_level: "speed".into(),
+            code_budget: 64 << 20,
+            verbose: false,
+            dump: false,
+            perf_map: false,
+            fail_fingerprints: Vec::new(),
+            panic_fingerprint: None,
+        }
+    }
+}
+
+impl JitConfig {
+    pub fn from_options(o: &profiler::Options) -> JitConfig {
+        JitConfig {
+            mode: if o.jit_mode() == "sync" {
+                Mode::Sync
+            } else {
+                Mode::Background
+            },
+            queue: o.jit_queue(),
+            opt_level: o.jit_opt_level().to_string(),
+            code_budget: o.jit_code_budget_bytes(),
+            verbose: o.jit_verbose(),
+            dump: o.jit_dump(),
+            perf_map: o.perf_map(),
+            ..JitConfig::default()
+        }
+    }
+}
+
+struct Request {
+    gid: u32,
+    desc: RegionDesc,
+    slot: Arc<SiteSlot>,
+    /// Set in sync mode: answered when the request is done.
+    done: Option<Sender<()>>,
+}
+
+/// Counters shared with the compile thread.
+#[derive(Default)]
+struct Shared {
+    compiled: AtomicU64,
+    cache_hits: AtomicU64,
+    failed: AtomicU64,
+    queue_drops: AtomicU64,
+    budget_refusals: AtomicU64,
+    code_bytes: AtomicU64,
+    /// Compile times in microseconds, for p50/p99.
+    times: Mutex<Vec<f64>>,
+    /// Set when the compile thread died (a panic): everything stays interpreted.
+    dead: std::sync::atomic::AtomicBool,
+}
+
+/// The JIT: a handle to the compile thread.
+pub struct Jit {
+    cfg: JitConfig,
+    tx: Option<Sender<Request>>,
+    outcomes: Receiver<CompileOutcome>,
+    thread: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+    submitted: u64,
+    /// Outstanding requests (background mode), for `wait_idle`.
+    pending: Arc<AtomicU64>,
+}
+
+impl Jit {
+    /// Start the compile thread. Errors only if the host ISA is unsupported.
+    pub fn start(cfg: JitConfig) -> Result<Jit, String> {
+        // Check the ISA on this thread so that an unsupported machine is reported
+        // once, clearly, instead of per request.
+        translate::make_isa(&cfg.opt_level)?;
+        let (tx, rx) = bounded::<Request>(cfg.queue.max(1));
+        let (otx, orx) = unbounded::<CompileOutcome>();
+        let shared = Arc::new(Shared::default());
+        let pending = Arc::new(AtomicU64::new(0));
+        let thread_cfg = cfg.clone();
+        let thread_shared = shared.clone();
+        let thread_pending = pending.clone();
+        let thread = std::thread::Builder::new()
+            .name("miniscript-jit".into())
+            .spawn(move || compile_thread(thread_cfg, rx, otx, thread_shared, thread_pending))
+            .map_err(|e| format!("cannot start the JIT thread: {e}"))?;
+        Ok(Jit {
+            cfg,
+            tx: Some(tx),
+            outcomes: orx,
+            thread: Some(thread),
+            shared,
+            submitted: 0,
+            pending,
+        })
+    }
+
+    /// Stop the compile thread after it finishes what is queued.
+    pub fn shutdown(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Jit {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl Backend for Jit {
+    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>) -> bool {
+        if self.shared.dead.load(Ordering::Acquire) {
+            slot.state.store(state::FAILED, Ordering::Release);
+            return true;
+        }
+        let Some(tx) = self.tx.as_ref() else {
+            return false;
+        };
+        let (done_tx, done_rx) = if self.cfg.mode == Mode::Sync {
+            let (a, b) = bounded(1);
+            (Some(a), Some(b))
+        } else {
+            (None, None)
+        };
+        let req = Request {
+            gid,
+            desc: desc.clone(),
+            slot: slot.clone(),
+            done: done_tx,
+        };
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        match tx.try_send(req) {
+            Ok(()) => {
+                self.submitted += 1;
+                if let Some(rx) = done_rx {
+                    // A dead thread drops the sender: recv fails and we go on.
+                    let _ = rx.recv();
+                }
+                true
+            }
+            Err(TrySendError::Full(_)) => {
+                self.pending.fetch_sub(1, Ordering::AcqRel);
+                self.shared.queue_drops.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.pending.fetch_sub(1, Ordering::AcqRel);
+                slot.state.store(state::FAILED, Ordering::Release);
+                true
+            }
+        }
+    }
+
+    fn drain(&mut self) -> Vec<CompileOutcome> {
+        self.outcomes.try_iter().collect()
+    }
+
+    fn wait_idle(&mut self) {
+        let start = Instant::now();
+        while self.pending.load(Ordering::Acquire) > 0 && !self.shared.dead.load(Ordering::Acquire)
+        {
+            if start.elapsed().as_secs() > 60 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    }
+
+    fn stats(&mut self, counters: &[RegionCounters]) -> String {
+        let s = &self.shared;
+        let mut times = s.times.lock().map(|t| t.clone()).unwrap_or_default();
+        times.sort_by(f64::total_cmp);
+        let q = |p: f64| -> f64 {
+            if times.is_empty() {
+                0.0
+            } else {
+                times[((times.len() - 1) as f64 * p).round() as usize]
+            }
+        };
+        let native: u64 = counters.iter().map(|c| c.native).sum();
+        let total: u64 = counters.iter().map(|c| c.count).sum();
+        let misses: u64 = counters.iter().map(|c| c.misses).sum();
+        let rows: Vec<(&str, String)> = vec![
+            ("sites", counters.len().to_string()),
+            ("queued", self.submitted.to_string()),
+            ("compiled", s.compiled.load(Ordering::Relaxed).to_string()),
+            (
+                "cache hits",
+                s.cache_hits.load(Ordering::Relaxed).to_string(),
+            ),
+            ("failed", s.failed.load(Ordering::Relaxed).to_string()),
+            (
+                "queue drops",
+                s.queue_drops.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "budget refusals",
+                s.budget_refusals.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "compile time total",
+                format!("{:.0} us", times.iter().sum::<f64>()),
+            ),
+            ("compile time p50", format!("{:.1} us", q(0.5))),
+            ("compile time p99", format!("{:.1} us", q(0.99))),
+            (
+                "code bytes",
+                s.code_bytes.load(Ordering::Relaxed).to_string(),
+            ),
+            ("native executions", native.to_string()),
+            ("interpreted executions", (total - native).to_string()),
+            ("guard misses", misses.to_string()),
+        ];
+        let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        let mut out = String::from("jit statistics:\n");
+        for (k, v) in rows {
+            out.push_str(&format!("  {:<w$}: {v}\n", k));
+        }
+        out
+    }
+}
+
+/// The compile thread: owns the module and the code cache.
+fn compile_thread(
+    cfg: JitConfig,
+    rx: Receiver<Request>,
+    out: Sender<CompileOutcome>,
+    shared: Arc<Shared>,
+    pending: Arc<AtomicU64>,
+) {
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut compiler = match translate::Compiler::new(&cfg) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("miniscript: JIT disabled: {e}");
+                return;
+            }
+        };
+        let mut cache: HashMap<u64, usize> = HashMap::new();
+        for req in rx.iter() {
+            let fp = req.desc.fingerprint;
+            let outcome = if let Some(&entry) = cache.get(&fp) {
+                req.slot.publish(entry);
+                shared.cache_hits.fetch_add(1, Ordering::Relaxed);
+                CompileOutcome {
+                    gid: req.gid,
+                    micros: 0.0,
+                    code_bytes: 0,
+                    cache_hit: true,
+                    error: None,
+                }
+            } else if shared.code_bytes.load(Ordering::Relaxed) >= cfg.code_budget {
+                shared.budget_refusals.fetch_add(1, Ordering::Relaxed);
+                req.slot.state.store(state::FAILED, Ordering::Release);
+                let error = Some("code budget exhausted".to_string());
+                CompileOutcome {
+                    gid: req.gid,
+                    micros: 0.0,
+                    code_bytes: 0,
+                    cache_hit: false,
+                    error,
+                }
+            } else {
+                if cfg.panic_fingerprint == Some(fp) {
+                    panic!("injected JIT panic (test hook)");
+                }
+                let t0 = Instant::now();
+                let result = if cfg.fail_fingerprints.contains(&fp) {
+                    Err("injected compile failure (test hook)".to_string())
+                } else {
+                    compiler.compile(&req.desc, req.gid)
+                };
+                let micros = t0.elapsed().as_secs_f64() * 1e6;
+                match result {
+                    Ok((entry, bytes)) => {
+                        cache.insert(fp, entry);
+                        req.slot.publish(entry);
+                        shared.compiled.fetch_add(1, Ordering::Relaxed);
+                        shared.code_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+                        if let Ok(mut t) = shared.times.lock() {
+                            t.push(micros);
+                        }
+                        if cfg.verbose {
+                            eprintln!("jit: compiled region {} fingerprint {fp:016x} in {micros:.0} us, {bytes} bytes", req.gid);
+                        }
+                        CompileOutcome {
+                            gid: req.gid,
+                            micros,
+                            code_bytes: bytes,
+                            cache_hit: false,
+                            error: None,
+                        }
+                    }
+                    Err(e) => {
+                        req.slot.state.store(state::FAILED, Ordering::Release);
+                        shared.failed.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("miniscript: warning: JIT could not compile region {}: {e}; it stays interpreted", req.gid);
+                        CompileOutcome {
+                            gid: req.gid,
+                            micros,
+                            code_bytes: 0,
+                            cache_hit: false,
+                            error: Some(e),
+                        }
+                    }
+                }
+            };
+            let _ = out.send(outcome);
+            pending.fetch_sub(1, Ordering::AcqRel);
+            if let Some(done) = req.done {
+                let _ = done.send(());
+            }
+        }
+        // Leak the module: published code must stay valid (see the module docs).
+        std::mem::forget(compiler);
+    }));
+    if run.is_err() {
+        shared.dead.store(true, Ordering::Release);
+        eprintln!(
+            "miniscript: warning: the JIT compile thread failed; the program continues interpreted"
+        );
+    }
+}

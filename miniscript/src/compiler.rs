@@ -20,9 +20,40 @@ use crate::value::{ParamSpec, Value};
 /// Compile a parsed program. `source` is the text it was parsed from (for the source
 /// text of expression sites); `file` names imported modules in error messages.
 pub fn compile(program: &Program, source: &str, file: Option<Rc<str>>) -> MsResult<Rc<Proto>> {
+    compile_with(program, source, file, CompileOptions::default())
+}
+
+/// What the lowering emits beyond plain code.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompileOptions {
+    /// Bracket compilable regions with `Site`/`SiteEnd` (for the profiler and the
+    /// JIT). Off, the code has no profiling hooks at all.
+    pub sites: bool,
+    /// Regions below this weighted operation count get no markers (they would only
+    /// cost dispatches: the JIT never compiles them). 0 keeps every region, which
+    /// `--profile` wants for its report.
+    pub min_complexity: u32,
+}
+
+/// `compile` with options.
+pub fn compile_with(
+    program: &Program,
+    source: &str,
+    file: Option<Rc<str>>,
+    opts: CompileOptions,
+) -> MsResult<Rc<Proto>> {
     let mut b = FnBuilder::new(source, file, "(global)".into(), &[], &program.body, true);
+    b.sites_on = opts.sites;
+    b.min_complexity = opts.min_complexity;
     b.block(&program.body)?;
     b.finish()
+}
+
+/// A region while lowering: its `Site` instruction, end, and expressions.
+struct RawRegion {
+    site: usize,
+    end: usize,
+    exprs: Vec<(u32, u32, Rc<str>)>,
 }
 
 /// Names the lowering treats specially instead of as variables.
@@ -77,6 +108,12 @@ struct FnBuilder<'s> {
     in_site: bool,
     /// String constants shared by every function of the program.
     interner: Rc<RefCell<HashMap<Rc<str>, Value>>>,
+    /// Emit `Site`/`SiteEnd` around compilable regions.
+    sites_on: bool,
+    min_complexity: u32,
+    regions: Vec<RawRegion>,
+    /// The last jump-target position patched (a region must not grow across it).
+    last_label: usize,
 }
 
 impl<'s> FnBuilder<'s> {
@@ -126,6 +163,10 @@ impl<'s> FnBuilder<'s> {
             assigned: Vec::new(),
             in_site: false,
             interner: Rc::default(),
+            sites_on: false,
+            min_complexity: 0,
+            regions: Vec::new(),
+            last_label: usize::MAX,
         };
         let nparams = b.params.len() as u16;
         b.assigned = b.params.iter().map(|p| p.name.clone()).collect();
@@ -173,6 +214,7 @@ impl<'s> FnBuilder<'s> {
         }
         let self_param = self.params.first().is_some_and(|p| &*p.name == "self");
         let ncode = self.code.len();
+        let regions = self.finish_regions();
         Ok(Rc::new(Proto {
             name: self.name,
             params: self.params,
@@ -191,6 +233,8 @@ impl<'s> FnBuilder<'s> {
             self_param,
             sites: self.sites,
             name_cache: (0..ncode).map(|_| std::cell::Cell::new(u32::MAX)).collect(),
+            regions,
+            region_base: std::cell::Cell::new(u32::MAX),
             file: self.file,
         }))
     }
@@ -215,6 +259,171 @@ impl<'s> FnBuilder<'s> {
 
     fn patch(&mut self, at: usize, target: usize) {
         self.code[at].x = target as u32;
+        self.last_label = target;
+    }
+
+    /// Whether `x = value` can join a compilable region: a named local assigned a
+    /// numeric expression of definitely assigned locals and constants.
+    fn region_candidate(&self, target: &Expr, value: &Expr) -> bool {
+        if !self.sites_on || self.map_mode {
+            return false;
+        }
+        let ExprKind::Ident(name) = &target.kind else {
+            return false;
+        };
+        // The target may be assigned here for the first time; reads below must not.
+        if self.slot_of(name).is_none() {
+            return false;
+        }
+        fn ok(b: &FnBuilder, e: &Expr) -> bool {
+            match &e.kind {
+                ExprKind::Num(_) => true,
+                ExprKind::Ident(n) => b.slot_of(n).is_some() && b.is_assigned(n),
+                ExprKind::Binary(_, x, y) => ok(b, x) && ok(b, y),
+                ExprKind::Neg(x) => ok(b, x),
+                ExprKind::Compare(xs, _) => xs.iter().all(|x| ok(b, x)),
+                _ => false,
+            }
+        }
+        matches!(
+            value.kind,
+            ExprKind::Binary(..) | ExprKind::Neg(..) | ExprKind::Compare(..)
+        ) && ok(self, value)
+    }
+
+    /// Lower a region statement, opening a region or growing the one that ended
+    /// right here.
+    fn region_stmt(&mut self, target: &Expr, value: &Expr) -> MsResult<()> {
+        let here = self.here();
+        let grow = self.regions.last().is_some_and(|r| r.end + 1 == here)
+            && self.code.last().is_some_and(|i| i.op == Op::SiteEnd)
+            && self.last_label != here;
+        if grow {
+            // Drop the previous statement's SiteEnd: the region continues.
+            self.code.pop();
+            self.lines.pop();
+        } else {
+            let site = self.emit(Op::Site, 0, 0, 0);
+            self.regions.push(RawRegion {
+                site,
+                end: site + 1,
+                exprs: Vec::new(),
+            });
+        }
+        self.assign(target, value)?;
+        let end = self.here();
+        let text = self.span_text(value);
+        if let Some(r) = self.regions.last_mut() {
+            r.end = end;
+            r.exprs.push((value.span.line, value.span.col, text));
+        }
+        self.emit(Op::SiteEnd, 0, 0, 0);
+        Ok(())
+    }
+
+    /// Describe each region; a jump into a region's middle cuts it short there.
+    fn finish_regions(&mut self) -> Vec<crate::region::RegionInfo> {
+        let raws = std::mem::take(&mut self.regions);
+        let mut targets: Vec<usize> = Vec::new();
+        for ins in &self.code {
+            if ins.op.shapes()[4] == crate::tac::Shape::J {
+                targets.push(ins.x as usize);
+            }
+        }
+        let mut out = Vec::new();
+        let mut dead: Vec<usize> = Vec::new();
+        for raw in raws {
+            let start = raw.site + 1;
+            let mut end = raw.end;
+            if let Some(t) = targets
+                .iter()
+                .copied()
+                .filter(|t| *t > start && *t < end)
+                .min()
+            {
+                end = t;
+            }
+            let described = crate::region::describe(&self.code[start..end], &self.consts);
+            let (desc, inputs, outputs, complexity) = match described {
+                Ok((d, inputs, outputs)) => {
+                    let c = d.complexity;
+                    (Ok(Rc::new(d)), inputs, outputs, c)
+                }
+                Err(e) => (Err(e), Vec::new(), Vec::new(), 0),
+            };
+            if self.min_complexity > 0 && (desc.is_err() || complexity < self.min_complexity) {
+                // Not worth a marker: the JIT would never compile it.
+                dead.push(raw.site);
+                if self.code.get(raw.end).is_some_and(|i| i.op == Op::SiteEnd) {
+                    dead.push(raw.end);
+                }
+                continue;
+            }
+            out.push(crate::region::RegionInfo {
+                site: raw.site as u32,
+                end: end as u32,
+                inputs,
+                outputs,
+                desc,
+                exprs: raw.exprs,
+                complexity,
+            });
+        }
+        if !dead.is_empty() {
+            self.remove_instructions(&dead, &mut out);
+        }
+        for (i, r) in out.iter().enumerate() {
+            self.code[r.site as usize].x = i as u32;
+        }
+        out
+    }
+
+    /// Delete the no-op instructions at `dead` (sorted), renumbering every jump
+    /// target, region and expression site. A jump to a deleted instruction lands on
+    /// the next one.
+    fn remove_instructions(&mut self, dead: &[usize], regions: &mut [crate::region::RegionInfo]) {
+        let n = self.code.len();
+        // new_index[i] = instructions kept before i.
+        let mut new_index = Vec::with_capacity(n + 1);
+        let mut kept = 0u32;
+        let mut d = dead.iter().peekable();
+        let mut is_dead = vec![false; n];
+        for &i in dead {
+            if i < n {
+                is_dead[i] = true;
+            }
+        }
+        for flag in &is_dead {
+            new_index.push(kept);
+            if !flag {
+                kept += 1;
+            }
+        }
+        new_index.push(kept);
+        let _ = d.next();
+        let map = |x: u32| new_index[(x as usize).min(n)];
+        let mut code = Vec::with_capacity(kept as usize);
+        let mut lines = Vec::with_capacity(kept as usize);
+        for (i, mut ins) in self.code.drain(..).enumerate() {
+            if is_dead[i] {
+                continue;
+            }
+            if ins.op.shapes()[4] == crate::tac::Shape::J {
+                ins.x = map(ins.x);
+            }
+            code.push(ins);
+            lines.push(self.lines[i]);
+        }
+        self.code = code;
+        self.lines = lines;
+        for r in regions.iter_mut() {
+            r.site = map(r.site);
+            r.end = map(r.end);
+        }
+        for s in self.sites.iter_mut() {
+            s.start = map(s.start);
+            s.end = map(s.end);
+        }
     }
 
     fn here(&self) -> usize {
@@ -321,6 +530,9 @@ impl<'s> FnBuilder<'s> {
         let mark = self.next_temp;
         match &s.kind {
             StmtKind::Expr(e) => self.expr_stmt(e)?,
+            StmtKind::Assign(target, value) if self.region_candidate(target, value) => {
+                self.region_stmt(target, value)?
+            }
             StmtKind::Assign(target, value) => self.assign(target, value)?,
             StmtKind::OpAssign(target, op, value) => self.op_assign(target, *op, value)?,
             // `if C then break`: one branch straight to the loop's exit.
@@ -696,6 +908,8 @@ impl<'s> FnBuilder<'s> {
             false,
         );
         fb.interner = self.interner.clone();
+        fb.sites_on = self.sites_on;
+        fb.min_complexity = self.min_complexity;
         fb.line = def.line;
         fb.block(&def.body)?;
         let proto = fb.finish()?;

@@ -12,7 +12,9 @@ pub mod intrinsics;
 pub mod lexer;
 pub mod ops;
 pub mod parser;
+pub mod region;
 pub mod tac;
+pub mod tier;
 pub mod value;
 
 pub use error::{ErrorKind, MsError, MsResult};

@@ -141,6 +141,10 @@ opcodes! {
     // for-loop step: c += 1; if c >= len(b) jump x; else a := element c of b
     ForNext: "fornext", [R, R, R, None, J];
     Return: "return", [None, RK, None, None, None];
+    // enter compilable region x (profiler count, native code when compiled)
+    Site: "site", [None, None, None, None, N];
+    // leave the region (ends an interpreted timing sample)
+    SiteEnd: "siteend", [None, None, None, None, None];
     // raise the runtime error whose message is constant b
     Fail: "fail", [None, K, None, None, None];
 }
@@ -204,6 +208,10 @@ pub struct Proto {
     /// where the name was last found (`u32::MAX`: none). Always validated by key
     /// identity before use, so a stale entry only costs a normal lookup.
     pub name_cache: Box<[std::cell::Cell<u32>]>,
+    /// Compilable regions, indexed by the `x` of their `Site` instruction.
+    pub regions: Vec<crate::region::RegionInfo>,
+    /// Global id of region 0 in the running `Vm` (`u32::MAX`: not registered yet).
+    pub region_base: std::cell::Cell<u32>,
     /// File name for error messages of imported code.
     pub file: Option<Rc<str>>,
 }

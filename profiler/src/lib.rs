@@ -1,6 +1,318 @@
-//! Expression-site profiler: the options table, per-site counters and sampled timing,
-//! fingerprints, hotness scores, and the hot-expressions report.
+//! Expression-site profiler: the options table, per-region counters and sampled
+//! timing, fingerprints, hotness scores, and the hot-expressions report.
+//!
+//! `Profiler` implements the interpreter's `TierHook`. The interpreter counts every
+//! region entry in a plain counter; at check points it asks the profiler, which
+//! scores the region (`hot::decide`) and hands hot ones to a `Backend` (the JIT).
 
+pub mod hot;
 pub mod options;
+pub mod report;
+pub mod timer;
+
+use std::sync::Arc;
+
+use hdrhistogram::Histogram;
+use miniscript::region::{RegionDesc, RegionInfo};
+use miniscript::tier::{state, RegionCounters, SiteSlot, TierHook};
 
 pub use options::Options;
+
+/// What happened to one compile request (reported back by the backend).
+#[derive(Clone, Debug)]
+pub struct CompileOutcome {
+    pub gid: u32,
+    /// Compile time in microseconds (0 for a cache hit).
+    pub micros: f64,
+    pub code_bytes: usize,
+    pub cache_hit: bool,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// The compiler behind the profiler.
+pub trait Backend {
+    /// Queue region `gid` for compilation; the backend publishes into `slot`.
+    /// Returns false when the request was dropped (queue full, budget spent).
+    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>) -> bool;
+    /// Outcomes since the last call.
+    fn drain(&mut self) -> Vec<CompileOutcome>;
+    /// Wait until every queued request is done.
+    fn wait_idle(&mut self);
+    /// `--jit-stats` lines (`name: value`), given the interpreter's counters.
+    fn stats(&mut self, counters: &[RegionCounters]) -> String;
+}
+
+/// Everything known about one region.
+#[derive(Debug)]
+pub struct SiteRecord {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    pub source: String,
+    pub fingerprint: u64,
+    pub complexity: u32,
+    pub desc: Option<RegionDesc>,
+    pub why_not: Option<String>,
+    pub slot: Arc<SiteSlot>,
+    pub interp: Option<Histogram<u64>>,
+    pub native: Option<Histogram<u64>>,
+    pub interp_ticks: u64,
+    pub interp_samples: u64,
+    pub native_ticks: u64,
+    pub native_samples: u64,
+    pub compile_us: Option<f64>,
+    pub compile_error: Option<String>,
+    pub last_score: f64,
+}
+
+/// Settings the profiler takes from the options table.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub thresholds: hot::Thresholds,
+    /// JIT off: count and report only.
+    pub jit_off: bool,
+    pub max_misses: u64,
+    pub sample_shift: u32,
+    pub verbose: bool,
+}
+
+impl Settings {
+    pub fn from_options(o: &Options) -> Settings {
+        Settings {
+            thresholds: hot::Thresholds {
+                hot_count: o.jit_hot_count(),
+                hot_time_us: o.jit_hot_time_us(),
+                min_complexity: o.jit_min_complexity(),
+                weight_count: o.weight_count(),
+                weight_time: o.weight_time(),
+                eager: o.jit_eager(),
+            },
+            jit_off: o.jit_mode() == "off",
+            max_misses: o.jit_max_misses(),
+            sample_shift: o.profile_sample_shift(),
+            verbose: o.jit_verbose(),
+        }
+    }
+}
+
+pub struct Profiler {
+    pub settings: Settings,
+    pub sites: Vec<SiteRecord>,
+    pub timer: timer::Timer,
+    pub backend: Option<Box<dyn Backend>>,
+    /// Final counters (set by `finish`).
+    pub counters: Vec<RegionCounters>,
+    /// Called once at `finish` (the CLI prints reports from here).
+    #[allow(clippy::type_complexity)]
+    pub on_finish: Option<Box<dyn FnMut(&mut Profiler)>>,
+}
+
+impl Profiler {
+    pub fn new(settings: Settings, backend: Option<Box<dyn Backend>>) -> Profiler {
+        Profiler {
+            settings,
+            sites: Vec::new(),
+            timer: timer::Timer::new(),
+            backend,
+            counters: Vec::new(),
+            on_finish: None,
+        }
+    }
+
+    fn absorb(&mut self) {
+        let Some(b) = self.backend.as_mut() else {
+            return;
+        };
+        for o in b.drain() {
+            if let Some(s) = self.sites.get_mut(o.gid as usize) {
+                s.compile_us = Some(o.micros);
+                s.compile_error = o.error;
+            }
+        }
+    }
+
+    /// Estimated interpreted time of a region so far, in microseconds.
+    pub fn est_interp_us(&self, gid: usize, count: u64) -> f64 {
+        let s = &self.sites[gid];
+        if s.interp_samples == 0 {
+            return 0.0;
+        }
+        let per = s.interp_ticks as f64 / s.interp_samples as f64;
+        per * count as f64 * self.timer.ns_per_tick() / 1000.0
+    }
+
+    /// Wait for queued compiles (tests and `sync` mode use it).
+    pub fn wait_idle(&mut self) {
+        if let Some(b) = self.backend.as_mut() {
+            b.wait_idle();
+        }
+        self.absorb();
+    }
+
+    pub fn jit_stats(&mut self) -> String {
+        let counters = self.counters.clone();
+        match self.backend.as_mut() {
+            Some(b) => b.stats(&counters),
+            None => "jit: off\n".to_string(),
+        }
+    }
+}
+
+fn hist() -> Option<Histogram<u64>> {
+    // Two significant digits up to about a minute of ticks: a few KiB per region,
+    // created only for regions that are actually sampled.
+    Histogram::new_with_bounds(1, 1 << 40, 2).ok()
+}
+
+impl TierHook for Profiler {
+    fn register(&mut self, gid: u32, info: &RegionInfo, file: Option<&str>, slot: &Arc<SiteSlot>) {
+        let (line, col) = info.exprs.first().map(|e| (e.0, e.1)).unwrap_or((0, 0));
+        let source = info
+            .exprs
+            .iter()
+            .map(|e| e.2.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let (desc, why_not) = match &info.desc {
+            Ok(d) => (Some((**d).clone()), None),
+            Err(e) => (None, Some(e.clone())),
+        };
+        if self.settings.jit_off {
+            slot.state
+                .store(state::OFF, std::sync::atomic::Ordering::Release);
+        } else if why_not.is_some() {
+            slot.state
+                .store(state::FAILED, std::sync::atomic::Ordering::Release);
+        }
+        while self.sites.len() < gid as usize {
+            // Ids are dense and registered in order; this never runs.
+            self.sites.push(placeholder(slot));
+        }
+        self.sites.push(SiteRecord {
+            file: file.unwrap_or("(main)").to_string(),
+            line,
+            col,
+            source,
+            fingerprint: desc.as_ref().map_or(0, |d| d.fingerprint),
+            complexity: info.complexity,
+            desc,
+            why_not,
+            slot: slot.clone(),
+            interp: None,
+            native: None,
+            interp_ticks: 0,
+            interp_samples: 0,
+            native_ticks: 0,
+            native_samples: 0,
+            compile_us: None,
+            compile_error: None,
+            last_score: 0.0,
+        });
+    }
+
+    fn check(&mut self, gid: u32, c: &RegionCounters) -> u64 {
+        self.absorb();
+        let g = gid as usize;
+        let est = self.est_interp_us(g, c.count);
+        let t = self.settings.thresholds;
+        let Some(site) = self.sites.get_mut(g) else {
+            return u64::MAX;
+        };
+        site.last_score = hot::score(c.count, est, &t);
+        if self.settings.jit_off {
+            // Keep the score fresh for the report, rarely.
+            return c.count.saturating_mul(2).max(c.count + 1);
+        }
+        match hot::decide(c.count, est, site.complexity, site.desc.is_some(), &t) {
+            hot::Decision::Compile => {
+                let Some(desc) = site.desc.as_ref() else {
+                    return u64::MAX;
+                };
+                let Some(b) = self.backend.as_mut() else {
+                    return u64::MAX;
+                };
+                site.slot
+                    .state
+                    .store(state::QUEUED, std::sync::atomic::Ordering::Release);
+                if b.submit(gid, desc, &site.slot) {
+                    u64::MAX
+                } else {
+                    // Dropped (queue full): try again later.
+                    site.slot
+                        .state
+                        .store(state::COLD, std::sync::atomic::Ordering::Release);
+                    c.count.saturating_add((t.hot_count / 4).max(1))
+                }
+            }
+            hot::Decision::Wait(n) => n,
+            hot::Decision::Never => u64::MAX,
+        }
+    }
+
+    fn guard_miss(&mut self, _gid: u32, c: &RegionCounters) -> bool {
+        c.misses >= self.settings.max_misses
+    }
+
+    fn timestamp(&self) -> u64 {
+        self.timer.now()
+    }
+
+    fn sample(&mut self, gid: u32, native: bool, ticks: u64) {
+        let ticks = ticks.saturating_sub(self.timer.overhead).max(1);
+        let Some(s) = self.sites.get_mut(gid as usize) else {
+            return;
+        };
+        let h = if native {
+            s.native_ticks += ticks;
+            s.native_samples += 1;
+            &mut s.native
+        } else {
+            s.interp_ticks += ticks;
+            s.interp_samples += 1;
+            &mut s.interp
+        };
+        if h.is_none() {
+            *h = hist();
+        }
+        if let Some(h) = h.as_mut() {
+            let _ = h.record(ticks.min(1 << 40));
+        }
+    }
+
+    fn sample_shift(&self) -> Option<u32> {
+        Some(self.settings.sample_shift)
+    }
+
+    fn finish(&mut self, counters: &[RegionCounters]) {
+        self.absorb();
+        self.counters = counters.to_vec();
+        if let Some(mut f) = self.on_finish.take() {
+            f(self);
+            self.on_finish = Some(f);
+        }
+    }
+}
+
+fn placeholder(slot: &Arc<SiteSlot>) -> SiteRecord {
+    SiteRecord {
+        file: String::new(),
+        line: 0,
+        col: 0,
+        source: String::new(),
+        fingerprint: 0,
+        complexity: 0,
+        desc: None,
+        why_not: Some("placeholder".into()),
+        slot: slot.clone(),
+        interp: None,
+        native: None,
+        interp_ticks: 0,
+        interp_samples: 0,
+        native_ticks: 0,
+        native_samples: 0,
+        compile_us: None,
+        compile_error: None,
+        last_score: 0.0,
+    }
+}

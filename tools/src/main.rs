@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use miniscript::{ErrorKind, MsError, StdoutSink, Vm};
 
+mod tiering;
+
 const EXIT_RUNTIME: u8 = 1;
 const EXIT_COMPILE: u8 = 2;
 const EXIT_USAGE: u8 = 64;
@@ -234,7 +236,8 @@ fn run(opts: Options, interrupt: Arc<AtomicBool>) -> u8 {
         Ok(p) => p,
         Err(e) => return report(&e, None),
     };
-    let proto = match miniscript::compiler::compile(&program, &opts.source, None) {
+    let copts = tiering::compile_options(&opts.tuning);
+    let proto = match miniscript::compiler::compile_with(&program, &opts.source, None, copts) {
         Ok(p) => p,
         Err(e) => return report(&e, None),
     };
@@ -248,7 +251,10 @@ fn run(opts: Options, interrupt: Arc<AtomicBool>) -> u8 {
     };
     let mut vm = Vm::with_config(Box::new(StdoutSink::default()), config);
     vm.interrupt = interrupt;
-    match vm.run_main(Rc::clone(&proto)) {
+    tiering::attach(&mut vm, &opts.tuning);
+    let result = vm.run_main(Rc::clone(&proto));
+    tiering::finish(&mut vm);
+    match result {
         Ok(()) => 0,
         Err(e) => report(&e, Some(&vm)),
     }

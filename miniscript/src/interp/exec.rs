@@ -363,6 +363,37 @@ impl Vm {
                             _ => slow!(ins),
                         }
                     }
+                    Op::Site => {
+                        // A compilable region: count it; run native code if published.
+                        let rb = proto.region_base.get();
+                        if rb == u32::MAX {
+                            slow!(ins)
+                        }
+                        let gid = (rb + ins.x) as usize;
+                        let rt = &mut self.regions_rt[gid];
+                        rt.count += 1;
+                        self.sample_countdown = self.sample_countdown.wrapping_sub(1);
+                        if rt.count >= rt.next_check || self.sample_countdown == 0 {
+                            slow!(ins)
+                        }
+                        let entry = self.region_slots[gid].entry.load(Ordering::Acquire);
+                        if entry != 0 {
+                            let region = &proto.regions[ins.x as usize];
+                            if let Some(end) =
+                                super::native::run(&mut self.stack, base, region, entry)
+                            {
+                                self.regions_rt[gid].native += 1;
+                                pc = end;
+                                continue;
+                            }
+                            slow!(ins)
+                        }
+                    }
+                    Op::SiteEnd => {
+                        if self.sample.is_some() {
+                            slow!(ins)
+                        }
+                    }
                     Op::Return => {
                         let v = rk!(ins.b);
                         if matches!(v, Value::Func(_))

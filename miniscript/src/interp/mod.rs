@@ -18,6 +18,8 @@ use crate::value::{FuncCode, FuncVal, MapRef, Value};
 
 mod call;
 mod exec;
+mod native;
+pub use native::{RegionFn, MAX_IO};
 pub mod frame;
 mod slow;
 
@@ -131,6 +133,17 @@ pub struct Vm {
     pub(crate) depth: usize,
     /// Marks a named local register that has not been assigned in this call yet.
     pub(crate) unset: Rc<FuncVal>,
+    /// The profiler/JIT, if any (see `tier`).
+    pub(crate) tier: Option<Box<dyn crate::tier::TierHook>>,
+    /// Counters of every registered region, by global id.
+    pub(crate) regions_rt: Vec<crate::tier::RegionCounters>,
+    /// Where each region's native code is published, by global id.
+    pub(crate) region_slots: Vec<Arc<crate::tier::SiteSlot>>,
+    /// Region entries until the next timed sample, and the reload value.
+    pub(crate) sample_countdown: u64,
+    pub(crate) sample_every: u64,
+    /// The interpreted region execution being timed: (gid, start, frame depth).
+    pub(crate) sample: Option<(u32, u64, usize)>,
     /// When the current time slice ends (`None`: run to completion).
     pub(crate) slice_end: Option<Instant>,
     /// Back-edges left until the clock is read again.
@@ -182,6 +195,12 @@ impl Vm {
                 outer: None,
             }),
             scratch: Vec::new(),
+            tier: None,
+            regions_rt: Vec::new(),
+            region_slots: Vec::new(),
+            sample_countdown: u64::MAX,
+            sample_every: u64::MAX,
+            sample: None,
             slice_end: None,
             ticks: TICKS,
             resolving: Vec::new(),
@@ -196,6 +215,33 @@ impl Vm {
                 RunStatus::Done => return Ok(()),
                 RunStatus::Yielded => continue,
             }
+        }
+    }
+
+    /// Plug in the profiler/JIT. Programs must then be compiled with
+    /// `CompileOptions { sites: true }` for it to see anything.
+    pub fn set_tier(&mut self, hook: Box<dyn crate::tier::TierHook>) {
+        let every = hook.sample_shift().map_or(u64::MAX, |k| 1u64 << k.min(62));
+        self.sample_every = every;
+        self.sample_countdown = every;
+        self.tier = Some(hook);
+    }
+
+    /// The plugged-in hook (to read statistics while running).
+    pub fn tier_mut(&mut self) -> Option<&mut (dyn crate::tier::TierHook + 'static)> {
+        self.tier.as_deref_mut()
+    }
+
+    /// Counters of every region seen so far, by global id.
+    pub fn region_counters(&self) -> &[crate::tier::RegionCounters] {
+        &self.regions_rt
+    }
+
+    /// Hand the final counters to the hook (reports are printed from there).
+    pub fn finish_tier(&mut self) {
+        if let Some(mut t) = self.tier.take() {
+            t.finish(&self.regions_rt);
+            self.tier = Some(t);
         }
     }
 

@@ -7,6 +7,7 @@
 //! same instruction, which then uses the parked value.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::call::SelfArg;
 use super::frame::RetDest;
@@ -554,6 +555,19 @@ impl Vm {
                 self.do_return(v);
                 Ok(Flow::Reload)
             }
+            Op::Site => self.site_slow(ins, cur),
+            Op::SiteEnd => {
+                if let Some((gid, t0, depth)) = self.sample {
+                    if depth == self.depth {
+                        self.sample = None;
+                        if let Some(t) = self.tier.as_mut() {
+                            let now = t.timestamp();
+                            t.sample(gid, false, now.saturating_sub(t0));
+                        }
+                    }
+                }
+                Ok(Flow::Next)
+            }
             Op::Fail => {
                 let msg = self.const_at(ins.b | K_BIT);
                 Err(MsError::runtime(
@@ -561,6 +575,93 @@ impl Vm {
                 ))
             }
         }
+    }
+
+    /// Register the regions of `proto` (and of its nested functions) on first use.
+    fn register_regions(&mut self, proto: &crate::tac::Proto) {
+        if proto.region_base.get() != u32::MAX {
+            return;
+        }
+        let base = self.regions_rt.len() as u32;
+        proto.region_base.set(base);
+        for (i, info) in proto.regions.iter().enumerate() {
+            let slot = Arc::new(crate::tier::SiteSlot::default());
+            let gid = base + i as u32;
+            let first_check = if self.tier.is_some() { 1 } else { u64::MAX };
+            self.regions_rt.push(crate::tier::RegionCounters {
+                next_check: first_check,
+                ..Default::default()
+            });
+            if let Some(t) = self.tier.as_mut() {
+                t.register(gid, info, proto.file.as_deref(), &slot);
+            }
+            self.region_slots.push(slot);
+        }
+    }
+
+    /// The general path of `Site`: registration, hook check points, sampling, and
+    /// native execution after a guard failure or with timing.
+    fn site_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let proto = self.top_frame().expect("a frame is running").proto.clone();
+        if proto.region_base.get() == u32::MAX {
+            self.register_regions(&proto);
+            // The fast path did not count this entry.
+            let gid = (proto.region_base.get() + ins.x) as usize;
+            self.regions_rt[gid].count += 1;
+        }
+        let gid = (proto.region_base.get() + ins.x) as usize;
+        if self.regions_rt[gid].count >= self.regions_rt[gid].next_check {
+            let next = match self.tier.as_mut() {
+                Some(t) => t.check(gid as u32, &self.regions_rt[gid]),
+                None => u64::MAX,
+            };
+            self.regions_rt[gid].next_check = next;
+        }
+        let timed = self.sample_countdown == 0;
+        if timed {
+            self.sample_countdown = self.sample_every;
+        }
+        let entry = self.region_slots[gid]
+            .entry
+            .load(std::sync::atomic::Ordering::Acquire);
+        let region = &proto.regions[ins.x as usize];
+        if entry != 0 {
+            let base = self.top_frame().expect("a frame is running").base;
+            let t0 = if timed {
+                self.tier.as_ref().map(|t| t.timestamp())
+            } else {
+                None
+            };
+            if let Some(end) = super::native::run(&mut self.stack, base, region, entry) {
+                self.regions_rt[gid].native += 1;
+                if let (Some(t0), Some(t)) = (t0, self.tier.as_mut()) {
+                    let now = t.timestamp();
+                    t.sample(gid as u32, true, now.saturating_sub(t0));
+                }
+                return Ok(Flow::Jump(end));
+            }
+            // Guard miss: an input is not a number. Interpret; maybe demote.
+            self.regions_rt[gid].misses += 1;
+            let demote = match self.tier.as_mut() {
+                Some(t) => t.guard_miss(gid as u32, &self.regions_rt[gid]),
+                None => false,
+            };
+            if demote {
+                let slot = &self.region_slots[gid];
+                slot.entry.store(0, std::sync::atomic::Ordering::Release);
+                slot.state.store(
+                    crate::tier::state::DEMOTED,
+                    std::sync::atomic::Ordering::Release,
+                );
+            }
+        }
+        if timed && self.sample.is_none() {
+            if let Some(t) = self.tier.as_ref() {
+                self.sample = Some((gid as u32, t.timestamp(), self.depth));
+            }
+        }
+        let _ = cur;
+        Ok(Flow::Next)
     }
 
     /// After a call instruction: a native call finished in place (next instruction);

@@ -1,0 +1,257 @@
+//! The hot-expressions report, as aligned text (120 columns) or JSON.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Profiler;
+use miniscript::tier::state;
+
+/// One row of the report (also the JSON schema, documented in the README).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Row {
+    pub rank: usize,
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    pub source: String,
+    /// 16 hex digits.
+    pub fingerprint: String,
+    pub executions: u64,
+    pub native_executions: u64,
+    pub est_time_ns: f64,
+    pub share: f64,
+    pub interp_p50_ns: Option<f64>,
+    pub interp_p99_ns: Option<f64>,
+    pub native_p50_ns: Option<f64>,
+    pub native_p99_ns: Option<f64>,
+    pub complexity: u32,
+    pub score: f64,
+    pub state: String,
+    pub compile_us: Option<f64>,
+    pub guard_misses: u64,
+    /// Why the region cannot be compiled, when it cannot.
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub sites: Vec<Row>,
+    pub total_est_time_ns: f64,
+}
+
+/// Build the report rows, sorted by estimated time, the top `top`.
+pub fn build(p: &Profiler, top: usize) -> Report {
+    let nspt = p.timer.ns_per_tick();
+    let mut rows: Vec<Row> = Vec::new();
+    for (gid, s) in p.sites.iter().enumerate() {
+        let c = p.counters.get(gid).cloned().unwrap_or_default();
+        if c.count == 0 {
+            continue;
+        }
+        let interp_avg =
+            (s.interp_samples > 0).then(|| s.interp_ticks as f64 / s.interp_samples as f64 * nspt);
+        let native_avg =
+            (s.native_samples > 0).then(|| s.native_ticks as f64 / s.native_samples as f64 * nspt);
+        let interp_execs = c.count - c.native;
+        let est = interp_avg.unwrap_or(0.0) * interp_execs as f64
+            + native_avg.or(interp_avg).unwrap_or(0.0) * c.native as f64;
+        let q = |h: &Option<hdrhistogram::Histogram<u64>>, q: f64| {
+            h.as_ref().map(|h| h.value_at_quantile(q) as f64 * nspt)
+        };
+        let st = s.slot.state();
+        let state = if st == state::READY && c.native == 0 && c.count > 0 {
+            state::READY
+        } else {
+            st
+        };
+        rows.push(Row {
+            rank: 0,
+            file: s.file.clone(),
+            line: s.line,
+            col: s.col,
+            source: s.source.clone(),
+            fingerprint: format!("{:016x}", s.fingerprint),
+            executions: c.count,
+            native_executions: c.native,
+            est_time_ns: est,
+            share: 0.0,
+            interp_p50_ns: q(&s.interp, 0.5),
+            interp_p99_ns: q(&s.interp, 0.99),
+            native_p50_ns: q(&s.native, 0.5),
+            native_p99_ns: q(&s.native, 0.99),
+            complexity: s.complexity,
+            score: s.last_score,
+            state: state::name(state).to_string(),
+            compile_us: s.compile_us,
+            guard_misses: c.misses,
+            note: s.why_not.clone().or_else(|| s.compile_error.clone()),
+        });
+    }
+    let total: f64 = rows.iter().map(|r| r.est_time_ns).sum();
+    rows.sort_by(|a, b| {
+        b.est_time_ns
+            .total_cmp(&a.est_time_ns)
+            .then(b.executions.cmp(&a.executions))
+    });
+    rows.truncate(top);
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+        r.share = if total > 0.0 {
+            r.est_time_ns / total
+        } else {
+            0.0
+        };
+    }
+    Report {
+        sites: rows,
+        total_est_time_ns: total,
+    }
+}
+
+/// Shorten `s` to `n` characters, ending with `…` when cut.
+pub fn shorten(s: &str, n: usize) -> String {
+    let s = s.replace(['\n', '\t'], " ");
+    if s.chars().count() <= n {
+        return s;
+    }
+    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn pair(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => format!("{:.0}/{:.0}", a, b),
+        _ => "-".to_string(),
+    }
+}
+
+fn time_text(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2}s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.1}ms", ns / 1e6)
+    } else {
+        format!("{:.1}µs", ns / 1e3)
+    }
+}
+
+/// The aligned text form: a header, one row per region, and a detail line under
+/// each row; every line fits in 120 columns.
+pub fn text(r: &Report) -> String {
+    let mut out = String::new();
+    out.push_str("hot expressions (estimated from sampled timings; ns per execution as p50/p99)\n");
+    out.push_str(&format!(
+        "{:>3} {:<16} {:<20} {:<16} {:>9} {:>8} {:>6} {:>11} {:>11} {:<10}\n",
+        "#",
+        "location",
+        "source",
+        "fingerprint",
+        "execs",
+        "time",
+        "share",
+        "interp ns",
+        "native ns",
+        "state"
+    ));
+    for row in &r.sites {
+        let loc = shorten(&format!("{}:{}:{}", row.file, row.line, row.col), 16);
+        out.push_str(&format!(
+            "{:>3} {:<16} {:<20} {:<16} {:>9} {:>8} {:>5.1}% {:>11} {:>11} {:<10}\n",
+            row.rank,
+            loc,
+            shorten(&row.source, 20),
+            row.fingerprint,
+            row.executions,
+            time_text(row.est_time_ns),
+            row.share * 100.0,
+            pair(row.interp_p50_ns, row.interp_p99_ns),
+            pair(row.native_p50_ns, row.native_p99_ns),
+            row.state
+        ));
+        let compile = row
+            .compile_us
+            .map_or("-".to_string(), |u| format!("{u:.0}µs"));
+        let mut detail = format!(
+            "    complexity {}  score {:.2}  compile {}  guard misses {}  native execs {}",
+            row.complexity, row.score, compile, row.guard_misses, row.native_executions
+        );
+        if let Some(n) = &row.note {
+            detail.push_str(&format!("  ({})", shorten(n, 30)));
+        }
+        out.push_str(&shorten(&detail, 120));
+        out.push('\n');
+    }
+    if r.sites.is_empty() {
+        out.push_str("    (no compilable expressions ran)\n");
+    }
+    out
+}
+
+/// The JSON form.
+pub fn json(r: &Report) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorten_keeps_short_text_and_marks_cuts() {
+        assert_eq!(shorten("a*b", 20), "a*b");
+        let s = shorten("a very long source expression here", 10);
+        assert_eq!(s.chars().count(), 10);
+        assert!(s.ends_with('…'));
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let r = Report {
+            sites: vec![Row {
+                rank: 1,
+                file: "x.ms".into(),
+                line: 3,
+                col: 5,
+                source: "a*b+c".into(),
+                fingerprint: "00000000deadbeef".into(),
+                executions: 10,
+                native_executions: 4,
+                est_time_ns: 123.0,
+                share: 1.0,
+                interp_p50_ns: Some(10.0),
+                interp_p99_ns: Some(20.0),
+                native_p50_ns: None,
+                native_p99_ns: None,
+                complexity: 2,
+                score: 1.5,
+                state: "compiled".into(),
+                compile_us: Some(40.0),
+                guard_misses: 0,
+                note: None,
+            }],
+            total_est_time_ns: 123.0,
+        };
+        let text = json(&r);
+        let back: Report = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for key in [
+            "file",
+            "line",
+            "col",
+            "source",
+            "fingerprint",
+            "executions",
+            "est_time_ns",
+            "share",
+            "complexity",
+            "score",
+            "state",
+        ] {
+            assert!(v["sites"][0].get(key).is_some(), "{key}");
+        }
+        let t = super::text(&r);
+        assert!(t.lines().all(|l| l.chars().count() <= 120), "{t}");
+        assert!(t.contains("x.ms:3:5") && t.contains("a*b+c"));
+    }
+}

@@ -1,0 +1,335 @@
+//! Measuring one program: the engines take turns run by run, every output is checked,
+//! and a wrong one is reported at once. Also the quick-size copies and the progress
+//! line.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::Options;
+use crate::programs::{self, Program};
+use crate::report::{self, Cell, ProgramResult};
+use crate::runner::{self, Engine, Lang, RunOutcome};
+
+/// What one engine has done so far on the current program.
+pub struct Track {
+    script: Option<PathBuf>,
+    times: Vec<f64>,
+    output: Option<String>,
+    cell: Option<Cell>,
+}
+
+/// Runs one program under every engine: warm-up rounds, then timed rounds in which
+/// the engines take turns (the starting engine rotates, so none is always first after
+/// another's cache damage), then the output check.
+pub fn bench_program(
+    opts: &Options,
+    engines: &[Engine],
+    program: &Program,
+    scratch: &Scratch,
+    progress: &Progress,
+    tag: &str,
+) -> ProgramResult {
+    // Quick mode runs rewritten copies, whose lines no longer match expected.txt.
+    let (ms, lua, sized) = match scratch.scripts(program, opts.quick) {
+        Ok(s) => s,
+        Err(msg) => {
+            progress.line(&format!("msbench: FAILED: {}: {msg}", program.name));
+            let cells = engines
+                .iter()
+                .map(|e| {
+                    if e.path.is_none() {
+                        Cell::Missing
+                    } else {
+                        Cell::Failed(msg.clone())
+                    }
+                })
+                .collect();
+            return ProgramResult {
+                program: program.clone(),
+                cells,
+                check: "none",
+            };
+        }
+    };
+    let expected = if sized {
+        None
+    } else {
+        program.expected.clone()
+    };
+    let check = if expected.is_some() {
+        "expected.txt"
+    } else {
+        "agreement"
+    };
+    if expected.is_none() && !sized {
+        progress.line(&format!(
+            "note: {}: no line in expected.txt; checking that the outputs agree",
+            program.name
+        ));
+    }
+
+    let mut tracks: Vec<Track> = engines
+        .iter()
+        .map(|e| {
+            let (script, cell) = match (e.path.is_some(), e.lang) {
+                (false, _) => (None, Some(Cell::Missing)),
+                (true, Lang::MiniScript) => (Some(ms.clone()), None),
+                (true, Lang::Lua) => match &lua {
+                    Some(l) => (Some(l.clone()), None),
+                    None => (None, Some(Cell::NoTwin)),
+                },
+            };
+            Track {
+                script,
+                times: Vec::new(),
+                output: None,
+                cell,
+            }
+        })
+        .collect();
+
+    let rounds = opts.warmup + opts.runs;
+    let mut checked = false;
+    for round in 0..rounds {
+        let timed = round >= opts.warmup;
+        let n = engines.len();
+        for k in 0..n {
+            let ei = (round + k) % n;
+            let (engine, track) = (&engines[ei], &mut tracks[ei]);
+            if track.cell.is_some() {
+                continue;
+            }
+            let Some(script) = track.script.clone() else {
+                continue;
+            };
+            progress.update(&if timed {
+                format!(
+                    "{tag}: {} run {}/{}",
+                    engine.key,
+                    round - opts.warmup + 1,
+                    opts.runs
+                )
+            } else {
+                format!(
+                    "{tag}: {} warm-up {}/{}",
+                    engine.key,
+                    round + 1,
+                    opts.warmup
+                )
+            });
+            let Some(path) = &engine.path else { continue };
+            match runner::run_once(engine, path, &script, opts.timeout) {
+                RunOutcome::Finished { seconds, stdout } => {
+                    if let Some(first) = &track.output {
+                        if *first != stdout {
+                            track.cell = Some(Cell::Wrong {
+                                got: stdout,
+                                want: first.clone(),
+                                against: "its own first run".to_string(),
+                            });
+                            continue;
+                        }
+                    } else {
+                        track.output = Some(stdout);
+                    }
+                    if timed {
+                        track.times.push(seconds);
+                    }
+                }
+                RunOutcome::Failed { status, stderr } => {
+                    let detail = stderr
+                        .lines()
+                        .last()
+                        .map(|l| format!(": {l}"))
+                        .unwrap_or_default();
+                    track.cell = Some(Cell::Failed(format!("exited with {status}{detail}")));
+                }
+                RunOutcome::TimedOut => {
+                    track.cell = Some(Cell::Failed(format!(
+                        "timed out after {:.0} s",
+                        opts.timeout.as_secs_f64()
+                    )));
+                }
+                RunOutcome::SpawnError(e) => track.cell = Some(Cell::Failed(e)),
+            }
+            if let Some(c) = &track.cell {
+                progress.line(&format!(
+                    "msbench: {}",
+                    report::describe_bad(&program.name, &engine.key, c)
+                ));
+            }
+        }
+        // Check outputs once every engine has printed one, and stop timing a wrong one.
+        if !checked {
+            checked = true;
+            check_outputs(
+                engines,
+                &mut tracks,
+                expected.as_deref(),
+                progress,
+                &program.name,
+            );
+        }
+    }
+
+    let cells = tracks
+        .into_iter()
+        .map(|t| match t.cell {
+            Some(c) => c,
+            None => Cell::Ok {
+                times: t.times,
+                output: t.output.unwrap_or_default(),
+            },
+        })
+        .collect();
+    ProgramResult {
+        program: program.clone(),
+        cells,
+        check,
+    }
+}
+
+/// Against the expected line when there is one; otherwise (quick sizes) against the
+/// first Lua peer that ran, or else our interpreter: all must print the same line.
+fn check_outputs(
+    engines: &[Engine],
+    tracks: &mut [Track],
+    expected: Option<&str>,
+    progress: &Progress,
+    name: &str,
+) {
+    let (want, against) = match expected {
+        Some(e) => (e.to_string(), "expected.txt".to_string()),
+        None => {
+            let reference = (0..engines.len())
+                .filter(|&i| tracks[i].cell.is_none() && tracks[i].output.is_some())
+                .min_by_key(|&i| (engines[i].is_ours(), i));
+            match reference {
+                Some(i) => (
+                    tracks[i].output.clone().unwrap_or_default(),
+                    engines[i].key.clone(),
+                ),
+                None => return,
+            }
+        }
+    };
+    for (engine, track) in engines.iter().zip(tracks.iter_mut()) {
+        if track.cell.is_some() {
+            continue;
+        }
+        if let Some(got) = &track.output {
+            if *got != want {
+                let cell = Cell::Wrong {
+                    got: got.clone(),
+                    want: want.clone(),
+                    against: against.clone(),
+                };
+                progress.line(&format!(
+                    "msbench: WRONG OUTPUT: {}",
+                    report::describe_bad(name, &engine.key, &cell)
+                ));
+                track.cell = Some(cell);
+            }
+        }
+    }
+}
+
+/// A private temporary directory for the quick-size copies, removed on drop.
+pub struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    pub fn new() -> Result<Scratch, String> {
+        let dir = std::env::temp_dir().join(format!("msbench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create '{}': {e}", dir.display()))?;
+        Ok(Scratch { dir })
+    }
+
+    /// The scripts to run for a program: the originals, or with `quick` copies with
+    /// the sizes of [`programs::quick_sizes`]; the flag says whether they were resized.
+    fn scripts(
+        &self,
+        p: &Program,
+        quick: bool,
+    ) -> Result<(PathBuf, Option<PathBuf>, bool), String> {
+        let stem =
+            p.ms.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+        let sizes = if quick {
+            programs::quick_sizes(&stem)
+        } else {
+            Vec::new()
+        };
+        if sizes.is_empty() {
+            return Ok((p.ms.clone(), p.lua.clone(), false));
+        }
+        let sub = self.dir.join(p.name.replace('/', "_"));
+        std::fs::create_dir_all(&sub)
+            .map_err(|e| format!("cannot create '{}': {e}", sub.display()))?;
+        let resize = |src: &Path| -> Result<PathBuf, String> {
+            let mut text = std::fs::read_to_string(src)
+                .map_err(|e| format!("cannot read '{}': {e}", src.display()))?;
+            for (var, value) in &sizes {
+                text = programs::rewrite_size(&text, var, value).ok_or_else(|| {
+                    format!(
+                        "quick size: no line assigning a number to {var} in '{}'",
+                        src.display()
+                    )
+                })?;
+            }
+            let dest = sub.join(src.file_name().unwrap_or_default());
+            crate::write_file(&dest, &text)?;
+            Ok(dest)
+        };
+        let ms = resize(&p.ms)?;
+        let lua = p.lua.as_deref().map(resize).transpose()?;
+        Ok((ms, lua, true))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The progress line on stderr: rewritten in place on a terminal, one line per
+/// finished program otherwise (CI logs do not understand carriage returns).
+pub struct Progress {
+    tty: bool,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        Progress {
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn update(&self, msg: &str) {
+        if self.tty {
+            eprint!("\r\x1b[2K{msg}");
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    pub fn clear(&self) {
+        if self.tty {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
+    /// A line that stays (notes, failures).
+    pub fn line(&self, msg: &str) {
+        self.clear();
+        eprintln!("{msg}");
+    }
+
+    /// A program finished.
+    pub fn done(&self, msg: &str) {
+        self.line(&format!("msbench: {msg}"));
+    }
+}
