@@ -3,8 +3,7 @@
 //! alike, so nothing is measured warm from a previous identical site). Reported per
 //! site, the unit a JIT compiles.
 //!
-//! Pending: TODO(jit): Cranelift compile latency per site over the same generated
-//! sites, once the `jit` crate can compile a site on request.
+//! The JIT's compile latency per region is in `jit_compile.rs`.
 
 mod support;
 
@@ -14,48 +13,16 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 const FUNCTIONS: usize = 400;
 const SITES_PER_FUNCTION: usize = 6;
 
-/// A deterministic generator (a 64-bit LCG) so that every run sees the same program.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-
-    /// An arithmetic/comparison expression over the parameters and locals in scope,
-    /// `depth` operators deep; constants vary so that each site is distinct.
-    fn expr(&mut self, vars: &[String], depth: u32) -> String {
-        if depth == 0 || self.next(4) == 0 {
-            return match self.next(3) {
-                0 => format!("{}.{}", self.next(100), self.next(10)),
-                _ => vars[self.next(vars.len() as u64) as usize].clone(),
-            };
-        }
-        let ops = ["+", "-", "*", "/", "%", "<", "==", "and", "or"];
-        let op = ops[self.next(ops.len() as u64) as usize];
-        let l = self.expr(vars, depth - 1);
-        let r = self.expr(vars, depth - 1);
-        match self.next(5) {
-            0 => format!("abs({l}) {op} {r}"),
-            _ => format!("({l} {op} {r})"),
-        }
-    }
-}
-
 /// The program: FUNCTIONS functions of SITES_PER_FUNCTION assignments plus a loop and
 /// a branch each, and a main part that calls them all.
 fn generate() -> String {
-    let mut g = Gen(0x5eed);
+    let mut g = support::Gen(0x5eed);
     let mut src = String::new();
     for f in 0..FUNCTIONS {
         src.push_str(&format!("f{f} = function(a, b, c)\n"));
         let mut vars: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
         for s in 0..SITES_PER_FUNCTION {
-            let e = g.expr(&vars, 3);
+            let e = g.expr(&vars, 3, false);
             src.push_str(&format!("\tv{s} = {e}\n"));
             vars.push(format!("v{s}"));
         }

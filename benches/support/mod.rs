@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use miniscript::compiler::CompileOptions;
 use miniscript::tac::Proto;
 use miniscript::{OutputSink, StringSink, Vm};
 
@@ -98,5 +99,101 @@ pub fn run_discarded(proto: &Rc<Proto>) {
     let mut vm = Vm::new(Box::new(Discard));
     if let Err(e) = vm.run_main(proto.clone()) {
         panic!("runtime error: {e:?}");
+    }
+}
+
+/// The options table with these settings (as `--NAME=VALUE` flags would set them).
+pub fn options(settings: &[(&str, &str)]) -> profiler::Options {
+    let mut o = profiler::Options::default();
+    for (name, value) in settings {
+        o.set(name, value, profiler::options::Source::Flag)
+            .unwrap_or_else(|e| panic!("option {name}={value}: {e}"));
+    }
+    o
+}
+
+/// Compile options for `o`, as the command-line host chooses them: region markers
+/// when the JIT or the profiler is on, every region when profiling.
+pub fn compile_options(o: &profiler::Options) -> CompileOptions {
+    CompileOptions {
+        sites: o.jit_mode() != "off" || o.profile(),
+        min_complexity: if o.profile() {
+            0
+        } else {
+            o.jit_min_complexity()
+        },
+    }
+}
+
+pub fn compile_for(name: &str, source: &str, o: &profiler::Options) -> Rc<Proto> {
+    let program = miniscript::parser::parse(source).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    miniscript::compiler::compile_with(&program, source, None, compile_options(o))
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+}
+
+/// A `Vm` with the profiler and (unless the JIT is off) the JIT attached, the way the
+/// command-line host attaches them, minus the exit reports.
+pub fn tiered_vm(out: Box<dyn OutputSink>, o: &profiler::Options) -> Vm {
+    let mut vm = Vm::new(out);
+    if compile_options(o).sites {
+        let backend: Option<Box<dyn profiler::Backend>> = if o.jit_mode() == "off" {
+            None
+        } else {
+            let jit = jit::Jit::start(jit::JitConfig::from_options(o)).expect("JIT start");
+            Some(Box::new(jit))
+        };
+        let p = profiler::Profiler::new(profiler::Settings::from_options(o), backend);
+        vm.set_tier(Box::new(p));
+    }
+    vm
+}
+
+/// Runs a program compiled for `o` once in a tiered `Vm` and returns what it printed.
+pub fn run_tiered_captured(name: &str, proto: &Rc<Proto>, o: &profiler::Options) -> String {
+    let text = Rc::new(RefCell::new(String::new()));
+    let mut vm = tiered_vm(Box::new(StringSink(text.clone())), o);
+    vm.run_main(proto.clone())
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    vm.finish_tier();
+    let out = text.borrow().clone();
+    out
+}
+
+/// A deterministic generator (a 64-bit LCG) of distinct expressions, so that every
+/// run sees the same program and no two sites are alike.
+pub struct Gen(pub u64);
+
+impl Gen {
+    pub fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+
+    /// An expression over `vars`, up to `depth` operators deep. `numeric` keeps to
+    /// the arithmetic the JIT compiles; otherwise comparisons, `and`/`or` and an
+    /// intrinsic call appear too.
+    pub fn expr(&mut self, vars: &[String], depth: u32, numeric: bool) -> String {
+        if depth == 0 || self.next(4) == 0 {
+            return match self.next(3) {
+                0 => format!("{}.{}", self.next(100) + 1, self.next(10)),
+                _ => vars[self.next(vars.len() as u64) as usize].clone(),
+            };
+        }
+        let ops: &[&str] = if numeric {
+            &["+", "-", "*", "/", "+", "*"]
+        } else {
+            &["+", "-", "*", "/", "%", "<", "==", "and", "or"]
+        };
+        let op = ops[self.next(ops.len() as u64) as usize];
+        let l = self.expr(vars, depth - 1, numeric);
+        let r = self.expr(vars, depth - 1, numeric);
+        if !numeric && self.next(5) == 0 {
+            format!("abs({l}) {op} {r}")
+        } else {
+            format!("({l} {op} {r})")
+        }
     }
 }

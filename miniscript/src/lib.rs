@@ -7,6 +7,7 @@ pub mod ast;
 pub mod compiler;
 pub mod error;
 pub mod format;
+pub mod host;
 pub mod interp;
 pub mod intrinsics;
 pub mod lexer;
@@ -18,4 +19,5 @@ pub mod tier;
 pub mod value;
 
 pub use error::{ErrorKind, MsError, MsResult};
+pub use host::{Interpreter, InterruptHandle};
 pub use interp::{run_source, OutputSink, RunStatus, StdoutSink, StringSink, Vm, VmConfig};

@@ -18,6 +18,8 @@ use crate::value::{FuncCode, FuncVal, MapRef, Value};
 
 mod call;
 mod exec;
+mod host_call;
+pub use host_call::MAX_NESTED_RUNS;
 mod native;
 pub use native::{RegionFn, MAX_IO};
 pub mod frame;
@@ -127,6 +129,8 @@ pub struct Vm {
     /// Set by `yield`: the current run slice should end.
     pub yield_requested: bool,
     pub config: VmConfig,
+    /// State of the embedding API and the shell intrinsics (`crate::host`).
+    pub host: crate::host::HostState,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
     /// Number of live frames (`frames` beyond it are kept for reuse).
@@ -187,6 +191,7 @@ impl Vm {
             interrupt: Arc::new(AtomicBool::new(false)),
             yield_requested: false,
             config,
+            host: crate::host::HostState::default(),
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
             depth: 0,

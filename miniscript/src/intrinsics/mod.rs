@@ -27,6 +27,7 @@ mod math;
 mod misc;
 mod registry;
 mod seq;
+pub mod shell;
 mod sort;
 mod string;
 #[cfg(test)]

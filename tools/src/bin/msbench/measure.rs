@@ -119,23 +119,23 @@ pub fn bench_program(
             });
             let Some(path) = &engine.path else { continue };
             match runner::run_once(engine, path, &script, opts.timeout) {
-                RunOutcome::Finished { seconds, stdout } => {
-                    if let Some(first) = &track.output {
-                        if *first != stdout {
-                            track.cell = Some(Cell::Wrong {
-                                got: stdout,
-                                want: first.clone(),
-                                against: "its own first run".to_string(),
-                            });
-                            continue;
-                        }
-                    } else {
+                RunOutcome::Finished { seconds, stdout } => match &track.output {
+                    // A program prints the same line every time; one that does not is
+                    // as wrong as one that prints the wrong line.
+                    Some(first) if *first != stdout => {
+                        track.cell = Some(Cell::Wrong {
+                            got: stdout,
+                            want: first.clone(),
+                            against: "its own first run".to_string(),
+                        });
+                    }
+                    _ => {
                         track.output = Some(stdout);
+                        if timed {
+                            track.times.push(seconds);
+                        }
                     }
-                    if timed {
-                        track.times.push(seconds);
-                    }
-                }
+                },
                 RunOutcome::Failed { status, stderr } => {
                     let detail = stderr
                         .lines()
@@ -153,8 +153,13 @@ pub fn bench_program(
                 RunOutcome::SpawnError(e) => track.cell = Some(Cell::Failed(e)),
             }
             if let Some(c) = &track.cell {
+                let what = if matches!(c, Cell::Wrong { .. }) {
+                    "WRONG OUTPUT"
+                } else {
+                    "FAILED"
+                };
                 progress.line(&format!(
-                    "msbench: {}",
+                    "msbench: {what}: {}",
                     report::describe_bad(&program.name, &engine.key, c)
                 ));
             }

@@ -1,0 +1,394 @@
+//! JIT tests: native code against the interpreter bit for bit, fallbacks (guard
+//! misses, demotion, injected failures and panics), and background compilation of
+//! many regions.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use miniscript::compiler::{compile_with, CompileOptions};
+use miniscript::interp::RegionFn;
+use miniscript::tier::{state, SiteSlot};
+use miniscript::value::Value;
+use miniscript::{StringSink, Vm};
+use profiler::{Backend, Profiler, Settings};
+
+const SITES: CompileOptions = CompileOptions {
+    sites: true,
+    min_complexity: 0,
+};
+
+/// Deterministic xorshift generator (no external crates, fixed seed).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+const SPECIAL: &[f64] = &[
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    2.5,
+    -7.25,
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    5e-324,
+    2.2250738585072014e-308,
+    1e308,
+    -1e308,
+    1e-300,
+    9007199254740993.0,
+    18014398509481984.0,
+    0.1,
+    3.0,
+];
+
+fn gen_expr(r: &mut Rng, depth: u32) -> String {
+    if depth == 0 || r.next().is_multiple_of(4) {
+        return match r.next() % 5 {
+            0 => format!("{}", r.pick(&[0.5, 2.0, 3.0, 10.0, 0.25, 1.5])),
+            1 => "a".into(),
+            2 => "b".into(),
+            3 => "c".into(),
+            _ => "a".into(),
+        };
+    }
+    let op = r.pick(&[
+        "+", "-", "*", "/", "%", "^", "<", "<=", ">", ">=", "==", "!=", "neg",
+    ]);
+    if op == "neg" {
+        return format!("(-({}))", gen_expr(r, depth - 1));
+    }
+    format!(
+        "({} {op} {})",
+        gen_expr(r, depth - 1),
+        gen_expr(r, depth - 1)
+    )
+}
+
+/// Compile `r = EXPR` inside a function and return the region and the proto.
+fn region_of(expr: &str) -> (Rc<miniscript::tac::Proto>, String) {
+    let src = format!(
+        "f = function(a, b, c)\n  r = {expr}\n  return r\nend function\nresult = f(a, b, c)"
+    );
+    let program = miniscript::parser::parse(&src).expect("generated source parses");
+    (
+        compile_with(&program, &src, None, SITES).expect("compiles"),
+        src,
+    )
+}
+
+fn jit_sync() -> jit::Jit {
+    jit::Jit::start(jit::JitConfig {
+        mode: jit::Mode::Sync,
+        ..jit::JitConfig::default()
+    })
+    .expect("JIT starts")
+}
+
+#[test]
+fn generated_expressions_are_bit_identical_native_and_interpreted() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut j = jit_sync();
+    let cases: usize = std::env::var("MINISCRIPT_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500);
+    let mut compared = 0usize;
+    for case in 0..cases {
+        let expr = gen_expr(&mut rng, 4);
+        let (main, _src) = region_of(&expr);
+        let f = &main.protos[0];
+        let Some(region) = f.regions.first() else {
+            continue;
+        };
+        let Ok(desc) = &region.desc else { continue };
+        let slot = Arc::new(SiteSlot::default());
+        assert!(j.submit(case as u32, desc, &slot));
+        assert_eq!(slot.state(), state::READY, "{expr}");
+        let entry = slot.entry.load(Ordering::Acquire);
+        // SAFETY: `entry` was just compiled from `desc` with the RegionFn signature;
+        // the arrays are as long as the region's inputs and outputs (at most 32).
+        let native: RegionFn = unsafe { std::mem::transmute::<usize, RegionFn>(entry) };
+        let out_index = region
+            .outputs
+            .iter()
+            .position(|r| {
+                f.local_names
+                    .get(*r as usize)
+                    .is_some_and(|n| n.as_ref() == "r")
+            })
+            .expect("r is an output");
+        // The interpreter, on the same inputs.
+        let mut vm = Vm::new(Box::new(StringSink::default()));
+        for _ in 0..4 {
+            let (a, b, c) = (rng.pick(SPECIAL), rng.pick(SPECIAL), rng.pick(SPECIAL));
+            {
+                let mut g = vm.globals.borrow_mut();
+                g.insert(Value::str("a"), Value::Num(a));
+                g.insert(Value::str("b"), Value::Num(b));
+                g.insert(Value::str("c"), Value::Num(c));
+            }
+            vm.run_main(main.clone()).expect("runs");
+            let interp = match vm.globals.borrow().get(&Value::str("result")) {
+                Some(Value::Num(x)) => *x,
+                other => panic!("{expr}: result {other:?}"),
+            };
+            let mut inputs = [0.0f64; 32];
+            for (i, reg) in region.inputs.iter().enumerate() {
+                inputs[i] = match f.local_names[*reg as usize].as_ref() {
+                    "a" => a,
+                    "b" => b,
+                    "c" => c,
+                    other => panic!("unexpected input {other}"),
+                };
+            }
+            let mut outputs = [0.0f64; 32];
+            native(inputs.as_ptr(), outputs.as_mut_ptr());
+            let got = outputs[out_index];
+            assert_eq!(
+                got.to_bits(),
+                interp.to_bits(),
+                "{expr} with a={a:?} b={b:?} c={c:?}: native {got:?}, interpreter {interp:?}"
+            );
+            compared += 1;
+        }
+    }
+    eprintln!("differential: {compared} evaluations of {cases} generated expressions compared bit for bit");
+    assert!(compared > cases, "too few comparisons: {compared}");
+}
+
+/// Run `src` with a profiler and a JIT (eager, sync) attached; returns its output.
+fn run_with_jit(
+    src: &str,
+    cfg: jit::JitConfig,
+    max_misses: u64,
+) -> (String, Vec<u8>, Vec<miniscript::tier::RegionCounters>) {
+    let out = StringSink::default();
+    let text = out.0.clone();
+    let mut vm = Vm::new(Box::new(out));
+    let opts = profiler::Options::default();
+    let mut settings = Settings::from_options(&opts);
+    settings.thresholds.eager = true;
+    settings.thresholds.min_complexity = 0;
+    settings.max_misses = max_misses;
+    let p = Profiler::new(
+        settings,
+        Some(Box::new(jit::Jit::start(cfg).expect("JIT starts"))),
+    );
+    let states: Rc<RefCell<Vec<u8>>> = Rc::default();
+    let mut p = p;
+    let s2 = states.clone();
+    p.on_finish = Some(Box::new(move |p: &mut Profiler| {
+        *s2.borrow_mut() = p.sites.iter().map(|s| s.slot.state()).collect();
+    }));
+    vm.set_tier(Box::new(p));
+    let program = miniscript::parser::parse(src).expect("parses");
+    let proto = compile_with(&program, src, None, SITES).expect("compiles");
+    let r = vm.run_main(proto);
+    vm.finish_tier();
+    if let Err(e) = r {
+        text.borrow_mut().push_str(&format!("{e}\n"));
+    }
+    let counters = vm.region_counters().to_vec();
+    let states = states.borrow().clone();
+    let output = text.borrow().clone();
+    (output, states, counters)
+}
+
+fn run_interpreted(src: &str) -> String {
+    let out = StringSink::default();
+    let text = out.0.clone();
+    let r = miniscript::run_source(src, Box::new(out));
+    if let Err(e) = r {
+        text.borrow_mut().push_str(&format!("{e}\n"));
+    }
+    let s = text.borrow().clone();
+    s
+}
+
+fn sync_cfg() -> jit::JitConfig {
+    jit::JitConfig {
+        mode: jit::Mode::Sync,
+        ..jit::JitConfig::default()
+    }
+}
+
+const TYPE_CHANGE: &str = "f = function(n)
+  x = 1.5
+  y = 2
+  i = 0
+  while i < n
+    y = x * y + 1
+    if i == 5 then x = \"str\"
+    if i == 7 then x = [1]
+    if i == 9 then x = null
+    if i == 11 then x = 3
+    i = i + 1
+  end while
+  return y
+end function
+print f(20)";
+
+#[test]
+fn a_variable_that_stops_being_a_number_falls_back_to_the_interpreter() {
+    let (out, states, counters) = run_with_jit(TYPE_CHANGE, sync_cfg(), 1000);
+    assert_eq!(out, run_interpreted(TYPE_CHANGE));
+    assert!(states.contains(&state::READY), "{states:?}");
+    assert!(
+        counters.iter().any(|c| c.native > 0),
+        "native code ran: {counters:?}"
+    );
+    assert!(
+        counters.iter().any(|c| c.misses > 0),
+        "guards missed: {counters:?}"
+    );
+}
+
+#[test]
+fn repeated_guard_misses_demote_a_region() {
+    let src = "f = function(n)
+  x = \"s\"
+  y = 0
+  i = 0
+  while i < n
+    y = x * 2 + i
+    i = i + 1
+  end while
+  return y
+end function
+print f(50)";
+    let (out, states, counters) = run_with_jit(src, sync_cfg(), 3);
+    assert_eq!(out, run_interpreted(src));
+    assert!(states.contains(&state::DEMOTED), "{states:?}");
+    let misses: u64 = counters.iter().map(|c| c.misses).sum();
+    assert_eq!(
+        misses, 3,
+        "a demoted region stops trying native code: {counters:?}"
+    );
+}
+
+#[test]
+fn an_injected_compile_failure_leaves_the_program_correct() {
+    let src = "f = function(n)
+  s = 0
+  i = 0
+  while i < n
+    s = s + i * 2 - 1
+    i = i + 1
+  end while
+  return s
+end function
+print f(100)";
+    // Find the fingerprint of the hot region, then make its compile fail.
+    let program = miniscript::parser::parse(src).unwrap();
+    let proto = compile_with(&program, src, None, SITES).unwrap();
+    let fps: Vec<u64> = proto.protos[0]
+        .regions
+        .iter()
+        .filter_map(|r| r.desc.as_ref().ok().map(|d| d.fingerprint))
+        .collect();
+    assert!(!fps.is_empty());
+    let cfg = jit::JitConfig {
+        fail_fingerprints: fps.clone(),
+        ..sync_cfg()
+    };
+    let (out, states, counters) = run_with_jit(src, cfg, 1000);
+    assert_eq!(out, run_interpreted(src));
+    assert!(states.iter().all(|s| *s == state::FAILED), "{states:?}");
+    assert!(counters.iter().all(|c| c.native == 0));
+    // A panic in the compile thread: the program still runs, interpreted.
+    let cfg = jit::JitConfig {
+        panic_fingerprint: Some(fps[0]),
+        ..sync_cfg()
+    };
+    let (out, _, counters) = run_with_jit(src, cfg, 1000);
+    assert_eq!(out, run_interpreted(src));
+    assert!(counters.iter().all(|c| c.native == 0));
+}
+
+#[test]
+fn background_mode_compiles_ten_thousand_distinct_regions_while_running() {
+    // 10,000 functions, each with its own constant: distinct fingerprints.
+    let n = 10_000;
+    let mut src = String::new();
+    for i in 0..n {
+        src.push_str(&format!(
+            "f{i} = function(a)\n  r = a * {i}.5 + 1\n  return r\nend function\n"
+        ));
+    }
+    src.push_str("total = 0\n");
+    for i in 0..n {
+        src.push_str(&format!("total = total + f{i}(2)\n"));
+    }
+    src.push_str("print total\n");
+    let cfg = jit::JitConfig {
+        mode: jit::Mode::Background,
+        queue: 20_000,
+        ..jit::JitConfig::default()
+    };
+    let mut j = jit::Jit::start(cfg).unwrap();
+    let program = miniscript::parser::parse(&src).unwrap();
+    let proto = compile_with(&program, &src, None, SITES).unwrap();
+    let mut submitted = 0;
+    for f in &proto.protos {
+        for r in &f.regions {
+            if let Ok(d) = &r.desc {
+                let slot = Arc::new(SiteSlot::default());
+                assert!(j.submit(submitted, d, &slot));
+                submitted += 1;
+            }
+        }
+    }
+    assert_eq!(submitted, n as u32);
+    // The submitting thread was never blocked; now wait for the compiles.
+    j.wait_idle();
+    let outcomes = j.drain();
+    assert_eq!(outcomes.len(), n);
+    assert!(
+        outcomes.iter().all(|o| o.error.is_none()),
+        "some compiles failed"
+    );
+    let stats = j.stats(&[]);
+    eprintln!("{stats}");
+    assert!(
+        stats.contains(&format!("compiled              : {n}"))
+            || stats.contains(&format!(": {n}")),
+        "{stats}"
+    );
+}
+
+#[test]
+fn background_compilation_switches_a_running_loop_to_native_code() {
+    let src = "f = function(n)
+  s = 0
+  i = 0
+  while i < n
+    s = s + i * 0.5 - 1
+    i = i + 1
+  end while
+  return s
+end function
+print f(3000000)";
+    let cfg = jit::JitConfig {
+        mode: jit::Mode::Background,
+        ..jit::JitConfig::default()
+    };
+    let (out, states, counters) = run_with_jit(src, cfg, 1000);
+    assert_eq!(out, run_interpreted(src));
+    assert!(states.contains(&state::READY), "{states:?}");
+    // Compiled while the loop ran: most iterations after that were native.
+    let c = counters.iter().max_by_key(|c| c.count).unwrap();
+    assert!(c.native > c.count / 2, "{c:?}");
+}
