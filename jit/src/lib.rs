@@ -295,10 +295,16 @@ fn compile_thread(
                 return;
             }
         };
-        let mut cache: HashMap<u64, usize> = HashMap::new();
+        // Keyed by fingerprint and register layout: the code addresses the window.
+        let mut cache: HashMap<(u64, Vec<u16>, Vec<u16>), usize> = HashMap::new();
         for req in rx.iter() {
             let fp = req.desc.fingerprint;
-            let outcome = if let Some(&entry) = cache.get(&fp) {
+            let key = (
+                fp,
+                req.desc.input_regs.clone(),
+                req.desc.output_regs.clone(),
+            );
+            let outcome = if let Some(&entry) = cache.get(&key) {
                 req.slot.publish(entry);
                 shared.cache_hits.fetch_add(1, Ordering::Relaxed);
                 CompileOutcome {
@@ -332,7 +338,7 @@ fn compile_thread(
                 let micros = t0.elapsed().as_secs_f64() * 1e6;
                 match result {
                     Ok((entry, bytes)) => {
-                        cache.insert(fp, entry);
+                        cache.insert(key, entry);
                         req.slot.publish(entry);
                         shared.compiled.fetch_add(1, Ordering::Relaxed);
                         shared.code_bytes.fetch_add(bytes as u64, Ordering::Relaxed);

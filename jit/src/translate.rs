@@ -2,15 +2,18 @@
 //! ISA, translate to IR, declare, define, clear the context, finalize, take the
 //! pointer.
 //!
-//! The generated function is `extern "C" fn(inputs: *const f64, outputs: *mut f64)`.
-//! It loads every input, computes in f64 registers, and stores every output. Only
-//! `fadd fsub fmul fdiv fcmp select load store` and calls to the two helpers below
-//! are emitted: none of them can trap (IEEE arithmetic yields NaN or ±Inf instead).
+//! The generated function is `extern "C" fn(window: *mut Value) -> u32`, working on
+//! the interpreter's register window in place. First the guard: the tag byte of
+//! every input and output register must be `NUM_TAG`, else it returns 1 having
+//! written nothing. Then it loads the inputs' f64 payloads, computes in registers,
+//! stores the outputs' payloads and returns 0. Only `load store icmp bor brif fadd
+//! fsub fmul fdiv fcmp select` and calls to the two helpers below are emitted: none
+//! of them can trap (IEEE arithmetic yields NaN or ±Inf instead).
 
 use std::io::Write as _;
 use std::sync::Arc;
 
-use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
@@ -19,6 +22,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 use miniscript::region::{RInstr, ROp, ROperand, RegionDesc};
+use miniscript::value::{NUM_OFFSET, NUM_TAG};
 
 use crate::JitConfig;
 
@@ -124,14 +128,48 @@ impl Compiler {
             let fmod = self.module.declare_func_in_func(self.fmod, b.func);
             let pow = self.module.declare_func_in_func(self.pow, b.func);
             let block = b.create_block();
+            let body = b.create_block();
+            let fail = b.create_block();
             b.append_block_params_for_function_params(block);
             b.switch_to_block(block);
             b.seal_block(block);
-            let inp = b.block_params(block)[0];
-            let outp = b.block_params(block)[1];
+            let regs = b.block_params(block)[0];
             let flags = MemFlagsData::trusted();
-            let inputs: Vec<_> = (0..desc.ninputs)
-                .map(|i| b.ins().load(types::F64, flags, inp, (i as i32) * 8))
+            let slot = |r: u16| (r as i32) * 16;
+            // The guard: every register read holds a number. (Outputs that are not
+            // inputs are made numbers by the interpreter before the call.)
+            let mut bad = None;
+            let mut checked: Vec<u16> = Vec::new();
+            for &r in &desc.input_regs {
+                if checked.contains(&r) {
+                    continue;
+                }
+                checked.push(r);
+                let tag = b.ins().load(types::I8, flags, regs, slot(r));
+                let ne = b.ins().icmp_imm_u(IntCC::NotEqual, tag, NUM_TAG as i64);
+                bad = Some(match bad {
+                    None => ne,
+                    Some(acc) => b.ins().bor(acc, ne),
+                });
+            }
+            match bad {
+                Some(cond) => {
+                    b.ins().brif(cond, fail, &[], body, &[]);
+                }
+                None => {
+                    b.ins().jump(body, &[]);
+                }
+            }
+            b.switch_to_block(fail);
+            b.seal_block(fail);
+            let one = b.ins().iconst(types::I32, 1);
+            b.ins().return_(&[one]);
+            b.switch_to_block(body);
+            b.seal_block(body);
+            let inputs: Vec<_> = desc
+                .input_regs
+                .iter()
+                .map(|&r| b.ins().load(types::F64, flags, regs, slot(r) + NUM_OFFSET))
                 .collect();
             let mut vals = Vec::with_capacity(desc.code.len());
             for RInstr { op, a, b: rb } in &desc.code {
@@ -173,15 +211,16 @@ impl Compiler {
                 };
                 vals.push(v);
             }
-            for (i, o) in desc.outputs.iter().enumerate() {
+            for (o, &r) in desc.outputs.iter().zip(&desc.output_regs) {
                 let v = match o {
                     ROperand::Input(k) => inputs[*k as usize],
                     ROperand::Val(k) => vals[*k as usize],
                     ROperand::Const(c) => b.ins().f64const(*c),
                 };
-                b.ins().store(flags, v, outp, (i as i32) * 8);
+                b.ins().store(flags, v, regs, slot(r) + NUM_OFFSET);
             }
-            b.ins().return_(&[]);
+            let zero = b.ins().iconst(types::I32, 0);
+            b.ins().return_(&[zero]);
             b.finalize(self.isa.frontend_config());
         }
         if self.dump {
@@ -237,6 +276,6 @@ fn region_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
     let ptr = isa.pointer_type();
     let mut s = Signature::new(isa.default_call_conv());
     s.params.push(AbiParam::new(ptr));
-    s.params.push(AbiParam::new(ptr));
+    s.returns.push(AbiParam::new(types::I32));
     s
 }

@@ -118,18 +118,17 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
         assert!(j.submit(case as u32, desc, &slot));
         assert_eq!(slot.state(), state::READY, "{expr}");
         let entry = slot.entry.load(Ordering::Acquire);
-        // SAFETY: `entry` was just compiled from `desc` with the RegionFn signature;
-        // the arrays are as long as the region's inputs and outputs (at most 32).
+        // SAFETY: `entry` was just compiled from `desc` with the RegionFn signature.
         let native: RegionFn = unsafe { std::mem::transmute::<usize, RegionFn>(entry) };
-        let out_index = region
-            .outputs
+        let out_reg = f
+            .local_names
             .iter()
-            .position(|r| {
-                f.local_names
-                    .get(*r as usize)
-                    .is_some_and(|n| n.as_ref() == "r")
-            })
-            .expect("r is an output");
+            .position(|n| n.as_ref() == "r")
+            .expect("r is a local");
+        assert!(
+            region.outputs.contains(&(out_reg as u16)),
+            "{expr}: r is an output"
+        );
         // The interpreter, on the same inputs.
         let mut vm = Vm::new(Box::new(StringSink::default()));
         for _ in 0..4 {
@@ -145,18 +144,23 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
                 Some(Value::Num(x)) => *x,
                 other => panic!("{expr}: result {other:?}"),
             };
-            let mut inputs = [0.0f64; 32];
-            for (i, reg) in region.inputs.iter().enumerate() {
-                inputs[i] = match f.local_names[*reg as usize].as_ref() {
+            // A register window like the interpreter's: inputs and outputs are numbers.
+            let mut window: Vec<Value> = vec![Value::Num(0.0); f.nregs as usize];
+            for (i, name) in f.local_names.iter().enumerate() {
+                window[i] = Value::Num(match name.as_ref() {
                     "a" => a,
                     "b" => b,
                     "c" => c,
-                    other => panic!("unexpected input {other}"),
-                };
+                    _ => 0.0,
+                });
             }
-            let mut outputs = [0.0f64; 32];
-            native(inputs.as_ptr(), outputs.as_mut_ptr());
-            let got = outputs[out_index];
+            // SAFETY: the window has every register of the function and the code only
+            // touches registers of its region (see `RegionFn`).
+            assert_eq!(native(window.as_mut_ptr()), 0, "{expr}: guard failed");
+            let got = match &window[out_reg] {
+                Value::Num(x) => *x,
+                other => panic!("{expr}: r is {other:?}"),
+            };
             assert_eq!(
                 got.to_bits(),
                 interp.to_bits(),

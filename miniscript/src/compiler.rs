@@ -343,7 +343,8 @@ impl<'s> FnBuilder<'s> {
             {
                 end = t;
             }
-            let described = crate::region::describe(&self.code[start..end], &self.consts);
+            let nlocals = if self.map_mode { 0 } else { self.temp_base };
+            let described = crate::region::describe(&self.code[start..end], &self.consts, nlocals);
             let (desc, inputs, outputs, complexity) = match described {
                 Ok((d, inputs, outputs)) => {
                     let c = d.complexity;

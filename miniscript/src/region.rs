@@ -58,6 +58,11 @@ pub struct RegionDesc {
     pub outputs: Vec<ROperand>,
     /// Stable 64-bit hash of the normalized form (DESIGN §2).
     pub fingerprint: u64,
+    /// Interpreter registers of the inputs and outputs, in order. The native code
+    /// reads and writes the register window directly, so it is specific to them;
+    /// they are not part of the fingerprint.
+    pub input_regs: Vec<u16>,
+    pub output_regs: Vec<u16>,
     /// Weighted operation count.
     pub complexity: u32,
 }
@@ -95,9 +100,12 @@ fn weight(op: ROp) -> u32 {
 
 /// Translate the instructions `code` (the region body) into a description. `consts`
 /// is the function's constant table.
+/// Only registers below `nlocals` (named locals) are outputs: temporaries die at
+/// the statement boundary where every region ends.
 pub fn describe(
     code: &[Instr],
     consts: &[Value],
+    nlocals: u16,
 ) -> Result<(RegionDesc, Vec<u16>, Vec<u16>), String> {
     // Which value each register currently holds inside the region.
     let mut current: Vec<(u16, ROperand)> = Vec::new();
@@ -153,7 +161,7 @@ pub fn describe(
         };
         current.retain(|(r, _)| *r != ins.a);
         current.push((ins.a, value));
-        if !written.contains(&ins.a) {
+        if ins.a < nlocals && !written.contains(&ins.a) {
             written.push(ins.a);
         }
     }
@@ -181,6 +189,8 @@ pub fn describe(
         outputs,
         fingerprint: 0,
         complexity,
+        input_regs: inputs.clone(),
+        output_regs: written.clone(),
     };
     desc.fingerprint = fingerprint(&desc);
     Ok((desc, inputs, written))

@@ -19,7 +19,11 @@ use crate::tac::Proto;
 pub type ListRef = Rc<RefCell<Vec<Value>>>;
 pub type MapRef = Rc<RefCell<MsMap>>;
 
+/// `repr(u8)` fixes the layout (RFC 2195): a one-byte tag at offset 0 and the
+/// payload at offset 8, so JIT code can check `tag == NUM_TAG` and read or write the
+/// f64 of a number register in place.
 #[derive(Clone, Default)]
+#[repr(u8)]
 pub enum Value {
     #[default]
     Null,
@@ -31,6 +35,11 @@ pub enum Value {
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// Tag byte of `Value::Num` (its declaration index under `repr(u8)`).
+pub const NUM_TAG: u8 = 1;
+/// Offset of a number's f64 inside a `Value`.
+pub const NUM_OFFSET: i32 = 8;
 
 impl Value {
     pub fn str(s: &str) -> Value {
@@ -414,8 +423,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn value_is_16_bytes() {
+    fn value_is_16_bytes_with_the_number_layout_jit_code_relies_on() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+        let v = [Value::Num(-2.5), Value::Null, Value::str("x")];
+        // SAFETY: reading the bytes of initialized values; repr(u8) puts the tag in
+        // byte 0 and the f64 at offset 8 of the Num variant.
+        let (tag, payload, null_tag, str_tag) = unsafe {
+            let p = v.as_ptr() as *const u8;
+            (
+                *p,
+                (p.add(NUM_OFFSET as usize) as *const f64).read_unaligned(),
+                *p.add(16),
+                *p.add(32),
+            )
+        };
+        assert_eq!(tag, NUM_TAG);
+        assert_eq!(payload, -2.5);
+        assert_ne!(null_tag, NUM_TAG);
+        assert_ne!(str_tag, NUM_TAG);
     }
 
     #[test]

@@ -379,9 +379,13 @@ impl Vm {
                         let entry = self.region_slots[gid].entry.load(Ordering::Acquire);
                         if entry != 0 {
                             let region = &proto.regions[ins.x as usize];
-                            if let Some(end) =
-                                super::native::run(&mut self.stack, base, region, entry)
-                            {
+                            if let Some(end) = super::native::run(
+                                &mut self.stack,
+                                base,
+                                region,
+                                entry,
+                                proto.nregs as usize,
+                            ) {
                                 self.regions_rt[gid].native += 1;
                                 pc = end;
                                 continue;

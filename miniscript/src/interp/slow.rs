@@ -632,7 +632,9 @@ impl Vm {
             } else {
                 None
             };
-            if let Some(end) = super::native::run(&mut self.stack, base, region, entry) {
+            if let Some(end) =
+                super::native::run(&mut self.stack, base, region, entry, proto.nregs as usize)
+            {
                 self.regions_rt[gid].native += 1;
                 if let (Some(t0), Some(t)) = (t0, self.tier.as_mut()) {
                     let now = t.timestamp();

@@ -107,8 +107,11 @@ fn tuning_vars() -> Vec<String> {
         .collect()
 }
 
-fn engines(opts: &Options, bin: &Path) -> Result<Vec<Engine>, String> {
+/// The columns. `bin` is our binary as found (shown in the report), `run_bin` the
+/// copy that is actually run.
+fn engines(opts: &Options, bin: &Path, run_bin: &Path) -> Result<Vec<Engine>, String> {
     let shown_bin = report::relative(bin);
+    let bin = run_bin;
     let env_remove = tuning_vars();
     let version = runner::version_line(bin, "--version");
     let mut interp = Engine {
@@ -120,6 +123,7 @@ fn engines(opts: &Options, bin: &Path) -> Result<Vec<Engine>, String> {
         version: version.clone(),
         note: None,
         env_remove: env_remove.clone(),
+        jit_mode: None,
     };
     if !runner::accepts_jit_flag(bin, &env_remove)? {
         // Until the JIT lands the binary has no --jit option: run it as it is, and say
@@ -131,7 +135,7 @@ fn engines(opts: &Options, bin: &Path) -> Result<Vec<Engine>, String> {
                 .into(),
         );
     }
-    let jit = Engine {
+    let mut jit = Engine {
         key: "jit".into(),
         lang: Lang::MiniScript,
         path: Some(bin.to_path_buf()),
@@ -140,7 +144,14 @@ fn engines(opts: &Options, bin: &Path) -> Result<Vec<Engine>, String> {
         version,
         note: None,
         env_remove,
+        jit_mode: None,
     };
+    for e in [&mut interp, &mut jit] {
+        e.jit_mode = runner::jit_mode(bin, &e.args, &e.env_remove);
+    }
+    if jit.jit_mode.as_deref() == Some("off") {
+        jit.note = Some("the JIT is off in this column too (check --jit-arg)".into());
+    }
     let mut list = vec![interp, jit];
     for peer in &opts.peers {
         let found = runner::find_on_path(peer);
@@ -158,6 +169,7 @@ fn engines(opts: &Options, bin: &Path) -> Result<Vec<Engine>, String> {
             args: Vec::new(),
             note: None,
             env_remove: Vec::new(),
+            jit_mode: None,
         });
     }
     Ok(list)
@@ -210,13 +222,24 @@ fn load_programs(
 fn run(opts: &Options, args: &[String]) -> Result<bool, String> {
     let progress = Progress::new();
     let bin = find_bin(opts)?;
-    let engines = engines(opts, &bin)?;
     let (programs, dirs) = load_programs(opts, &progress)?;
-    let ignored: Vec<&String> = engines.iter().flat_map(|e| &e.env_remove).collect();
-    if !ignored.is_empty() {
-        let mut names: Vec<&str> = ignored.iter().map(|s| s.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
+    let scratch = Scratch::new()?;
+    let engines = engines(opts, &bin, &scratch.snapshot(&bin)?)?;
+    // Say so when a removed variable is one of the binary's options (others, like
+    // the test suite's MINISCRIPT_SHARED, mean nothing to it).
+    let options: Vec<String> = profiler::options::OPTIONS
+        .iter()
+        .map(|o| profiler::options::env_name(o.name))
+        .collect();
+    let mut names: Vec<&str> = engines
+        .iter()
+        .flat_map(|e| &e.env_remove)
+        .filter(|v| options.contains(v))
+        .map(|s| s.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if !names.is_empty() {
         progress.line(&format!(
             "note: not passing {} to our binary (columns must mean the same everywhere; use --jit-arg)",
             names.join(", ")
@@ -233,7 +256,6 @@ fn run(opts: &Options, args: &[String]) -> Result<bool, String> {
             ));
         }
     }
-    let scratch = Scratch::new()?;
 
     let mut results = Vec::new();
     for (i, program) in programs.iter().enumerate() {

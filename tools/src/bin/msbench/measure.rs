@@ -252,6 +252,23 @@ impl Scratch {
         Ok(Scratch { dir })
     }
 
+    /// A private copy of our binary, run instead of the original: on a machine where
+    /// others build, `cargo` may replace target/release/miniscript in the middle of a
+    /// run, which would mix two versions in one table (or fail a spawn).
+    pub fn snapshot(&self, bin: &Path) -> Result<PathBuf, String> {
+        let name = bin.file_name().unwrap_or_else(|| "miniscript".as_ref());
+        let copy = self.dir.join(name);
+        // fs::copy keeps the permission bits, so the copy is executable.
+        std::fs::copy(bin, &copy).map_err(|e| {
+            format!(
+                "cannot copy '{}' to '{}': {e}",
+                bin.display(),
+                copy.display()
+            )
+        })?;
+        Ok(copy)
+    }
+
     /// The scripts to run for a program: the originals, or with `quick` copies with
     /// the sizes of [`programs::quick_sizes`]; the flag says whether they were resized.
     fn scripts(

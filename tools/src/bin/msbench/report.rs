@@ -223,6 +223,9 @@ impl Report {
         let m = &self.meta;
         let _ = writeln!(out, "msbench {} | {}", m.date, m.machine.summary());
         let _ = writeln!(out, "{}", self.method());
+        for e in &self.engines {
+            let _ = writeln!(out, "  {:<8} {}{}", e.key, e.describe("FILE"), about(e));
+        }
         out.push('\n');
         let header = self.header();
         let rows = self.rows();
@@ -309,12 +312,7 @@ impl Report {
         let _ = writeln!(out, "- **Programs:** {}", dirs.join(", "));
         out.push_str("- **Commands:**\n");
         for e in &self.engines {
-            let version = e
-                .version
-                .as_deref()
-                .map(|v| format!(" ({v})"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  - {}: `{}`{version}", e.key, e.describe("FILE"));
+            let _ = writeln!(out, "  - {}: `{}`{}", e.key, e.describe("FILE"), about(e));
         }
         out.push('\n');
         if let Some(svg) = svg {
@@ -384,11 +382,12 @@ impl Report {
         for (i, e) in self.engines.iter().enumerate() {
             let _ = write!(
                 o,
-                "    {{\"key\": {}, \"command\": {}, \"installed\": {}, \"version\": {}, \"note\": {}}}",
+                "    {{\"key\": {}, \"command\": {}, \"installed\": {}, \"version\": {}, \"jit_mode\": {}, \"note\": {}}}",
                 js(&e.key),
                 js(&e.describe("FILE")),
                 e.path.is_some(),
                 e.version.as_deref().map(js).unwrap_or("null".into()),
+                e.jit_mode.as_deref().map(js).unwrap_or("null".into()),
                 e.note.as_deref().map(js).unwrap_or("null".into()),
             );
             o.push_str(if i + 1 < self.engines.len() {
@@ -481,6 +480,21 @@ impl Report {
         o.push_str(&geo.join(", "));
         let _ = write!(o, "}},\n  \"ok\": {}\n}}\n", self.bad_cells().is_empty());
         o
+    }
+}
+
+/// What an engine is, beyond its command: " (JIT background; miniscript 0.1.0)".
+fn about(e: &Engine) -> String {
+    let parts: Vec<String> = e
+        .jit_mode
+        .iter()
+        .map(|m| format!("JIT {m}"))
+        .chain(e.version.clone())
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Engine {
     pub note: Option<String>,
     /// Environment variables removed for this engine's runs.
     pub env_remove: Vec<String>,
+    /// Ours: the JIT mode these arguments select, as the binary reports it.
+    pub jit_mode: Option<String>,
 }
 
 impl Engine {
@@ -68,6 +70,31 @@ pub fn accepts_jit_flag(bin: &Path, env_remove: &[String]) -> Result<bool, Strin
         .status()
         .map_err(|e| format!("cannot run '{}': {e}", bin.display()))?;
     Ok(status.code() != Some(EXIT_USAGE))
+}
+
+/// The JIT mode `bin args...` runs in, from its `--print-config` (None if the binary
+/// has no such option): the JIT column passes no flag, so its mode is the default,
+/// and the report says which that was.
+pub fn jit_mode(bin: &Path, args: &[String], env_remove: &[String]) -> Option<String> {
+    let mut command = Command::new(bin);
+    for var in env_remove {
+        command.env_remove(var);
+    }
+    let out = command
+        .args(args)
+        .arg("--print-config")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        (words.next() == Some("jit"))
+            .then(|| words.next().map(str::to_string))
+            .flatten()
+    })
 }
 
 /// The first line a program prints for `flag`, if it runs at all.

@@ -230,7 +230,7 @@ pub fn render(report: &Report) -> String {
                     let _ = writeln!(
                         s,
                         r#"<rect x="{left:.1}" y="{y:.1}" width="{:.1}" height="{BAR}" fill="{}"><title>{} / {}: {}</title></rect>"#,
-                        w.max(1.0),
+                        w.max(2.0),
                         colour(c.num, c.den),
                         esc(&report.engines[c.num].key),
                         esc(&report.engines[c.den].key),
