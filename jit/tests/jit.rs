@@ -396,3 +396,36 @@ print f(3000000)";
     let c = counters.iter().max_by_key(|c| c.count).unwrap();
     assert!(c.native > c.count / 2, "{c:?}");
 }
+
+#[test]
+fn one_compiled_program_runs_in_several_interpreters_with_profilers() {
+    // Regression: region ids are per interpreter, not per compiled function.
+    let src = "f = function(n)\n  s = 0\n  i = 0\n  while i < n\n    s = s + i * 2 - 1\n    i = i + 1\n  end while\n  return s\nend function\nprint f(50)";
+    let program = miniscript::parser::parse(src).unwrap();
+    let proto = compile_with(&program, src, None, SITES).unwrap();
+    let make = || {
+        let out = StringSink::default();
+        let text = out.0.clone();
+        let mut vm = Vm::new(Box::new(out));
+        let mut settings = Settings::from_options(&profiler::Options::default());
+        settings.thresholds.eager = true;
+        settings.thresholds.min_complexity = 0;
+        vm.set_tier(Box::new(Profiler::new(
+            settings,
+            Some(Box::new(jit_sync())),
+        )));
+        (vm, text)
+    };
+    let (mut one, t1) = make();
+    let (mut two, t2) = make();
+    let mut plain = Vm::new(Box::new(StringSink::default()));
+    for _ in 0..2 {
+        one.run_main(proto.clone()).unwrap();
+        two.run_main(proto.clone()).unwrap();
+        plain.run_main(proto.clone()).unwrap();
+    }
+    assert_eq!(*t1.borrow(), "2400\n2400\n");
+    assert_eq!(*t2.borrow(), "2400\n2400\n");
+    assert!(one.region_counters().iter().any(|c| c.native > 0));
+    assert!(two.region_counters().iter().any(|c| c.native > 0));
+}

@@ -210,8 +210,9 @@ pub struct Proto {
     pub name_cache: Box<[std::cell::Cell<u32>]>,
     /// Compilable regions, indexed by the `x` of their `Site` instruction.
     pub regions: Vec<crate::region::RegionInfo>,
-    /// Global id of region 0 in the running `Vm` (`u32::MAX`: not registered yet).
-    pub region_base: std::cell::Cell<u32>,
+    /// Global id of region 0 in the `Vm` that last ran this function, with that
+    /// Vm's id (0: none yet). A cache: each Vm keeps its own registration table.
+    pub region_base: std::cell::Cell<(u64, u32)>,
     /// File name for error messages of imported code.
     pub file: Option<Rc<str>>,
 }

@@ -365,8 +365,8 @@ impl Vm {
                     }
                     Op::Site => {
                         // A compilable region: count it; run native code if published.
-                        let rb = proto.region_base.get();
-                        if rb == u32::MAX {
+                        let (vid, rb) = proto.region_base.get();
+                        if vid != self.id {
                             slow!(ins)
                         }
                         let gid = (rb + ins.x) as usize;

@@ -93,6 +93,9 @@ pub enum RunStatus {
     Yielded,
 }
 
+/// Source of unique Vm ids (starts at 1: 0 means "no Vm").
+static NEXT_VM_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// Back-edges between two looks at the clock when a time slice is set.
 pub(crate) const TICKS: u32 = 4096;
 
@@ -137,6 +140,11 @@ pub struct Vm {
     pub(crate) depth: usize,
     /// Marks a named local register that has not been assigned in this call yet.
     pub(crate) unset: Rc<FuncVal>,
+    /// Unique id of this Vm (functions cache their region registration per Vm).
+    pub(crate) id: u64,
+    /// Region registrations: function address -> (the function, its first id).
+    #[allow(clippy::type_complexity)]
+    pub(crate) region_bases: std::collections::HashMap<usize, (Rc<Proto>, u32)>,
     /// The profiler/JIT, if any (see `tier`).
     pub(crate) tier: Option<Box<dyn crate::tier::TierHook>>,
     /// Counters of every registered region, by global id.
@@ -200,6 +208,8 @@ impl Vm {
                 outer: None,
             }),
             scratch: Vec::new(),
+            id: NEXT_VM_ID.fetch_add(1, Ordering::Relaxed),
+            region_bases: std::collections::HashMap::new(),
             tier: None,
             regions_rt: Vec::new(),
             region_slots: Vec::new(),

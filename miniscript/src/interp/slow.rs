@@ -577,13 +577,19 @@ impl Vm {
         }
     }
 
-    /// Register the regions of `proto` (and of its nested functions) on first use.
-    fn register_regions(&mut self, proto: &crate::tac::Proto) {
-        if proto.region_base.get() != u32::MAX {
-            return;
+    /// Register the regions of `proto` in this Vm on first use, or find them again
+    /// (a function may have run in another Vm since). Returns whether this was the
+    /// first registration.
+    fn register_regions(&mut self, proto: &Rc<crate::tac::Proto>) -> bool {
+        let key = Rc::as_ptr(proto) as usize;
+        if let Some((_, base)) = self.region_bases.get(&key) {
+            proto.region_base.set((self.id, *base));
+            return false;
         }
         let base = self.regions_rt.len() as u32;
-        proto.region_base.set(base);
+        proto.region_base.set((self.id, base));
+        // Keeping the proto alive keeps its address from being reused by another.
+        self.region_bases.insert(key, (proto.clone(), base));
         for (i, info) in proto.regions.iter().enumerate() {
             let slot = Arc::new(crate::tier::SiteSlot::default());
             let gid = base + i as u32;
@@ -597,19 +603,20 @@ impl Vm {
             }
             self.region_slots.push(slot);
         }
+        true
     }
 
     /// The general path of `Site`: registration, hook check points, sampling, and
     /// native execution after a guard failure or with timing.
     fn site_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
         let proto = self.top_frame().expect("a frame is running").proto.clone();
-        if proto.region_base.get() == u32::MAX {
+        if proto.region_base.get().0 != self.id {
             self.register_regions(&proto);
             // The fast path did not count this entry.
-            let gid = (proto.region_base.get() + ins.x) as usize;
+            let gid = (proto.region_base.get().1 + ins.x) as usize;
             self.regions_rt[gid].count += 1;
         }
-        let gid = (proto.region_base.get() + ins.x) as usize;
+        let gid = (proto.region_base.get().1 + ins.x) as usize;
         if self.regions_rt[gid].count >= self.regions_rt[gid].next_check {
             let next = match self.tier.as_mut() {
                 Some(t) => t.check(gid as u32, &self.regions_rt[gid]),
