@@ -1,0 +1,109 @@
+//! The profiler and the JIT as a user sees them: `--profile` names the hot line and
+//! its source text, the JSON report parses, `--jit-stats` and `--print-config` work.
+
+use std::process::Command;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_miniscript")
+}
+
+const HOT: &str = "f = function(n)
+  s = 0
+  i = 0
+  while i < n
+    s = s + i * 3.5 - 1
+    i = i + 1
+  end while
+  return s
+end function
+print f(200000)
+";
+
+fn script() -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("ms-profile-{}.ms", std::process::id()));
+    std::fs::write(&p, HOT).unwrap();
+    p
+}
+
+#[test]
+fn text_report_names_the_hot_line_and_its_source() {
+    let p = script();
+    let out = Command::new(bin())
+        .arg("--profile")
+        .arg(&p)
+        .env_remove("MINISCRIPT_JIT")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "69999450000\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first_row = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        first_row.contains(":5:"),
+        "the hot line is line 5: {first_row}"
+    );
+    assert!(first_row.contains("s + i * 3.5 - 1"), "{first_row}");
+    assert!(err.lines().all(|l| l.chars().count() <= 120), "{err}");
+    let _ = std::fs::remove_file(p);
+}
+
+#[test]
+fn json_report_parses_and_has_the_documented_fields() {
+    let p = script();
+    let out = Command::new(bin())
+        .args(["--profile", "--profile-format=json", "--jit=off"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&err).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let top = &v["sites"][0];
+    assert_eq!(top["line"], 5);
+    assert_eq!(top["state"], "off");
+    assert!(top["executions"].as_u64().unwrap() >= 200_000);
+    assert_eq!(top["fingerprint"].as_str().unwrap().len(), 16);
+    let _ = std::fs::remove_file(p);
+}
+
+#[test]
+fn jit_stats_and_print_config() {
+    let p = script();
+    let out = Command::new(bin())
+        .args(["--jit=sync", "--jit-stats"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("compiled") && err.contains("native executions"),
+        "{err}"
+    );
+    let out = Command::new(bin())
+        .args(["--jit-hot-count=7", "--print-config"])
+        .env("MINISCRIPT_PROFILE_TOP", "3")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("jit-hot-count") && l.contains("7") && l.contains("(flag)")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("profile-top") && l.contains("(env MINISCRIPT_PROFILE_TOP)")),
+        "{text}"
+    );
+    let out = Command::new(bin())
+        .args(["--jit-hot-count=0", "-e", "print 1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("jit-hot-count"));
+    let _ = std::fs::remove_file(p);
+}
