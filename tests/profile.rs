@@ -19,15 +19,16 @@ end function
 print f(200000)
 ";
 
-fn script() -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!("ms-profile-{}.ms", std::process::id()));
+/// A script file of its own per test (tests of one process run in parallel).
+fn script(tag: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("ms-profile-{}-{tag}.ms", std::process::id()));
     std::fs::write(&p, HOT).unwrap();
     p
 }
 
 #[test]
 fn text_report_names_the_hot_line_and_its_source() {
-    let p = script();
+    let p = script("text");
     let out = Command::new(bin())
         .arg("--profile")
         .arg(&p)
@@ -52,7 +53,7 @@ fn text_report_names_the_hot_line_and_its_source() {
 
 #[test]
 fn json_report_parses_and_has_the_documented_fields() {
-    let p = script();
+    let p = script("json");
     let out = Command::new(bin())
         .args(["--profile", "--profile-format=json", "--jit=off"])
         .arg(&p)
@@ -71,7 +72,7 @@ fn json_report_parses_and_has_the_documented_fields() {
 
 #[test]
 fn jit_stats_and_print_config() {
-    let p = script();
+    let p = script("stats");
     let out = Command::new(bin())
         .args(["--jit=sync", "--jit-stats"])
         .arg(&p)

@@ -79,15 +79,12 @@ pub struct RegionInfo {
     /// Registers written, in output order.
     pub outputs: Vec<u16>,
     /// The description, or why the region cannot be compiled.
-    pub desc: Result<Rc<RegionDescShared>, String>,
+    pub desc: Result<Rc<RegionDesc>, String>,
     /// Source of the expressions it covers: (line, col, text).
     pub exprs: Vec<(u32, u32, Rc<str>)>,
     /// Weighted operation count.
     pub complexity: u32,
 }
-
-/// A `RegionDesc` the interpreter keeps; cloned into each compile request.
-pub type RegionDescShared = RegionDesc;
 
 fn weight(op: ROp) -> u32 {
     match op {

@@ -185,10 +185,8 @@ impl TierHook for Profiler {
             slot.state
                 .store(state::FAILED, std::sync::atomic::Ordering::Release);
         }
-        while self.sites.len() < gid as usize {
-            // Ids are dense and registered in order; this never runs.
-            self.sites.push(placeholder(slot));
-        }
+        // The interpreter hands out dense ids in registration order.
+        debug_assert_eq!(gid as usize, self.sites.len());
         self.sites.push(SiteRecord {
             file: file.unwrap_or("(main)").to_string(),
             line,
@@ -291,28 +289,5 @@ impl TierHook for Profiler {
             f(self);
             self.on_finish = Some(f);
         }
-    }
-}
-
-fn placeholder(slot: &Arc<SiteSlot>) -> SiteRecord {
-    SiteRecord {
-        file: String::new(),
-        line: 0,
-        col: 0,
-        source: String::new(),
-        fingerprint: 0,
-        complexity: 0,
-        desc: None,
-        why_not: Some("placeholder".into()),
-        slot: slot.clone(),
-        interp: None,
-        native: None,
-        interp_ticks: 0,
-        interp_samples: 0,
-        native_ticks: 0,
-        native_samples: 0,
-        compile_us: None,
-        compile_error: None,
-        last_score: 0.0,
     }
 }

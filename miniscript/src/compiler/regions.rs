@@ -1,0 +1,177 @@
+//! Compilable regions in the lowering: which assignments join a region, the
+//! `Site`/`SiteEnd` brackets, and at the end of a function the region descriptions
+//! (dropping markers of regions too simple to compile and renumbering jumps).
+
+use std::rc::Rc;
+
+use super::{FnBuilder, RawRegion};
+use crate::ast::{Expr, ExprKind};
+use crate::error::MsResult;
+use crate::tac::Op;
+
+impl FnBuilder<'_> {
+    /// Whether `x = value` can join a compilable region: a named local assigned a
+    /// numeric expression of definitely assigned locals and constants.
+    pub(super) fn region_candidate(&self, target: &Expr, value: &Expr) -> bool {
+        if !self.sites_on || self.map_mode {
+            return false;
+        }
+        let ExprKind::Ident(name) = &target.kind else {
+            return false;
+        };
+        // The target may be assigned here for the first time; reads below must not.
+        if self.slot_of(name).is_none() {
+            return false;
+        }
+        fn ok(b: &FnBuilder, e: &Expr) -> bool {
+            match &e.kind {
+                ExprKind::Num(_) => true,
+                ExprKind::Ident(n) => b.slot_of(n).is_some() && b.is_assigned(n),
+                ExprKind::Binary(_, x, y) => ok(b, x) && ok(b, y),
+                ExprKind::Neg(x) => ok(b, x),
+                ExprKind::Compare(xs, _) => xs.iter().all(|x| ok(b, x)),
+                _ => false,
+            }
+        }
+        matches!(
+            value.kind,
+            ExprKind::Binary(..) | ExprKind::Neg(..) | ExprKind::Compare(..)
+        ) && ok(self, value)
+    }
+
+    /// Lower a region statement, opening a region or growing the one that ended
+    /// right here.
+    pub(super) fn region_stmt(&mut self, target: &Expr, value: &Expr) -> MsResult<()> {
+        let here = self.here();
+        let grow = self.regions.last().is_some_and(|r| r.end + 1 == here)
+            && self.code.last().is_some_and(|i| i.op == Op::SiteEnd)
+            && self.last_label != here;
+        if grow {
+            // Drop the previous statement's SiteEnd: the region continues.
+            self.code.pop();
+            self.lines.pop();
+        } else {
+            let site = self.emit(Op::Site, 0, 0, 0);
+            self.regions.push(RawRegion {
+                site,
+                end: site + 1,
+                exprs: Vec::new(),
+            });
+        }
+        self.assign(target, value)?;
+        let end = self.here();
+        let text = self.span_text(value);
+        if let Some(r) = self.regions.last_mut() {
+            r.end = end;
+            r.exprs.push((value.span.line, value.span.col, text));
+        }
+        self.emit(Op::SiteEnd, 0, 0, 0);
+        Ok(())
+    }
+
+    /// Describe each region; a jump into a region's middle cuts it short there.
+    pub(super) fn finish_regions(&mut self) -> Vec<crate::region::RegionInfo> {
+        let raws = std::mem::take(&mut self.regions);
+        let mut targets: Vec<usize> = Vec::new();
+        for ins in &self.code {
+            if ins.op.shapes()[4] == crate::tac::Shape::J {
+                targets.push(ins.x as usize);
+            }
+        }
+        let mut out = Vec::new();
+        let mut dead: Vec<usize> = Vec::new();
+        for raw in raws {
+            let start = raw.site + 1;
+            let mut end = raw.end;
+            if let Some(t) = targets
+                .iter()
+                .copied()
+                .filter(|t| *t > start && *t < end)
+                .min()
+            {
+                end = t;
+            }
+            let nlocals = if self.map_mode { 0 } else { self.temp_base };
+            let described = crate::region::describe(&self.code[start..end], &self.consts, nlocals);
+            let (desc, inputs, outputs, complexity) = match described {
+                Ok((d, inputs, outputs)) => {
+                    let c = d.complexity;
+                    (Ok(Rc::new(d)), inputs, outputs, c)
+                }
+                Err(e) => (Err(e), Vec::new(), Vec::new(), 0),
+            };
+            if self.min_complexity > 0 && (desc.is_err() || complexity < self.min_complexity) {
+                // Not worth a marker: the JIT would never compile it.
+                dead.push(raw.site);
+                if self.code.get(raw.end).is_some_and(|i| i.op == Op::SiteEnd) {
+                    dead.push(raw.end);
+                }
+                continue;
+            }
+            out.push(crate::region::RegionInfo {
+                site: raw.site as u32,
+                end: end as u32,
+                inputs,
+                outputs,
+                desc,
+                exprs: raw.exprs,
+                complexity,
+            });
+        }
+        if !dead.is_empty() {
+            self.remove_instructions(&dead, &mut out);
+        }
+        for (i, r) in out.iter().enumerate() {
+            self.code[r.site as usize].x = i as u32;
+        }
+        out
+    }
+
+    /// Delete the no-op instructions at `dead` (sorted), renumbering every jump
+    /// target, region and expression site. A jump to a deleted instruction lands on
+    /// the next one.
+    fn remove_instructions(&mut self, dead: &[usize], regions: &mut [crate::region::RegionInfo]) {
+        let n = self.code.len();
+        // new_index[i] = instructions kept before i.
+        let mut new_index = Vec::with_capacity(n + 1);
+        let mut kept = 0u32;
+        let mut d = dead.iter().peekable();
+        let mut is_dead = vec![false; n];
+        for &i in dead {
+            if i < n {
+                is_dead[i] = true;
+            }
+        }
+        for flag in &is_dead {
+            new_index.push(kept);
+            if !flag {
+                kept += 1;
+            }
+        }
+        new_index.push(kept);
+        let _ = d.next();
+        let map = |x: u32| new_index[(x as usize).min(n)];
+        let mut code = Vec::with_capacity(kept as usize);
+        let mut lines = Vec::with_capacity(kept as usize);
+        for (i, mut ins) in self.code.drain(..).enumerate() {
+            if is_dead[i] {
+                continue;
+            }
+            if ins.op.shapes()[4] == crate::tac::Shape::J {
+                ins.x = map(ins.x);
+            }
+            code.push(ins);
+            lines.push(self.lines[i]);
+        }
+        self.code = code;
+        self.lines = lines;
+        for r in regions.iter_mut() {
+            r.site = map(r.site);
+            r.end = map(r.end);
+        }
+        for s in self.sites.iter_mut() {
+            s.start = map(s.start);
+            s.end = map(s.end);
+        }
+    }
+}
