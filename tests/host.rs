@@ -452,6 +452,7 @@ fn host_calls_run_jit_compiled_code() {
     interp.set_compile_options(miniscript::compiler::CompileOptions {
         sites: true,
         min_complexity: 0,
+        loops: true,
     });
     let p = profiler::Profiler::new(
         profiler::Settings::from_options(&options),

@@ -122,6 +122,7 @@ pub fn compile_options(o: &profiler::Options) -> CompileOptions {
         } else {
             o.jit_min_complexity()
         },
+        loops: o.jit_loops(),
     }
 }
 

@@ -13,6 +13,7 @@
 //! code memory rather than unmapping it, so a published pointer stays valid for as
 //! long as any interpreter can load it. The code-memory budget bounds the leak.
 
+mod loops;
 mod translate;
 
 use std::collections::HashMap;

@@ -14,7 +14,9 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, UserFuncName, Value,
+};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
@@ -121,106 +123,20 @@ impl Compiler {
             gid, desc.fingerprint, self.counter
         );
         // Step 2: translate to IR.
-        self.ctx.func.signature = region_sig(&*self.isa);
+        self.ctx.func.signature = if desc.lp.is_some() {
+            crate::loops::loop_sig(&*self.isa)
+        } else {
+            region_sig(&*self.isa)
+        };
         self.ctx.func.name = UserFuncName::user(0, self.counter as u32);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let fmod = self.module.declare_func_in_func(self.fmod, b.func);
             let pow = self.module.declare_func_in_func(self.pow, b.func);
-            let block = b.create_block();
-            let body = b.create_block();
-            let fail = b.create_block();
-            b.append_block_params_for_function_params(block);
-            b.switch_to_block(block);
-            b.seal_block(block);
-            let regs = b.block_params(block)[0];
-            let flags = MemFlagsData::trusted();
-            let slot = |r: u16| (r as i32) * 16;
-            // The guard: every register read holds a number. (Outputs that are not
-            // inputs are made numbers by the interpreter before the call.)
-            let mut bad = None;
-            let mut checked: Vec<u16> = Vec::new();
-            for &r in &desc.input_regs {
-                if checked.contains(&r) {
-                    continue;
-                }
-                checked.push(r);
-                let tag = b.ins().load(types::I8, flags, regs, slot(r));
-                let ne = b.ins().icmp_imm_u(IntCC::NotEqual, tag, NUM_TAG as i64);
-                bad = Some(match bad {
-                    None => ne,
-                    Some(acc) => b.ins().bor(acc, ne),
-                });
+            match desc.lp.as_deref() {
+                Some(lp) => crate::loops::build(&mut b, desc, lp, fmod, pow),
+                None => build_straight(&mut b, desc, fmod, pow),
             }
-            match bad {
-                Some(cond) => {
-                    b.ins().brif(cond, fail, &[], body, &[]);
-                }
-                None => {
-                    b.ins().jump(body, &[]);
-                }
-            }
-            b.switch_to_block(fail);
-            b.seal_block(fail);
-            let one = b.ins().iconst(types::I32, 1);
-            b.ins().return_(&[one]);
-            b.switch_to_block(body);
-            b.seal_block(body);
-            let inputs: Vec<_> = desc
-                .input_regs
-                .iter()
-                .map(|&r| b.ins().load(types::F64, flags, regs, slot(r) + NUM_OFFSET))
-                .collect();
-            let mut vals = Vec::with_capacity(desc.code.len());
-            for RInstr { op, a, b: rb } in &desc.code {
-                let get = |o: &ROperand, b: &mut FunctionBuilder, vals: &Vec<_>| match o {
-                    ROperand::Input(i) => inputs[*i as usize],
-                    ROperand::Val(v) => vals[*v as usize],
-                    ROperand::Const(c) => b.ins().f64const(*c),
-                };
-                let x = get(a, &mut b, &vals);
-                let y = get(rb, &mut b, &vals);
-                let v = match op {
-                    ROp::Add => b.ins().fadd(x, y),
-                    ROp::Sub => b.ins().fsub(x, y),
-                    ROp::Mul => b.ins().fmul(x, y),
-                    ROp::Div => b.ins().fdiv(x, y),
-                    ROp::Mod => {
-                        let call = b.ins().call(fmod, &[x, y]);
-                        b.inst_results(call)[0]
-                    }
-                    ROp::Pow => {
-                        let call = b.ins().call(pow, &[x, y]);
-                        b.inst_results(call)[0]
-                    }
-                    ROp::Eq | ROp::Ne | ROp::Lt | ROp::Le | ROp::Gt | ROp::Ge => {
-                        // Rust's f64 comparisons: ordered, except != which is true for NaN.
-                        let cc = match op {
-                            ROp::Eq => FloatCC::Equal,
-                            ROp::Ne => FloatCC::NotEqual,
-                            ROp::Lt => FloatCC::LessThan,
-                            ROp::Le => FloatCC::LessThanOrEqual,
-                            ROp::Gt => FloatCC::GreaterThan,
-                            _ => FloatCC::GreaterThanOrEqual,
-                        };
-                        let c = b.ins().fcmp(cc, x, y);
-                        let one = b.ins().f64const(1.0);
-                        let zero = b.ins().f64const(0.0);
-                        b.ins().select(c, one, zero)
-                    }
-                };
-                vals.push(v);
-            }
-            for (o, &r) in desc.outputs.iter().zip(&desc.output_regs) {
-                let v = match o {
-                    ROperand::Input(k) => inputs[*k as usize],
-                    ROperand::Val(k) => vals[*k as usize],
-                    ROperand::Const(c) => b.ins().f64const(*c),
-                };
-                b.ins().store(flags, v, regs, slot(r) + NUM_OFFSET);
-            }
-            let zero = b.ins().iconst(types::I32, 0);
-            b.ins().return_(&[zero]);
             b.finalize(self.isa.frontend_config());
         }
         if self.dump {
@@ -278,4 +194,119 @@ fn region_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
     s.params.push(AbiParam::new(ptr));
     s.returns.push(AbiParam::new(types::I32));
     s
+}
+
+/// The IR of a straight-line region (see the module docs).
+fn build_straight(b: &mut FunctionBuilder, desc: &RegionDesc, fmod: FuncRef, pow: FuncRef) {
+    let block = b.create_block();
+    let body = b.create_block();
+    let fail = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let regs = b.block_params(block)[0];
+    let flags = MemFlagsData::trusted();
+    let slot = |r: u16| (r as i32) * 16;
+    // The guard: every register read holds a number. (Outputs that are not
+    // inputs are made numbers by the interpreter before the call.)
+    let mut bad = None;
+    let mut checked: Vec<u16> = Vec::new();
+    for &r in &desc.input_regs {
+        if checked.contains(&r) {
+            continue;
+        }
+        checked.push(r);
+        let tag = b.ins().load(types::I8, flags, regs, slot(r));
+        let ne = b.ins().icmp_imm_u(IntCC::NotEqual, tag, NUM_TAG as i64);
+        bad = Some(match bad {
+            None => ne,
+            Some(acc) => b.ins().bor(acc, ne),
+        });
+    }
+    match bad {
+        Some(cond) => {
+            b.ins().brif(cond, fail, &[], body, &[]);
+        }
+        None => {
+            b.ins().jump(body, &[]);
+        }
+    }
+    b.switch_to_block(fail);
+    b.seal_block(fail);
+    let one = b.ins().iconst(types::I32, 1);
+    b.ins().return_(&[one]);
+    b.switch_to_block(body);
+    b.seal_block(body);
+    let inputs: Vec<_> = desc
+        .input_regs
+        .iter()
+        .map(|&r| b.ins().load(types::F64, flags, regs, slot(r) + NUM_OFFSET))
+        .collect();
+    let mut vals = Vec::with_capacity(desc.code.len());
+    for RInstr { op, a, b: rb } in &desc.code {
+        let get = |o: &ROperand, b: &mut FunctionBuilder, vals: &Vec<_>| match o {
+            ROperand::Input(i) => inputs[*i as usize],
+            ROperand::Val(v) => vals[*v as usize],
+            ROperand::Const(c) => b.ins().f64const(*c),
+        };
+        let x = get(a, b, &vals);
+        let y = get(rb, b, &vals);
+        let v = emit_bin(b, *op, x, y, fmod, pow);
+        vals.push(v);
+    }
+    for (o, &r) in desc.outputs.iter().zip(&desc.output_regs) {
+        let v = match o {
+            ROperand::Input(k) => inputs[*k as usize],
+            ROperand::Val(k) => vals[*k as usize],
+            ROperand::Const(c) => b.ins().f64const(*c),
+        };
+        b.ins().store(flags, v, regs, slot(r) + NUM_OFFSET);
+    }
+    let zero = b.ins().iconst(types::I32, 0);
+    b.ins().return_(&[zero]);
+}
+
+/// `x OP y` exactly as the interpreter computes it on two numbers: IEEE arithmetic,
+/// `%` and `^` through the Rust helpers, comparisons as 1.0 or 0.0 (ordered, except
+/// `!=`, which is true for NaN like Rust's `!=`).
+pub(crate) fn emit_bin(
+    b: &mut FunctionBuilder,
+    op: ROp,
+    x: Value,
+    y: Value,
+    fmod: FuncRef,
+    pow: FuncRef,
+) -> Value {
+    match op {
+        ROp::Add => b.ins().fadd(x, y),
+        ROp::Sub => b.ins().fsub(x, y),
+        ROp::Mul => b.ins().fmul(x, y),
+        ROp::Div => b.ins().fdiv(x, y),
+        ROp::Mod => {
+            let call = b.ins().call(fmod, &[x, y]);
+            b.inst_results(call)[0]
+        }
+        ROp::Pow => {
+            let call = b.ins().call(pow, &[x, y]);
+            b.inst_results(call)[0]
+        }
+        _ => {
+            let c = b.ins().fcmp(float_cc(op), x, y);
+            let one = b.ins().f64const(1.0);
+            let zero = b.ins().f64const(0.0);
+            b.ins().select(c, one, zero)
+        }
+    }
+}
+
+/// The Cranelift condition of a comparison (Rust's f64 semantics).
+pub(crate) fn float_cc(op: ROp) -> FloatCC {
+    match op {
+        ROp::Eq => FloatCC::Equal,
+        ROp::Ne => FloatCC::NotEqual,
+        ROp::Lt => FloatCC::LessThan,
+        ROp::Le => FloatCC::LessThanOrEqual,
+        ROp::Gt => FloatCC::GreaterThan,
+        _ => FloatCC::GreaterThanOrEqual,
+    }
 }

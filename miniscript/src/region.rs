@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use crate::tac::{Instr, Op, K_BIT};
+use crate::tac::{Instr, Op, K_BIT, NO_REG};
 use crate::value::Value;
 
 /// A binary f64 operation of a region.
@@ -65,6 +65,126 @@ pub struct RegionDesc {
     pub output_regs: Vec<u16>,
     /// Weighted operation count.
     pub complexity: u32,
+    /// A loop region: its code (then `code` and `outputs` are empty, `input_regs`
+    /// are the named locals the loop touches, all guarded at entry, and
+    /// `output_regs` the ones it writes, stored back at every exit).
+    pub lp: Option<Box<LoopBody>>,
+}
+
+/// An operand of loop code: a register of the window or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LOperand {
+    Reg(u16),
+    Const(f64),
+}
+
+/// How a `BranchTest` tests its operand (the interpreter's truthiness of a number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Test {
+    /// `x != 0` (`jumpif`).
+    NonZero,
+    /// `x == 0` (`jumpifnot`).
+    Zero,
+    /// `trunc(x) != 0` (`jumpiftruly`, the short cut of `or`).
+    TruncNonZero,
+}
+
+/// One instruction of loop code. Registers are the frame's; jump targets are
+/// instruction indices, and a target at or past `code.len()` is exit number
+/// `target - code.len()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LInstr {
+    /// `dst := a OP b`.
+    Bin {
+        op: ROp,
+        dst: u16,
+        a: LOperand,
+        b: LOperand,
+    },
+    /// Fuzzy `and`: `clamp01(|a*b|)`.
+    And {
+        dst: u16,
+        a: LOperand,
+        b: LOperand,
+    },
+    /// Fuzzy `or`: `clamp01(|a+b-a*b|)`.
+    Or {
+        dst: u16,
+        a: LOperand,
+        b: LOperand,
+    },
+    /// Fuzzy `not`: `1 - clamp01(|a|)`.
+    Not {
+        dst: u16,
+        a: LOperand,
+    },
+    Move {
+        dst: u16,
+        a: LOperand,
+    },
+    Jump {
+        target: u32,
+    },
+    /// Jump when `(a OP b) == when`.
+    BranchCmp {
+        op: ROp,
+        a: LOperand,
+        b: LOperand,
+        when: bool,
+        target: u32,
+    },
+    /// Jump when `a` passes the test.
+    BranchTest {
+        test: Test,
+        a: LOperand,
+        target: u32,
+    },
+    /// The head of a loop of the nest: an entry point, and the target of its
+    /// back-edges (each counts toward the pause that lets the interpreter check for
+    /// interrupts and time slices).
+    Head {
+        index: u8,
+    },
+    Nop,
+}
+
+/// The code of a loop region (a nest of `while` loops), entered at any of its heads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopBody {
+    pub code: Vec<LInstr>,
+    /// Instruction index of each head, by entry number (0 is the outermost loop).
+    pub heads: Vec<u32>,
+    pub nexits: u32,
+    /// Registers from here up are temporaries (dead at every head and exit).
+    pub temp_base: u16,
+}
+
+/// Native loop code returns this bit with a head number when it pauses at that head
+/// (every `PAUSE_PERIOD` back-edges), so that the interpreter can look at the
+/// interrupt flag and the time slice and then enter it again.
+pub const PAUSE_BIT: u32 = 0x8000_0000;
+/// Back-edges between pauses of native loop code.
+pub const PAUSE_PERIOD: u64 = 1 << 14;
+
+/// How a loop region was left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// The loop condition turned false.
+    Normal = 0,
+    /// A `break` (or a jump out of the nest from its body).
+    Break = 1,
+}
+
+/// What the interpreter needs of a loop region.
+#[derive(Clone, Debug)]
+pub struct LoopMeta {
+    /// Pc of each head's `Loop` instruction, by entry number.
+    pub heads: Vec<u32>,
+    /// Pc to continue at after each exit, and its kind.
+    pub exits: Vec<(u32, ExitKind)>,
+    /// Source lines the nest spans.
+    pub first_line: u32,
+    pub last_line: u32,
 }
 
 /// A region of one function, as the interpreter sees it.
@@ -84,6 +204,8 @@ pub struct RegionInfo {
     pub exprs: Vec<(u32, u32, Rc<str>)>,
     /// Weighted operation count.
     pub complexity: u32,
+    /// Set for a loop region (`site` is then its outermost `Loop` instruction).
+    pub lp: Option<LoopMeta>,
 }
 
 fn weight(op: ROp) -> u32 {
@@ -188,9 +310,245 @@ pub fn describe(
         complexity,
         input_regs: inputs.clone(),
         output_regs: written.clone(),
+        lp: None,
     };
     desc.fingerprint = fingerprint(&desc);
     Ok((desc, inputs, written))
+}
+
+/// Why a loop holding `op` cannot be compiled, in the words of the report.
+fn loop_refusal(op: Op) -> String {
+    match op {
+        Op::CallName | Op::CallLocal | Op::CallValue | Op::CallMember | Op::GetNameRaw => {
+            "calls a function or reads a global".to_string()
+        }
+        Op::Index
+        | Op::SetIndex
+        | Op::Slice
+        | Op::GetField
+        | Op::GetMember
+        | Op::NewList
+        | Op::ListPush
+        | Op::NewMap
+        | Op::Isa
+        | Op::New => "uses a list, map or string".to_string(),
+        Op::GetLocals | Op::GetGlobals | Op::GetOuter | Op::SetVar => {
+            "uses locals, outer or globals".to_string()
+        }
+        Op::GetSelf | Op::SetSelf | Op::GetSuper => "uses self or super".to_string(),
+        Op::ForNext => "contains a for loop".to_string(),
+        Op::Return => "returns from inside the loop".to_string(),
+        Op::BindFunc | Op::FuncLit => "defines a function".to_string(),
+        other => format!("uses '{}'", other.name()),
+    }
+}
+
+/// Describe the loop nest `code[head..end)` as a loop region: `head` is the pc of
+/// its outermost `Loop` instruction, `cond_end` the first pc after that loop's
+/// condition (jumps out from before it are normal exits, later ones breaks) and
+/// `end` the pc after the loop. Only numeric operations on registers and numeric
+/// constants, branches, and nested `Loop` heads qualify; the error says why not.
+/// Returns the description, the pc of every head and the exits.
+pub fn describe_loop(
+    code: &[Instr],
+    consts: &[Value],
+    nlocals: u16,
+    head: usize,
+    cond_end: usize,
+    end: usize,
+) -> Result<(RegionDesc, Vec<u32>, Vec<(u32, ExitKind)>), String> {
+    if head >= end || end > code.len() || code[head].op != Op::Loop {
+        return Err("not a loop".to_string());
+    }
+    let n = end - head;
+    if n > 8192 {
+        return Err("too large".to_string());
+    }
+    let heads: Vec<usize> = (head..end).filter(|&pc| code[pc].op == Op::Loop).collect();
+    if heads.len() > 255 {
+        return Err("too many nested loops".to_string());
+    }
+    let mut touched: Vec<u16> = Vec::new();
+    let mut written: Vec<u16> = Vec::new();
+    let mut exits: Vec<(u32, ExitKind)> = Vec::new();
+    let mut out: Vec<LInstr> = Vec::with_capacity(n);
+    let mut reg = |r: u16, write: bool| -> Result<u16, String> {
+        if r >= NO_REG {
+            return Err("discards a result".to_string());
+        }
+        if r < nlocals {
+            if !touched.contains(&r) {
+                touched.push(r);
+            }
+            if write && !written.contains(&r) {
+                written.push(r);
+            }
+        }
+        Ok(r)
+    };
+    for (pc, ins) in code.iter().enumerate().take(end).skip(head) {
+        let mut rk = |o: u16| -> Result<LOperand, String> {
+            if o & K_BIT != 0 {
+                return match consts.get((o & !K_BIT) as usize) {
+                    Some(Value::Num(x)) => Ok(LOperand::Const(*x)),
+                    Some(Value::Str(_)) => Err("uses a string".to_string()),
+                    _ => Err("uses a value that is not a number".to_string()),
+                };
+            }
+            reg(o, false).map(LOperand::Reg)
+        };
+        let mut target = |t: usize| -> Result<u32, String> {
+            if t >= head && t < end {
+                if t <= pc && code[t].op != Op::Loop {
+                    return Err("jumps backward into its body".to_string());
+                }
+                return Ok((t - head) as u32);
+            }
+            let kind = if pc < cond_end {
+                ExitKind::Normal
+            } else {
+                ExitKind::Break
+            };
+            let i = match exits.iter().position(|e| *e == (t as u32, kind)) {
+                Some(i) => i,
+                None => {
+                    exits.push((t as u32, kind));
+                    exits.len() - 1
+                }
+            };
+            Ok((n + i) as u32)
+        };
+        let bin = match ins.op {
+            Op::Add => Some(ROp::Add),
+            Op::Sub => Some(ROp::Sub),
+            Op::Mul => Some(ROp::Mul),
+            Op::Div => Some(ROp::Div),
+            Op::Mod => Some(ROp::Mod),
+            Op::Pow => Some(ROp::Pow),
+            Op::Eq | Op::JumpUnlessEq => Some(ROp::Eq),
+            Op::Ne | Op::JumpUnlessNe => Some(ROp::Ne),
+            Op::Lt | Op::JumpUnlessLt => Some(ROp::Lt),
+            Op::Le | Op::JumpUnlessLe => Some(ROp::Le),
+            Op::Gt | Op::JumpUnlessGt => Some(ROp::Gt),
+            Op::Ge | Op::JumpUnlessGe => Some(ROp::Ge),
+            _ => None,
+        };
+        let li = match ins.op {
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Mod
+            | Op::Pow
+            | Op::Eq
+            | Op::Ne
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge => {
+                let (a, b) = (rk(ins.b)?, rk(ins.c)?);
+                LInstr::Bin {
+                    op: bin.unwrap_or(ROp::Add),
+                    dst: reg(ins.a, true)?,
+                    a,
+                    b,
+                }
+            }
+            Op::And | Op::Or => {
+                let (a, b) = (rk(ins.b)?, rk(ins.c)?);
+                let dst = reg(ins.a, true)?;
+                if ins.op == Op::And {
+                    LInstr::And { dst, a, b }
+                } else {
+                    LInstr::Or { dst, a, b }
+                }
+            }
+            Op::Not => {
+                let a = rk(ins.b)?;
+                LInstr::Not {
+                    dst: reg(ins.a, true)?,
+                    a,
+                }
+            }
+            Op::Move | Op::MoveRaw => {
+                let a = rk(ins.b)?;
+                LInstr::Move {
+                    dst: reg(ins.a, true)?,
+                    a,
+                }
+            }
+            // Slot reads that only differ from a move when the local is unset or
+            // not yet a local, which the entry guard rules out.
+            Op::GetLocalStrict | Op::GetVarWarn if ins.n == 0 => {
+                let a = rk(ins.b)?;
+                LInstr::Move {
+                    dst: reg(ins.a, true)?,
+                    a,
+                }
+            }
+            Op::Jump => LInstr::Jump {
+                target: target(ins.x as usize)?,
+            },
+            Op::JumpIf | Op::JumpIfNot | Op::JumpIfTruly => LInstr::BranchTest {
+                test: match ins.op {
+                    Op::JumpIf => Test::NonZero,
+                    Op::JumpIfNot => Test::Zero,
+                    _ => Test::TruncNonZero,
+                },
+                a: rk(ins.b)?,
+                target: target(ins.x as usize)?,
+            },
+            Op::JumpUnlessLt
+            | Op::JumpUnlessLe
+            | Op::JumpUnlessGt
+            | Op::JumpUnlessGe
+            | Op::JumpUnlessEq
+            | Op::JumpUnlessNe => LInstr::BranchCmp {
+                op: bin.unwrap_or(ROp::Eq),
+                a: rk(ins.b)?,
+                b: rk(ins.c)?,
+                when: ins.n != 0,
+                target: target(ins.x as usize)?,
+            },
+            Op::Loop => LInstr::Head {
+                index: heads.iter().position(|&h| h == pc).unwrap_or(0) as u8,
+            },
+            Op::Site | Op::SiteEnd => LInstr::Nop,
+            other => return Err(loop_refusal(other)),
+        };
+        out.push(li);
+    }
+    // A while loop ends with its back-edge; the native code relies on it (no path
+    // falls off the end). A nest with no exit at all is fine: it pauses.
+    if !matches!(out.last(), Some(LInstr::Jump { target }) if *target == 0) {
+        return Err("does not end with its back-edge".to_string());
+    }
+    let complexity = 10
+        + out
+            .iter()
+            .map(|i| match i {
+                LInstr::Bin { op, .. } => weight(*op),
+                _ => 0,
+            })
+            .sum::<u32>();
+    let body = LoopBody {
+        heads: heads.iter().map(|&h| (h - head) as u32).collect(),
+        nexits: exits.len() as u32,
+        code: out,
+        temp_base: nlocals,
+    };
+    let mut desc = RegionDesc {
+        ninputs: touched.len() as u16,
+        code: Vec::new(),
+        outputs: Vec::new(),
+        fingerprint: 0,
+        input_regs: touched,
+        output_regs: written,
+        complexity,
+        lp: Some(Box::new(body)),
+    };
+    desc.fingerprint = fingerprint(&desc);
+    Ok((desc, heads.iter().map(|&h| h as u32).collect(), exits))
 }
 
 /// FNV-1a over a canonical byte encoding: the same in every run and on every machine.
@@ -226,6 +584,77 @@ pub fn fingerprint(d: &RegionDesc) -> u64 {
     for o in &d.outputs {
         operand(o, &mut put);
     }
+    if let Some(lp) = &d.lp {
+        // Loop code names registers, so they are part of its identity.
+        put(&[0xfe]);
+        put(&lp.temp_base.to_le_bytes());
+        put(&lp.nexits.to_le_bytes());
+        for r in d.input_regs.iter().chain(&d.output_regs) {
+            put(&r.to_le_bytes());
+        }
+        let lop = |o: &LOperand, put: &mut dyn FnMut(&[u8])| match o {
+            LOperand::Reg(r) => {
+                put(&[1]);
+                put(&r.to_le_bytes());
+            }
+            LOperand::Const(c) => {
+                put(&[2]);
+                put(&c.to_bits().to_le_bytes());
+            }
+        };
+        for i in &lp.code {
+            match i {
+                LInstr::Bin { op, dst, a, b } => {
+                    put(&[1, *op as u8]);
+                    put(&dst.to_le_bytes());
+                    lop(a, &mut put);
+                    lop(b, &mut put);
+                }
+                LInstr::And { dst, a, b } | LInstr::Or { dst, a, b } => {
+                    put(&[if matches!(i, LInstr::And { .. }) {
+                        2
+                    } else {
+                        3
+                    }]);
+                    put(&dst.to_le_bytes());
+                    lop(a, &mut put);
+                    lop(b, &mut put);
+                }
+                LInstr::Not { dst, a } | LInstr::Move { dst, a } => {
+                    put(&[if matches!(i, LInstr::Not { .. }) {
+                        4
+                    } else {
+                        5
+                    }]);
+                    put(&dst.to_le_bytes());
+                    lop(a, &mut put);
+                }
+                LInstr::Jump { target } => {
+                    put(&[6]);
+                    put(&target.to_le_bytes());
+                }
+                LInstr::BranchCmp {
+                    op,
+                    a,
+                    b,
+                    when,
+                    target,
+                } => {
+                    put(&[7, *op as u8, *when as u8]);
+                    lop(a, &mut put);
+                    lop(b, &mut put);
+                    put(&target.to_le_bytes());
+                }
+                LInstr::BranchTest { test, a, target } => {
+                    put(&[8, *test as u8]);
+                    lop(a, &mut put);
+                    put(&target.to_le_bytes());
+                }
+                LInstr::Head { index } => put(&[9, *index]),
+                LInstr::Nop => put(&[10]),
+            }
+        }
+    }
     h
 }
 
@@ -242,6 +671,7 @@ mod tests {
             crate::compiler::CompileOptions {
                 sites: true,
                 min_complexity: 0,
+                loops: false,
             },
         )
         .unwrap();

@@ -143,6 +143,9 @@ opcodes! {
     Return: "return", [None, RK, None, None, None];
     // enter compilable region x (profiler count, native code when compiled)
     Site: "site", [None, None, None, None, N];
+    // head of a while loop of loop region x, entry number n (profiler count, native
+    // loop code when compiled); the loop's back-edges and `continue` jump here
+    Loop: "loop", [None, None, None, N, N];
     // leave the region (ends an interpreted timing sample)
     SiteEnd: "siteend", [None, None, None, None, None];
     // raise the runtime error whose message is constant b

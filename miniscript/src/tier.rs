@@ -60,6 +60,11 @@ pub struct RegionCounters {
     pub misses: u64,
     /// Count at which the hook is consulted next (`u64::MAX`: never).
     pub next_check: u64,
+    /// Loop regions: back-edges run by native code.
+    pub iters: u64,
+    /// Loop regions: native runs that ended by the loop condition, by a `break`,
+    /// and pauses (every `PAUSE_PERIOD` back-edges, for interrupts and time slices).
+    pub exits: [u64; 3],
 }
 
 /// The profiler/JIT side, plugged into a `Vm`.

@@ -5,6 +5,8 @@
 #[derive(Clone, Copy, Debug)]
 pub struct Thresholds {
     pub hot_count: u64,
+    /// Loop regions: iterations (loop-head executions) that make one hot.
+    pub hot_loop: u64,
     pub hot_time_us: f64,
     pub min_complexity: u32,
     pub weight_count: f64,
@@ -66,6 +68,7 @@ mod tests {
     fn t() -> Thresholds {
         Thresholds {
             hot_count: 1000,
+            hot_loop: 200,
             hot_time_us: 20.0,
             min_complexity: 2,
             weight_count: 1.0,

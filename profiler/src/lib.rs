@@ -64,6 +64,9 @@ pub struct SiteRecord {
     pub compile_us: Option<f64>,
     pub compile_error: Option<String>,
     pub last_score: f64,
+    /// A loop region: the source lines it spans.
+    pub is_loop: bool,
+    pub last_line: u32,
 }
 
 /// Settings the profiler takes from the options table.
@@ -82,6 +85,7 @@ impl Settings {
         Settings {
             thresholds: hot::Thresholds {
                 hot_count: o.jit_hot_count(),
+                hot_loop: o.jit_hot_loop(),
                 hot_time_us: o.jit_hot_time_us(),
                 min_complexity: o.jit_min_complexity(),
                 weight_count: o.weight_count(),
@@ -206,6 +210,8 @@ impl TierHook for Profiler {
             compile_us: None,
             compile_error: None,
             last_score: 0.0,
+            is_loop: info.lp.is_some(),
+            last_line: info.lp.as_ref().map_or(line, |l| l.last_line),
         });
     }
 
@@ -213,10 +219,18 @@ impl TierHook for Profiler {
         self.absorb();
         let g = gid as usize;
         let est = self.est_interp_us(g, c.count);
-        let t = self.settings.thresholds;
+        let mut t = self.settings.thresholds;
         let Some(site) = self.sites.get_mut(g) else {
             return u64::MAX;
         };
+        if site.is_loop {
+            // A loop region is judged by its iterations alone: any loop that runs
+            // long enough is worth its compile, whatever its body.
+            t.hot_count = t.hot_loop;
+            t.min_complexity = 0;
+            t.weight_count = 1.0;
+            t.weight_time = 0.0;
+        }
         site.last_score = hot::score(c.count, est, &t);
         if self.settings.jit_off {
             // Keep the score fresh for the report, rarely.
@@ -249,6 +263,8 @@ impl TierHook for Profiler {
     }
 
     fn guard_miss(&mut self, _gid: u32, c: &RegionCounters) -> bool {
+        // (For loop regions the interpreter only asks while misses outnumber native
+        // entries: a first entry before every local is a number is normal.)
         c.misses >= self.settings.max_misses
     }
 

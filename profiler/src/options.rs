@@ -50,6 +50,10 @@ options! {
         "minimum weighted operation count of a site worth compiling";
     jit_eager: "jit-eager", Kind::Bool, "false",
         "propose every eligible site at its first execution (for tests)";
+    jit_loops: "jit-loops", Kind::Bool, "true",
+        "compile whole numeric while loops (loop regions), entered at a loop head even while the loop runs";
+    jit_hot_loop: "jit-hot-loop", Kind::Int { min: 1, max: 1_000_000_000 }, "200",
+        "loop-head executions (iterations) after which a loop region is considered for compilation";
     jit_queue: "jit-queue", Kind::Int { min: 1, max: 1_000_000 }, "1024",
         "capacity of the compile queue; requests beyond it are dropped and retried later";
     jit_threads: "jit-threads", Kind::Int { min: 1, max: 64 }, "1",
@@ -367,6 +371,12 @@ impl Options {
     }
     pub fn jit_eager(&self) -> bool {
         self.flag(Id::jit_eager)
+    }
+    pub fn jit_loops(&self) -> bool {
+        self.flag(Id::jit_loops)
+    }
+    pub fn jit_hot_loop(&self) -> u64 {
+        self.int(Id::jit_hot_loop) as u64
     }
     pub fn jit_queue(&self) -> usize {
         self.int(Id::jit_queue) as usize

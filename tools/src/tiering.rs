@@ -18,6 +18,7 @@ pub fn compile_options(o: &Options) -> CompileOptions {
         } else {
             o.jit_min_complexity()
         },
+        loops: o.jit_loops(),
     }
 }
 

@@ -39,6 +39,9 @@ pub struct CompileOptions {
     /// cost dispatches: the JIT never compiles them). 0 keeps every region, which
     /// `--profile` wants for its report.
     pub min_complexity: u32,
+    /// Mark `while` loops with `Loop` heads so that whole numeric loop nests can be
+    /// compiled (loop regions); needs `sites`.
+    pub loops: bool,
 }
 
 /// `compile` with options.
@@ -50,6 +53,7 @@ pub fn compile_with(
 ) -> MsResult<Rc<Proto>> {
     let mut b = FnBuilder::new(source, file, "(global)".into(), &[], &program.body, true);
     b.sites_on = opts.sites;
+    b.loops_on = opts.loops;
     b.min_complexity = opts.min_complexity;
     b.block(&program.body)?;
     b.finish()
@@ -60,6 +64,18 @@ struct RawRegion {
     site: usize,
     end: usize,
     exprs: Vec<(u32, u32, Rc<str>)>,
+}
+
+/// A `while` loop with a `Loop` head, while lowering: pcs of the head, of the
+/// first instruction after its condition, and after the loop; and its source.
+struct RawLoop {
+    head: usize,
+    cond_end: usize,
+    end: usize,
+    line: u32,
+    col: u32,
+    last_line: u32,
+    text: Rc<str>,
 }
 
 /// Names the lowering treats specially instead of as variables.
@@ -118,6 +134,8 @@ struct FnBuilder<'s> {
     sites_on: bool,
     min_complexity: u32,
     regions: Vec<RawRegion>,
+    loops_on: bool,
+    raw_loops: Vec<RawLoop>,
     /// The last jump-target position patched (a region must not grow across it).
     last_label: usize,
 }
@@ -172,6 +190,8 @@ impl<'s> FnBuilder<'s> {
             sites_on: false,
             min_complexity: 0,
             regions: Vec::new(),
+            loops_on: false,
+            raw_loops: Vec::new(),
             last_label: usize::MAX,
         };
         let nparams = b.params.len() as u16;
@@ -413,7 +433,12 @@ impl<'s> FnBuilder<'s> {
             }
             StmtKind::While(cond, body) => {
                 let top = self.here();
+                let marked = self.sites_on && self.loops_on && !self.map_mode;
+                if marked {
+                    self.emit(Op::Loop, 0, 0, 0);
+                }
                 let exit = self.cond_jump_unless(cond)?;
+                let cond_end = self.here();
                 self.loops.push(LoopCtx {
                     top,
                     breaks: vec![exit],
@@ -423,6 +448,20 @@ impl<'s> FnBuilder<'s> {
                 let j = self.emit_jump(Op::Jump, 0, 0);
                 self.patch(j, top);
                 self.close_loop();
+                if marked {
+                    let end = self.here();
+                    let last_line = self.lines[top..end].iter().copied().max().unwrap_or(s.line);
+                    let text = self.span_text(cond);
+                    self.raw_loops.push(RawLoop {
+                        head: top,
+                        cond_end,
+                        end,
+                        line: s.line,
+                        col: cond.span.col,
+                        last_line,
+                        text,
+                    });
+                }
             }
             StmtKind::For(var, seq, body) => self.for_loop(var, seq, body, s.line)?,
             StmtKind::Break => {
@@ -751,6 +790,7 @@ impl<'s> FnBuilder<'s> {
         );
         fb.interner = self.interner.clone();
         fb.sites_on = self.sites_on;
+        fb.loops_on = self.loops_on;
         fb.min_complexity = self.min_complexity;
         fb.line = def.line;
         fb.block(&def.body)?;

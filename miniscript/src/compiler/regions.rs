@@ -80,6 +80,7 @@ impl FnBuilder<'_> {
         }
         let mut out = Vec::new();
         let mut dead: Vec<usize> = Vec::new();
+        let nlocals = if self.map_mode { 0 } else { self.temp_base };
         for raw in raws {
             let start = raw.site + 1;
             let mut end = raw.end;
@@ -91,7 +92,6 @@ impl FnBuilder<'_> {
             {
                 end = t;
             }
-            let nlocals = if self.map_mode { 0 } else { self.temp_base };
             let described = crate::region::describe(&self.code[start..end], &self.consts, nlocals);
             let (desc, inputs, outputs, complexity) = match described {
                 Ok((d, inputs, outputs)) => {
@@ -116,13 +116,102 @@ impl FnBuilder<'_> {
                 desc,
                 exprs: raw.exprs,
                 complexity,
+                lp: None,
             });
         }
+        // Loop regions. Each eligible loop not inside another eligible one is the
+        // root of a nest; the heads of its inner loops are entries into it.
+        let eligible: Vec<Result<(), String>> = self
+            .raw_loops
+            .iter()
+            .map(|l| {
+                crate::region::describe_loop(
+                    &self.code,
+                    &self.consts,
+                    nlocals,
+                    l.head,
+                    l.cond_end,
+                    l.end,
+                )
+                .map(|_| ())
+            })
+            .collect();
+        let inside_eligible = |i: usize| {
+            let l = &self.raw_loops[i];
+            self.raw_loops
+                .iter()
+                .enumerate()
+                .any(|(j, o)| j != i && eligible[j].is_ok() && o.head <= l.head && l.end <= o.end)
+        };
+        // (index, Some(reason) when not eligible)
+        let mut kept: Vec<(usize, Option<String>)> = Vec::new();
+        for (i, e) in eligible.iter().enumerate() {
+            if inside_eligible(i) {
+                continue;
+            }
+            match e {
+                Ok(()) => kept.push((i, None)),
+                // Ineligible loops keep their head only for the report.
+                Err(why) if self.min_complexity == 0 => kept.push((i, Some(why.clone()))),
+                Err(_) => dead.push(self.raw_loops[i].head),
+            }
+        }
         if !dead.is_empty() {
+            dead.sort_unstable();
+            dead.dedup();
             self.remove_instructions(&dead, &mut out);
         }
         for (i, r) in out.iter().enumerate() {
             self.code[r.site as usize].x = i as u32;
+        }
+        for (i, why) in kept {
+            let l = &self.raw_loops[i];
+            let described = match why {
+                Some(why) => Err(why),
+                None => crate::region::describe_loop(
+                    &self.code,
+                    &self.consts,
+                    nlocals,
+                    l.head,
+                    l.cond_end,
+                    l.end,
+                ),
+            };
+            let index = out.len() as u32;
+            let (desc, heads, exits, complexity, inputs, outputs) = match described {
+                Ok((d, heads, exits)) => {
+                    let (c, i, o) = (d.complexity, d.input_regs.clone(), d.output_regs.clone());
+                    (Ok(Rc::new(d)), heads, exits, c, i, o)
+                }
+                Err(e) => (
+                    Err(e),
+                    vec![l.head as u32],
+                    Vec::new(),
+                    0,
+                    Vec::new(),
+                    Vec::new(),
+                ),
+            };
+            for (k, &h) in heads.iter().enumerate() {
+                let ins = &mut self.code[h as usize];
+                ins.x = index;
+                ins.n = k as u8;
+            }
+            out.push(crate::region::RegionInfo {
+                site: l.head as u32,
+                end: l.end as u32,
+                inputs,
+                outputs,
+                desc,
+                exprs: vec![(l.line, l.col, format!("while {}", l.text).into())],
+                complexity,
+                lp: Some(crate::region::LoopMeta {
+                    heads,
+                    exits,
+                    first_line: l.line,
+                    last_line: l.last_line,
+                }),
+            });
         }
         out
     }
@@ -172,6 +261,11 @@ impl FnBuilder<'_> {
         for s in self.sites.iter_mut() {
             s.start = map(s.start);
             s.end = map(s.end);
+        }
+        for l in self.raw_loops.iter_mut() {
+            l.head = map(l.head as u32) as usize;
+            l.cond_end = map(l.cond_end as u32) as usize;
+            l.end = map(l.end as u32) as usize;
         }
     }
 }

@@ -61,6 +61,11 @@ impl Vm {
                         }
                         Ok(Flow::Jump(t)) => {
                             pc = t;
+                            if self.yield_requested {
+                                self.yield_requested = false;
+                                self.frames[fi].pc = pc;
+                                return Ok(RunStatus::Yielded);
+                            }
                             continue;
                         }
                         Ok(Flow::Reload) => continue 'frames,
@@ -390,6 +395,22 @@ impl Vm {
                                 pc = end;
                                 continue;
                             }
+                            slow!(ins)
+                        }
+                    }
+                    Op::Loop => {
+                        // A loop head: count it; native loop code runs from the slow
+                        // path (once per entry, not per iteration).
+                        let (vid, rb) = proto.region_base.get();
+                        if vid != self.id {
+                            slow!(ins)
+                        }
+                        let gid = (rb + ins.x) as usize;
+                        let rt = &mut self.regions_rt[gid];
+                        rt.count += 1;
+                        if rt.count >= rt.next_check
+                            || self.region_slots[gid].entry.load(Ordering::Acquire) != 0
+                        {
                             slow!(ins)
                         }
                     }

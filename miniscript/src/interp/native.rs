@@ -53,3 +53,40 @@ pub(crate) fn run(
         None
     }
 }
+
+/// Signature of compiled loop code: the register window, the entry (head) number,
+/// and where to store the number of back-edges it ran. Returns 0 when the guard
+/// failed (nothing was written), `k + 1` after leaving by exit `k`, or `PAUSE_BIT |
+/// h` when it paused at head `h`; in the last two cases every local the loop wrote
+/// has been stored back.
+pub type LoopFn = extern "C" fn(*mut Value, u32, *mut u64) -> u32;
+
+/// Run the native loop code at `entry`, entering at head `head`, on the frame whose
+/// window starts at `base`. `None` if the window is out of range (never expected).
+#[inline]
+pub(crate) fn run_loop(
+    stack: &mut [Value],
+    base: usize,
+    entry: usize,
+    head: u32,
+    nregs: usize,
+    iters: &mut u64,
+) -> Option<u32> {
+    let window = stack.get_mut(base..base + nregs)?;
+    // SAFETY: `entry` is the address of a function the JIT compiled from this loop
+    // region's description with the `LoopFn` signature, published with a release
+    // store after finalization and never freed while the process runs. It touches
+    // only the named-local registers listed in the description, all below `nregs`,
+    // so it stays inside `window`. It first checks that the tag byte of every one of
+    // them is `NUM_TAG` and returns 0 without writing anything otherwise; then it
+    // reads and writes only their f64 payloads, which is what `*n = x` on a
+    // `Value::Num(n)` does (`repr(u8)` layout), so every register still holds a
+    // valid `Value::Num` afterwards. It writes one u64 through `iters`, a live
+    // exclusive reference. No reference into the window is alive during the call,
+    // nothing else runs on this thread meanwhile, and the code cannot trap: it
+    // contains no integer division, no unchecked memory access outside the window
+    // and no trap instruction, and it returns to the interpreter at least every
+    // `PAUSE_PERIOD` back-edges.
+    let f: LoopFn = unsafe { std::mem::transmute::<usize, LoopFn>(entry) };
+    Some(f(window.as_mut_ptr(), head, iters as *mut u64))
+}

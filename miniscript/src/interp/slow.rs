@@ -556,6 +556,7 @@ impl Vm {
                 Ok(Flow::Reload)
             }
             Op::Site => self.site_slow(ins, cur),
+            Op::Loop => self.loop_slow(ins),
             Op::SiteEnd => {
                 if let Some((gid, t0, depth)) = self.sample {
                     if depth == self.depth {
@@ -671,6 +672,94 @@ impl Vm {
         }
         let _ = cur;
         Ok(Flow::Next)
+    }
+
+    /// The general path of `Loop` (a loop head): registration, hook check points,
+    /// and running native loop code, re-entering it after each pause unless an
+    /// interrupt or the end of the time slice stops it.
+    fn loop_slow(&mut self, ins: Instr) -> MsResult<Flow> {
+        use std::sync::atomic::Ordering;
+        let frame = self.top_frame().expect("a frame is running");
+        let (proto, base) = (frame.proto.clone(), frame.base);
+        if proto.region_base.get().0 != self.id {
+            self.register_regions(&proto);
+            let gid = (proto.region_base.get().1 + ins.x) as usize;
+            self.regions_rt[gid].count += 1;
+        }
+        let gid = (proto.region_base.get().1 + ins.x) as usize;
+        if self.regions_rt[gid].count >= self.regions_rt[gid].next_check {
+            let next = match self.tier.as_mut() {
+                Some(t) => t.check(gid as u32, &self.regions_rt[gid]),
+                None => u64::MAX,
+            };
+            self.regions_rt[gid].next_check = next;
+        }
+        let entry = self.region_slots[gid].entry.load(Ordering::Acquire);
+        if entry == 0 {
+            return Ok(Flow::Next);
+        }
+        let region = &proto.regions[ins.x as usize];
+        let Some(lp) = region.lp.as_ref() else {
+            return Ok(Flow::Next);
+        };
+        let mut head = ins.n as u32;
+        let mut first = true;
+        loop {
+            let mut iters = 0u64;
+            let r = super::native::run_loop(
+                &mut self.stack,
+                base,
+                entry,
+                head,
+                proto.nregs as usize,
+                &mut iters,
+            )
+            .unwrap_or(0);
+            let rt = &mut self.regions_rt[gid];
+            rt.iters += iters;
+            if r == 0 {
+                // Guard failure: a local is not a number. Interpret this iteration.
+                rt.misses += 1;
+                if first && rt.misses > rt.native {
+                    let demote = match self.tier.as_mut() {
+                        Some(t) => t.guard_miss(gid as u32, &self.regions_rt[gid]),
+                        None => false,
+                    };
+                    if demote {
+                        let slot = &self.region_slots[gid];
+                        slot.entry.store(0, Ordering::Release);
+                        slot.state
+                            .store(crate::tier::state::DEMOTED, Ordering::Release);
+                    }
+                }
+                return Ok(Flow::Next);
+            }
+            if first {
+                rt.native += 1;
+                first = false;
+            }
+            if r & crate::region::PAUSE_BIT == 0 {
+                let (pc, kind) = lp.exits[(r - 1) as usize];
+                rt.exits[kind as usize] += 1;
+                return Ok(Flow::Jump(pc as usize));
+            }
+            rt.exits[2] += 1;
+            head = r & !crate::region::PAUSE_BIT;
+            let at = lp.heads[head as usize] as usize;
+            if self.interrupt.load(Ordering::Relaxed) {
+                if let Some(f) = self.frames.get_mut(self.depth - 1) {
+                    f.pc = at;
+                }
+                return Err(super::interrupted_error());
+            }
+            if self
+                .slice_end
+                .is_some_and(|end| std::time::Instant::now() >= end)
+            {
+                self.yield_requested = true;
+                return Ok(Flow::Jump(at));
+            }
+        }
     }
 
     /// After a call instruction: a native call finished in place (next instruction);
