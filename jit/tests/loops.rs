@@ -1,0 +1,435 @@
+//! Loop regions: generated numeric loop nests end with bit-identical locals whether
+//! interpreted or run as native code entered at a loop head; guard failures, type
+//! changes after the loop, interrupts and time slices of native loops.
+
+use std::time::Duration;
+
+use miniscript::compiler::{compile_with, CompileOptions};
+use miniscript::region::ExitKind;
+use miniscript::tier::RegionCounters;
+use miniscript::value::Value;
+use miniscript::{RunStatus, StringSink, Vm};
+use profiler::{Profiler, Settings};
+
+const LOOPS: CompileOptions = CompileOptions {
+    sites: true,
+    min_complexity: 0,
+    loops: true,
+};
+
+/// Deterministic xorshift generator (fixed seed).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+/// MiniScript source text of a special value.
+const SPECIAL: &[&str] = &[
+    "0",
+    "(-0)",
+    "1",
+    "(-1)",
+    "2.5",
+    "(-7.25)",
+    "(0/0)",
+    "(1/0)",
+    "(-1/0)",
+    "5e-324",
+    "1e308",
+    "(-1e308)",
+    "1e-300",
+    "0.1",
+    "3",
+    "9007199254740993",
+];
+
+/// Locals the generated code computes with (the counters are separate).
+const VARS: &[&str] = &["x", "y", "z", "w"];
+
+fn gen_expr(r: &mut Rng, depth: u32) -> String {
+    if depth == 0 || r.below(3) == 0 {
+        return match r.below(4) {
+            0 => r
+                .pick(&["0.5", "2", "3", "10", "0.25", "1.5", "(-1)"])
+                .to_string(),
+            1 => r.pick(&["i", "j"]).to_string(),
+            _ => r.pick(VARS).to_string(),
+        };
+    }
+    let op = r.pick(&[
+        "+", "-", "*", "/", "%", "^", "<", "<=", ">", ">=", "==", "!=", "and", "or", "neg", "not",
+    ]);
+    match op {
+        "neg" => format!("(-{})", gen_expr(r, depth - 1)),
+        "not" => format!("(not {})", gen_expr(r, depth - 1)),
+        _ => format!(
+            "({} {op} {})",
+            gen_expr(r, depth - 1),
+            gen_expr(r, depth - 1)
+        ),
+    }
+}
+
+/// Statements of a loop body at `level` (0: the outer loop, counter `i`; 1: the
+/// inner loop, counter `j`). Every loop increments its counter first, so it ends.
+fn gen_body(r: &mut Rng, level: u32, out: &mut String, indent: &str) {
+    for _ in 0..1 + r.below(4) {
+        match r.below(10) {
+            0..=4 => {
+                let v = r.pick(VARS);
+                out.push_str(&format!("{indent}{v} = {}\n", gen_expr(r, 3)));
+            }
+            5 => {
+                out.push_str(&format!("{indent}if {} then\n", gen_expr(r, 2)));
+                let v = r.pick(VARS);
+                out.push_str(&format!("{indent}  {v} = {}\n", gen_expr(r, 2)));
+                if r.below(2) == 0 {
+                    out.push_str(&format!("{indent}else\n"));
+                    let v = r.pick(VARS);
+                    out.push_str(&format!("{indent}  {v} = {}\n", gen_expr(r, 2)));
+                }
+                out.push_str(&format!("{indent}end if\n"));
+            }
+            6 => out.push_str(&format!("{indent}if {} then break\n", gen_expr(r, 2))),
+            7 => out.push_str(&format!("{indent}if {} then continue\n", gen_expr(r, 2))),
+            8 if level == 0 => {
+                out.push_str(&format!("{indent}j = 0\n"));
+                out.push_str(&format!(
+                    "{indent}while j < {} and {}\n",
+                    1 + r.below(7),
+                    gen_expr(r, 1)
+                ));
+                out.push_str(&format!("{indent}  j = j + 1\n"));
+                gen_body(r, 1, out, &format!("{indent}  "));
+                out.push_str(&format!("{indent}end while\n"));
+            }
+            _ => {
+                let v = r.pick(VARS);
+                out.push_str(&format!("{indent}{v} = {v} + {}\n", gen_expr(r, 1)));
+            }
+        }
+    }
+}
+
+/// A function with a generated loop nest, called once; `result` holds its locals.
+fn gen_program(r: &mut Rng) -> String {
+    let mut s = String::from("f = function()\n");
+    for v in VARS {
+        s.push_str(&format!("  {v} = {}\n", r.pick(SPECIAL)));
+    }
+    // Counters: small, or past 2^53 (stepping by 2, which stays exact there).
+    let (start, step) = if r.below(4) == 0 {
+        ("9007199254740990", "2")
+    } else {
+        ("0", "1")
+    };
+    s.push_str(&format!("  i = {start}\n  j = 0\n"));
+    s.push_str(&format!(
+        "  while i < {start} + {step} * {}\n",
+        5 + r.below(60)
+    ));
+    s.push_str(&format!("    i = i + {step}\n"));
+    gen_body(r, 0, &mut s, "    ");
+    s.push_str("  end while\n  return [x, y, z, w, i, j]\nend function\nresult = f\n");
+    s
+}
+
+/// Run `src` interpreted (no tier at all), or with the profiler and a sync JIT that
+/// compiles every loop at its first head; returns the `result` list as bit
+/// patterns, the output, and the region counters.
+fn run(src: &str, jit: bool, hot_loop: u64) -> (Vec<u64>, String, Vec<RegionCounters>) {
+    let out = StringSink::default();
+    let text = out.0.clone();
+    let mut vm = Vm::new(Box::new(out));
+    if jit {
+        let opts = profiler::Options::default();
+        let mut settings = Settings::from_options(&opts);
+        settings.thresholds.hot_loop = hot_loop;
+        // Only loop regions here: straight regions have their own tests.
+        settings.thresholds.min_complexity = u32::MAX;
+        let cfg = jit::JitConfig {
+            mode: jit::Mode::Sync,
+            ..jit::JitConfig::default()
+        };
+        let p = Profiler::new(settings, Some(Box::new(jit::Jit::start(cfg).expect("JIT"))));
+        vm.set_tier(Box::new(p));
+    }
+    let program = miniscript::parser::parse(src).expect("parses");
+    let proto = compile_with(&program, src, None, LOOPS).expect("compiles");
+    let r = vm.run_main(proto);
+    vm.finish_tier();
+    if let Err(e) = r {
+        text.borrow_mut().push_str(&format!("{e}\n"));
+    }
+    let bits = match vm.globals.borrow().get(&Value::str("result")) {
+        Some(Value::List(l)) => l
+            .borrow()
+            .iter()
+            .map(|v| match v {
+                Value::Num(x) => x.to_bits(),
+                other => panic!("not a number: {other:?}\n{src}"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let output = text.borrow().clone();
+    (bits, output, vm.region_counters().to_vec())
+}
+
+#[test]
+fn generated_loop_nests_end_with_bit_identical_locals() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let cases: usize = std::env::var("MINISCRIPT_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let (mut native_cases, mut iters, mut breaks) = (0usize, 0u64, 0u64);
+    for _ in 0..cases {
+        let src = gen_program(&mut rng);
+        let (want, want_out, _) = run(&src, false, 1);
+        let (got, got_out, counters) = run(&src, true, 1);
+        assert_eq!(want_out, got_out, "output differs for\n{src}");
+        assert_eq!(want.len(), 6, "no result for\n{src}\n{want_out}");
+        assert_eq!(
+            got, want,
+            "locals differ (native vs interpreted, as bits) for\n{src}"
+        );
+        let native: u64 = counters.iter().map(|c| c.native).sum();
+        if native > 0 {
+            native_cases += 1;
+        }
+        iters += counters.iter().map(|c| c.iters).sum::<u64>();
+        breaks += counters
+            .iter()
+            .map(|c| c.exits[ExitKind::Break as usize])
+            .sum::<u64>();
+    }
+    eprintln!(
+        "loop differential: {cases} generated loop nests, {native_cases} run natively \
+         ({iters} native back-edges, {breaks} break exits), all bit-identical"
+    );
+    // Most nests must really have run as native code (the rest had a guard failure
+    // at entry, which is also compared above).
+    assert!(
+        native_cases * 2 > cases,
+        "only {native_cases} of {cases} ran natively"
+    );
+    assert!(breaks > 0, "no generated loop left by break natively");
+}
+
+const SUM: &str = "f = function(n)
+  s = 0
+  i = 0
+  while i < n
+    i = i + 1
+    s = s + i * 0.5
+  end while
+  return s
+end function
+";
+
+#[test]
+fn a_loop_entered_while_running_gives_the_interpreted_result() {
+    // Hot after 1000 iterations: the loop is entered natively in the middle.
+    let src = format!("{SUM}result = [f(100000), 0, 0, 0, 0, 0]\n");
+    let (want, _, _) = run(&src, false, 1000);
+    let (got, _, counters) = run(&src, true, 1000);
+    assert_eq!(got, want);
+    let c = counters
+        .iter()
+        .find(|c| c.native > 0)
+        .expect("the loop ran natively");
+    assert_eq!(c.native, 1, "entered once, mid-run");
+    // About 99,000 iterations after the switch, split by pauses.
+    assert!(c.iters > 90_000, "{c:?}");
+    assert!(c.exits[2] >= 5, "pauses every 16384 back-edges: {c:?}");
+    assert_eq!(c.exits[ExitKind::Normal as usize], 1, "{c:?}");
+}
+
+#[test]
+fn a_local_that_is_not_a_number_keeps_the_loop_interpreted() {
+    // `s` is a string: the entry guard fails every time, the interpreter runs the
+    // loop (string concatenation), and the loop is demoted after enough misses.
+    let src = "f = function(n)
+  s = \"a\"
+  i = 0
+  while i < n
+    i = i + 1
+    s = s + i
+  end while
+  return s
+end function
+print f(3)
+print f(4)
+g = function(n)
+  i = 0
+  t = 0
+  while i < n
+    i = i + 1
+    t = t + i
+  end while
+  return t
+end function
+print g(10)
+t = 5
+print g(2)
+";
+    let (_, want, _) = run(src, false, 1);
+    let (_, got, counters) = run(src, true, 1);
+    assert_eq!(got, want);
+    assert_eq!(want, "a123\na1234\n55\n3\n");
+    assert!(counters.iter().any(|c| c.misses > 0), "{counters:?}");
+    assert!(counters.iter().any(|c| c.native > 0), "{counters:?}");
+}
+
+#[test]
+fn a_loop_that_calls_or_uses_lists_is_not_compiled_and_says_why() {
+    let src = "f = function(n)
+  l = []
+  i = 0
+  while i < n
+    i = i + 1
+    l.push i
+  end while
+  return l
+end function
+r = f(3)
+";
+    let program = miniscript::parser::parse(src).unwrap();
+    let proto = compile_with(&program, src, None, LOOPS).unwrap();
+    let f = &proto.protos[0];
+    let lp = f
+        .regions
+        .iter()
+        .find(|r| r.lp.is_some())
+        .expect("kept for the report");
+    let why = lp.desc.as_ref().err().expect("not compilable");
+    assert!(why.contains("calls a function"), "{why}");
+    let ok = "g = function(n)\n  i = 0\n  while i < n\n    i = i + 1\n  end while\nend function\n";
+    let program = miniscript::parser::parse(ok).unwrap();
+    let proto = compile_with(&program, ok, None, LOOPS).unwrap();
+    let desc = proto.protos[0]
+        .regions
+        .iter()
+        .find(|r| r.lp.is_some())
+        .and_then(|r| r.desc.as_ref().ok().cloned())
+        .expect("a compilable loop");
+    assert!(desc.lp.is_some());
+}
+
+#[test]
+fn an_infinite_native_loop_is_stopped_by_the_interrupt_flag() {
+    let src = "f = function\n  x = 0\n  while 1\n    x = x + 1\n  end while\nend function\nf\n";
+    let out = StringSink::default();
+    let mut vm = Vm::new(Box::new(out));
+    let opts = profiler::Options::default();
+    let mut settings = Settings::from_options(&opts);
+    settings.thresholds.hot_loop = 1;
+    let cfg = jit::JitConfig {
+        mode: jit::Mode::Sync,
+        ..jit::JitConfig::default()
+    };
+    vm.set_tier(Box::new(Profiler::new(
+        settings,
+        Some(Box::new(jit::Jit::start(cfg).expect("JIT"))),
+    )));
+    let flag = vm.interrupt.clone();
+    let program = miniscript::parser::parse(src).unwrap();
+    let proto = compile_with(&program, src, None, LOOPS).unwrap();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let r = vm.run_main(proto);
+    t.join().unwrap();
+    let e = r.expect_err("interrupted");
+    assert!(e.to_string().contains("interrupted"), "{e}");
+    let counters = vm.region_counters();
+    assert!(
+        counters.iter().any(|c| c.native > 0 && c.iters > 0),
+        "the loop ran natively before the interrupt: {counters:?}"
+    );
+}
+
+#[test]
+fn a_time_sliced_native_loop_yields_and_resumes_with_the_right_result() {
+    let src = format!("{SUM}result = f(30000000)\n");
+    let run_sliced = |jit: bool| -> (f64, usize, Vec<RegionCounters>) {
+        let out = StringSink::default();
+        let mut vm = Vm::new(Box::new(out));
+        if jit {
+            let opts = profiler::Options::default();
+            let mut settings = Settings::from_options(&opts);
+            settings.thresholds.hot_loop = 1;
+            let cfg = jit::JitConfig {
+                mode: jit::Mode::Sync,
+                ..jit::JitConfig::default()
+            };
+            vm.set_tier(Box::new(Profiler::new(
+                settings,
+                Some(Box::new(jit::Jit::start(cfg).expect("JIT"))),
+            )));
+        }
+        let program = miniscript::parser::parse(&src).unwrap();
+        let proto = compile_with(&program, &src, None, LOOPS).unwrap();
+        vm.start_main(proto);
+        let mut slices = 0;
+        loop {
+            slices += 1;
+            match vm.resume(Some(Duration::from_millis(2))).expect("runs") {
+                RunStatus::Done => break,
+                RunStatus::Yielded => {}
+            }
+        }
+        let r = match vm.globals.borrow().get(&Value::str("result")) {
+            Some(Value::Num(x)) => *x,
+            other => panic!("result {other:?}"),
+        };
+        let counters = vm.region_counters().to_vec();
+        (r, slices, counters)
+    };
+    let (want, _, _) = run_sliced(false);
+    let (got, slices, counters) = run_sliced(true);
+    assert_eq!(got.to_bits(), want.to_bits());
+    assert!(slices > 1, "the native loop yielded to the host");
+    let c = counters.iter().find(|c| c.native > 0).expect("native");
+    assert!(c.native >= 2, "re-entered after yielding: {c:?}");
+}
+
+#[test]
+fn counters_and_state_survive_a_type_change_after_the_loop() {
+    // The loop writes back numbers; code after it changes a local's type; the next
+    // call's guard sees a fresh frame again.
+    let src = "f = function(n)
+  x = 0.5
+  i = 0
+  while i < n
+    i = i + 1
+    x = x * 1.5 + i
+  end while
+  r = x
+  x = \"done\"
+  return [r, i, 0, 0, 0, 0]
+end function
+a = f(50)
+result = f(70)
+print a[0]
+";
+    let (want, want_out, _) = run(src, false, 1);
+    let (got, got_out, counters) = run(src, true, 1);
+    assert_eq!(got, want);
+    assert_eq!(got_out, want_out);
+    let native: u64 = counters.iter().map(|c| c.native).sum();
+    assert_eq!(native, 2, "both calls ran the loop natively: {counters:?}");
+}
