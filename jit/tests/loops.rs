@@ -314,7 +314,7 @@ r = f(3)
         .iter()
         .find(|r| r.lp.is_some())
         .expect("kept for the report");
-    let why = lp.desc.as_ref().err().expect("not compilable");
+    let why = lp.desc.as_ref().expect_err("not compilable");
     assert!(why.contains("calls a function"), "{why}");
     let ok = "g = function(n)\n  i = 0\n  while i < n\n    i = i + 1\n  end while\nend function\n";
     let program = miniscript::parser::parse(ok).unwrap();

@@ -343,6 +343,9 @@ fn loop_refusal(op: Op) -> String {
     }
 }
 
+/// A described loop nest: the description, the pc of each head, the exits.
+pub type DescribedLoop = (RegionDesc, Vec<u32>, Vec<(u32, ExitKind)>);
+
 /// Describe the loop nest `code[head..end)` as a loop region: `head` is the pc of
 /// its outermost `Loop` instruction, `cond_end` the first pc after that loop's
 /// condition (jumps out from before it are normal exits, later ones breaks) and
@@ -356,7 +359,7 @@ pub fn describe_loop(
     head: usize,
     cond_end: usize,
     end: usize,
-) -> Result<(RegionDesc, Vec<u32>, Vec<(u32, ExitKind)>), String> {
+) -> Result<DescribedLoop, String> {
     if head >= end || end > code.len() || code[head].op != Op::Loop {
         return Err("not a loop".to_string());
     }
