@@ -70,7 +70,7 @@ fn jit_compile(c: &mut Criterion) {
     for (i, d) in descs.iter().enumerate() {
         let slot = Arc::new(SiteSlot::default());
         assert!(
-            jit.submit(i as u32, d, &slot),
+            jit.submit(i as u32, d, &slot, "bench"),
             "region {i} was not accepted"
         );
         assert_eq!(
@@ -92,7 +92,7 @@ fn jit_compile(c: &mut Criterion) {
                 let slots: Vec<Arc<SiteSlot>> = descs.iter().map(|_| Arc::default()).collect();
                 let start = Instant::now();
                 for (i, (d, slot)) in descs.iter().zip(&slots).enumerate() {
-                    jit.submit(i as u32, d, slot);
+                    jit.submit(i as u32, d, slot, "bench");
                 }
                 total += start.elapsed();
             }

@@ -91,6 +91,8 @@ impl JitConfig {
 
 struct Request {
     gid: u32,
+    /// `file:line` (or `loop file:first-last`), for messages.
+    label: String,
     desc: RegionDesc,
     slot: Arc<SiteSlot>,
     /// Set in sync mode: answered when the request is done.
@@ -122,6 +124,8 @@ pub struct Jit {
     submitted: u64,
     /// Outstanding requests (background mode), for `wait_idle`.
     pending: Arc<AtomicU64>,
+    /// Regions submitted that are loop regions (for the statistics).
+    loops: Vec<u32>,
 }
 
 impl Jit {
@@ -149,6 +153,7 @@ impl Jit {
             shared,
             submitted: 0,
             pending,
+            loops: Vec::new(),
         })
     }
 
@@ -168,7 +173,7 @@ impl Drop for Jit {
 }
 
 impl Backend for Jit {
-    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>) -> bool {
+    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>, label: &str) -> bool {
         if self.shared.dead.load(Ordering::Acquire) {
             slot.state.store(state::FAILED, Ordering::Release);
             return true;
@@ -182,8 +187,12 @@ impl Backend for Jit {
         } else {
             (None, None)
         };
+        if desc.lp.is_some() {
+            self.loops.push(gid);
+        }
         let req = Request {
             gid,
+            label: label.to_string(),
             desc: desc.clone(),
             slot: slot.clone(),
             done: done_tx,
@@ -271,6 +280,23 @@ impl Backend for Jit {
             ("interpreted executions", (total - native).to_string()),
             ("guard misses", misses.to_string()),
         ];
+        let mut rows = rows;
+        let lc: Vec<&RegionCounters> = self
+            .loops
+            .iter()
+            .filter_map(|&g| counters.get(g as usize))
+            .collect();
+        let sum = |f: &dyn Fn(&RegionCounters) -> u64| lc.iter().map(|c| f(c)).sum::<u64>();
+        rows.extend([
+            ("loop regions", self.loops.len().to_string()),
+            ("loop native entries", sum(&|c| c.native).to_string()),
+            ("loop native iterations", sum(&|c| c.iters).to_string()),
+            (
+                "loop exits normal/break",
+                format!("{}/{}", sum(&|c| c.exits[0]), sum(&|c| c.exits[1])),
+            ),
+            ("loop pauses", sum(&|c| c.exits[2]).to_string()),
+        ]);
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         let mut out = String::from("jit statistics:\n");
         for (k, v) in rows {
@@ -334,7 +360,7 @@ fn compile_thread(
                 let result = if cfg.fail_fingerprints.contains(&fp) {
                     Err("injected compile failure (test hook)".to_string())
                 } else {
-                    compiler.compile(&req.desc, req.gid)
+                    compiler.compile(&req.desc, req.gid, &req.label)
                 };
                 let micros = t0.elapsed().as_secs_f64() * 1e6;
                 match result {
@@ -347,7 +373,10 @@ fn compile_thread(
                             t.push(micros);
                         }
                         if cfg.verbose {
-                            eprintln!("jit: compiled region {} fingerprint {fp:016x} in {micros:.0} us, {bytes} bytes", req.gid);
+                            eprintln!(
+                                "jit: compiled region {} ({}) fingerprint {fp:016x} in {micros:.0} us, {bytes} bytes",
+                                req.gid, req.label
+                            );
                         }
                         CompileOutcome {
                             gid: req.gid,
@@ -360,7 +389,10 @@ fn compile_thread(
                     Err(e) => {
                         req.slot.state.store(state::FAILED, Ordering::Release);
                         shared.failed.fetch_add(1, Ordering::Relaxed);
-                        eprintln!("miniscript: warning: JIT could not compile region {}: {e}; it stays interpreted", req.gid);
+                        eprintln!(
+                            "miniscript: warning: JIT could not compile region {} ({}): {e}; it stays interpreted",
+                            req.gid, req.label
+                        );
                         CompileOutcome {
                             gid: req.gid,
                             micros,

@@ -116,6 +116,7 @@ impl Compiler {
         &mut self,
         desc: &RegionDesc,
         gid: u32,
+        label: &str,
     ) -> Result<(usize, usize), String> {
         self.counter += 1;
         let name = format!(
@@ -141,7 +142,7 @@ impl Compiler {
         }
         if self.dump {
             eprintln!(
-                "jit: IR of region {gid} ({name}):\n{}",
+                "jit: IR of region {gid} ({label}, {name}):\n{}",
                 self.ctx.func.display()
             );
         }
@@ -167,7 +168,7 @@ impl Compiler {
         if self.dump {
             if let Some(c) = self.ctx.compiled_code() {
                 eprintln!(
-                    "jit: region {gid}: {} bytes of machine code",
+                    "jit: region {gid} ({label}): {} bytes of machine code",
                     c.code_buffer().len()
                 );
             }

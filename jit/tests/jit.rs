@@ -117,7 +117,7 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
         };
         let Ok(desc) = &region.desc else { continue };
         let slot = Arc::new(SiteSlot::default());
-        assert!(j.submit(case as u32, desc, &slot));
+        assert!(j.submit(case as u32, desc, &slot, "test"));
         assert_eq!(slot.state(), state::READY, "{expr}");
         let entry = slot.entry.load(Ordering::Acquire);
         // SAFETY: `entry` was just compiled from `desc` with the RegionFn signature.
@@ -352,7 +352,7 @@ fn background_mode_compiles_ten_thousand_distinct_regions_while_running() {
         for r in &f.regions {
             if let Ok(d) = &r.desc {
                 let slot = Arc::new(SiteSlot::default());
-                assert!(j.submit(submitted, d, &slot));
+                assert!(j.submit(submitted, d, &slot, "test"));
                 submitted += 1;
             }
         }

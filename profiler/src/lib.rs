@@ -33,8 +33,9 @@ pub struct CompileOutcome {
 /// The compiler behind the profiler.
 pub trait Backend {
     /// Queue region `gid` for compilation; the backend publishes into `slot`.
+    /// `label` names it in messages (`file:line`, and `loop` for loop regions).
     /// Returns false when the request was dropped (queue full, budget spent).
-    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>) -> bool;
+    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>, label: &str) -> bool;
     /// Outcomes since the last call.
     fn drain(&mut self) -> Vec<CompileOutcome>;
     /// Wait until every queued request is done.
@@ -107,6 +108,9 @@ pub struct Profiler {
     pub backend: Option<Box<dyn Backend>>,
     /// Final counters (set by `finish`).
     pub counters: Vec<RegionCounters>,
+    /// The name rows of the main program show (its code has no file name of its
+    /// own, so that error messages read like the reference's).
+    pub main_file: String,
     /// Called once at `finish` (the CLI prints reports from here).
     #[allow(clippy::type_complexity)]
     pub on_finish: Option<Box<dyn FnMut(&mut Profiler)>>,
@@ -120,6 +124,7 @@ impl Profiler {
             timer: timer::Timer::new(),
             backend,
             counters: Vec::new(),
+            main_file: "(main)".to_string(),
             on_finish: None,
         }
     }
@@ -192,7 +197,7 @@ impl TierHook for Profiler {
         // The interpreter hands out dense ids in registration order.
         debug_assert_eq!(gid as usize, self.sites.len());
         self.sites.push(SiteRecord {
-            file: file.unwrap_or("(main)").to_string(),
+            file: file.unwrap_or(&self.main_file).to_string(),
             line,
             col,
             source,
@@ -247,7 +252,12 @@ impl TierHook for Profiler {
                 site.slot
                     .state
                     .store(state::QUEUED, std::sync::atomic::Ordering::Release);
-                if b.submit(gid, desc, &site.slot) {
+                let label = if site.is_loop {
+                    format!("loop {}:{}-{}", site.file, site.line, site.last_line)
+                } else {
+                    format!("{}:{}", site.file, site.line)
+                };
+                if b.submit(gid, desc, &site.slot, &label) {
                     u64::MAX
                 } else {
                     // Dropped (queue full): try again later.

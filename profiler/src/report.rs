@@ -30,6 +30,22 @@ pub struct Row {
     pub guard_misses: u64,
     /// Why the region cannot be compiled, when it cannot.
     pub note: Option<String>,
+    /// `expression` (a run of numeric statements) or `loop` (a loop region, whose
+    /// `executions` are loop-head executions by the interpreter plus native entries).
+    #[serde(default)]
+    pub kind: String,
+    /// Loop regions: last source line of the nest.
+    #[serde(default)]
+    pub last_line: u32,
+    /// Loop regions: back-edges run natively, and how native runs ended.
+    #[serde(default)]
+    pub native_iterations: u64,
+    #[serde(default)]
+    pub exits_normal: u64,
+    #[serde(default)]
+    pub exits_break: u64,
+    #[serde(default)]
+    pub pauses: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -84,6 +100,12 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             compile_us: s.compile_us,
             guard_misses: c.misses,
             note: s.why_not.clone().or_else(|| s.compile_error.clone()),
+            kind: if s.is_loop { "loop" } else { "expression" }.to_string(),
+            last_line: s.last_line,
+            native_iterations: c.iters,
+            exits_normal: c.exits[0],
+            exits_break: c.exits[1],
+            pauses: c.exits[2],
         });
     }
     let total: f64 = rows.iter().map(|r| r.est_time_ns).sum();
@@ -107,6 +129,18 @@ pub fn build(p: &Profiler, top: usize) -> Report {
     }
 }
 
+/// Shorten `s` to `n` characters, keeping its end (a location's file name and line)
+/// and starting with `…` when cut.
+pub fn shorten_front(s: &str, n: usize) -> String {
+    let count = s.chars().count();
+    if count <= n {
+        return s.to_string();
+    }
+    let mut out = String::from("…");
+    out.extend(s.chars().skip(count - n.saturating_sub(1)));
+    out
+}
+
 /// Shorten `s` to `n` characters, ending with `…` when cut.
 pub fn shorten(s: &str, n: usize) -> String {
     let s = s.replace(['\n', '\t'], " ");
@@ -119,8 +153,16 @@ pub fn shorten(s: &str, n: usize) -> String {
 }
 
 fn pair(a: Option<f64>, b: Option<f64>) -> String {
+    // Nanoseconds up to 5 digits, then a unit (loop runs take milliseconds).
+    let one = |ns: f64| {
+        if ns < 1e5 {
+            format!("{ns:.0}")
+        } else {
+            time_text(ns)
+        }
+    };
     match (a, b) {
-        (Some(a), Some(b)) => format!("{:.0}/{:.0}", a, b),
+        (Some(a), Some(b)) => format!("{}/{}", one(a), one(b)),
         _ => "-".to_string(),
     }
 }
@@ -154,7 +196,12 @@ pub fn text(r: &Report) -> String {
         "state"
     ));
     for row in &r.sites {
-        let loc = shorten(&format!("{}:{}:{}", row.file, row.line, row.col), 16);
+        let loc = if row.kind == "loop" {
+            format!("{}:{}-{}", row.file, row.line, row.last_line)
+        } else {
+            format!("{}:{}:{}", row.file, row.line, row.col)
+        };
+        let loc = shorten_front(&loc, 16);
         out.push_str(&format!(
             "{:>3} {:<16} {:<20} {:<16} {:>9} {:>8} {:>5.1}% {:>11} {:>11} {:<10}\n",
             row.rank,
@@ -171,12 +218,31 @@ pub fn text(r: &Report) -> String {
         let compile = row
             .compile_us
             .map_or("-".to_string(), |u| format!("{u:.0}µs"));
-        let mut detail = format!(
-            "    complexity {}  score {:.2}  compile {}  guard misses {}  native execs {}",
-            row.complexity, row.score, compile, row.guard_misses, row.native_executions
-        );
+        let mut detail = if row.kind == "loop" && row.native_executions == 0 && row.note.is_some() {
+            format!("    loop {}-{}  not compiled", row.line, row.last_line)
+        } else if row.kind == "loop" {
+            format!(
+                "    loop {}-{}  native entries {}  iterations {}  exits normal/break/pause \
+                 {}/{}/{}  misses {}  compile {}",
+                row.line,
+                row.last_line,
+                row.native_executions,
+                row.native_iterations,
+                row.exits_normal,
+                row.exits_break,
+                row.pauses,
+                row.guard_misses,
+                compile
+            )
+        } else {
+            format!(
+                "    complexity {}  score {:.2}  compile {}  guard misses {}  native execs {}",
+                row.complexity, row.score, compile, row.guard_misses, row.native_executions
+            )
+        };
         if let Some(n) = &row.note {
-            detail.push_str(&format!("  ({})", shorten(n, 30)));
+            let room = 120usize.saturating_sub(detail.chars().count() + 4).max(30);
+            detail.push_str(&format!("  ({})", shorten(n, room)));
         }
         out.push_str(&shorten(&detail, 120));
         out.push('\n');
@@ -199,6 +265,10 @@ mod tests {
     #[test]
     fn shorten_keeps_short_text_and_marks_cuts() {
         assert_eq!(shorten("a*b", 20), "a*b");
+        assert_eq!(shorten_front("dir/file.ms:3-9", 20), "dir/file.ms:3-9");
+        let f = shorten_front("/a/long/dir/file.ms:3-9", 12);
+        assert_eq!(f.chars().count(), 12);
+        assert_eq!(f, "…file.ms:3-9");
         let s = shorten("a very long source expression here", 10);
         assert_eq!(s.chars().count(), 10);
         assert!(s.ends_with('…'));
@@ -228,6 +298,12 @@ mod tests {
                 compile_us: Some(40.0),
                 guard_misses: 0,
                 note: None,
+                kind: "expression".into(),
+                last_line: 3,
+                native_iterations: 0,
+                exits_normal: 0,
+                exits_break: 0,
+                pauses: 0,
             }],
             total_est_time_ns: 123.0,
         };

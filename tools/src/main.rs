@@ -59,7 +59,11 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
                 }
             };
         }
-        tiering::attach(interp.vm_mut(), &opts.tuning);
+        let main_file = match &opts.input {
+            Input::File(p, _) => Some(p.to_string()),
+            _ => None,
+        };
+        tiering::attach(interp.vm_mut(), &opts.tuning, main_file.as_deref());
         let status = match interp.run_source("", source) {
             Ok(()) => 0,
             Err(e) => exit_status(&interp, &e),
@@ -69,7 +73,7 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
             return status;
         }
     } else {
-        tiering::attach(interp.vm_mut(), &opts.tuning);
+        tiering::attach(interp.vm_mut(), &opts.tuning, None);
     }
     let status = repl::run(&mut interp, &interrupt, opts.quiet);
     tiering::finish(interp.vm_mut());

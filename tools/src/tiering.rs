@@ -24,7 +24,7 @@ pub fn compile_options(o: &Options) -> CompileOptions {
 
 /// Plug the profiler (and, unless `--jit=off`, the JIT) into `vm`. With the JIT off
 /// and no `--profile`, nothing is attached and the program runs unprofiled.
-pub fn attach(vm: &mut Vm, o: &Options) {
+pub fn attach(vm: &mut Vm, o: &Options, main_file: Option<&str>) {
     if !compile_options(o).sites {
         return;
     }
@@ -40,6 +40,9 @@ pub fn attach(vm: &mut Vm, o: &Options) {
         }
     };
     let mut p = Profiler::new(Settings::from_options(o), backend);
+    if let Some(f) = main_file {
+        p.main_file = f.to_string();
+    }
     let (profile, format, out, top, stats) = (
         o.profile(),
         o.profile_format().to_string(),

@@ -704,6 +704,14 @@ impl Vm {
         };
         let mut head = ins.n as u32;
         let mut first = true;
+        // Native loop runs are few and long: time every one.
+        let t0 = self.tier.as_ref().map(|t| t.timestamp());
+        let timed = |vm: &mut Self| {
+            if let (Some(t0), Some(t)) = (t0, vm.tier.as_mut()) {
+                let now = t.timestamp();
+                t.sample(gid as u32, true, now.saturating_sub(t0));
+            }
+        };
         loop {
             let mut iters = 0u64;
             let r = super::native::run_loop(
@@ -741,12 +749,14 @@ impl Vm {
             if r & crate::region::PAUSE_BIT == 0 {
                 let (pc, kind) = lp.exits[(r - 1) as usize];
                 rt.exits[kind as usize] += 1;
+                timed(self);
                 return Ok(Flow::Jump(pc as usize));
             }
             rt.exits[2] += 1;
             head = r & !crate::region::PAUSE_BIT;
             let at = lp.heads[head as usize] as usize;
             if self.interrupt.load(Ordering::Relaxed) {
+                timed(self);
                 if let Some(f) = self.frames.get_mut(self.depth - 1) {
                     f.pc = at;
                 }
@@ -757,6 +767,7 @@ impl Vm {
                 .is_some_and(|end| std::time::Instant::now() >= end)
             {
                 self.yield_requested = true;
+                timed(self);
                 return Ok(Flow::Jump(at));
             }
         }
