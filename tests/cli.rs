@@ -557,3 +557,104 @@ fn env_exec_and_time() {
     assert_eq!(stdout(&o), "1\n");
     assert!(start.elapsed() >= Duration::from_millis(200));
 }
+
+/// A numeric loop in a function: with `--jit-hot-loop=1` and sync compilation it
+/// runs as native loop code from its first iteration.
+#[cfg(unix)]
+const NATIVE_FOREVER: &str = "f = function\n  x = 0\n  while 1\n    x = x + 1\n  end while\nend function\nprint \"started\"\nf\n";
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_interrupts_a_native_loop() {
+    let mut child = Command::new(bin())
+        .args([
+            "--jit=sync",
+            "--jit-hot-loop=1",
+            "--jit-stats",
+            "-e",
+            NATIVE_FOREVER,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("Ctrl-C did not stop the native loop");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "started\n");
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("Runtime Error: interrupted [line 3]"),
+        "{err}"
+    );
+    // The loop really ran natively: the statistics count its iterations.
+    let iters: u64 = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("loop native iterations"))
+        .and_then(|v| v.trim_start_matches([' ', ':']).trim().parse().ok())
+        .unwrap_or_else(|| panic!("no loop statistics in {err}"));
+    assert!(iters > 100_000, "{err}");
+}
+
+#[test]
+fn loop_regions_show_in_the_profile_and_statistics() {
+    let dir = std::env::temp_dir().join(format!("ms-loop-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("loops.ms");
+    std::fs::write(
+        &script,
+        "f = function(n)\n  s = 0\n  i = 0\n  while i < n\n    i = i + 1\n    if i % 7 == 0 then continue\n    s = s + i\n  end while\n  return s\nend function\nprint f(100000)\ng = function(n)\n  l = []\n  while l.len < n\n    l.push 1\n  end while\n  return l.len\nend function\nprint g(5)\n",
+    )
+    .unwrap();
+    let o = Command::new(bin())
+        .args([
+            "--jit=sync",
+            "--profile",
+            "--profile-format=json",
+            "--jit-stats",
+        ])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "4285785715\n5\n");
+    let err = stderr(&o);
+    assert!(err.contains("loop regions"), "{err}");
+    let json_start = err.find('{').expect("a JSON report");
+    let v: serde_json::Value = serde_json::from_str(&err[json_start..]).expect("valid JSON");
+    let sites = v["sites"].as_array().unwrap();
+    let hot = sites
+        .iter()
+        .find(|s| s["kind"] == "loop" && s["line"] == 4)
+        .expect("the numeric loop is a row");
+    assert_eq!(hot["last_line"], 7);
+    assert_eq!(hot["source"], "while i < n");
+    assert_eq!(hot["state"], "compiled");
+    assert!(hot["native_iterations"].as_u64().unwrap() > 90_000, "{hot}");
+    assert_eq!(hot["exits_normal"], 1);
+    assert!(hot["file"].as_str().unwrap().ends_with("loops.ms"), "{hot}");
+    let cold = sites
+        .iter()
+        .find(|s| s["kind"] == "loop" && s["line"] == 14)
+        .expect("the list loop is a row");
+    assert!(
+        cold["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("uses a list, map or string")),
+        "{cold}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

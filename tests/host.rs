@@ -475,3 +475,70 @@ fn host_calls_run_jit_compiled_code() {
     assert!(native > 9_000, "only {native} native executions");
     interp.vm_mut().finish_tier();
 }
+
+/// An interpreter with the profiler and a sync JIT that compiles loops at their
+/// first iteration.
+fn with_loop_jit() -> (Interpreter, StringSink) {
+    let flags: Vec<(String, String)> = [("jit", "sync"), ("jit-hot-loop", "1")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let options = profiler::Options::load(None, None, |_| None, &flags).unwrap();
+    let jit = match jit::Jit::start(jit::JitConfig::from_options(&options)) {
+        Ok(j) => j,
+        Err(e) => panic!("JIT unavailable: {e}"),
+    };
+    let (mut interp, out, _err) = captured();
+    interp.set_compile_options(miniscript::compiler::CompileOptions {
+        sites: true,
+        min_complexity: 0,
+        loops: true,
+    });
+    let p = profiler::Profiler::new(
+        profiler::Settings::from_options(&options),
+        Some(Box::new(jit)),
+    );
+    interp.vm_mut().set_tier(Box::new(p));
+    (interp, out)
+}
+
+#[test]
+fn host_interrupt_stops_a_native_loop() {
+    let (mut interp, _out) = with_loop_jit();
+    interp
+        .run_source(
+            "",
+            "spin = function\n  x = 0\n  while 1\n    x = x + 1\n  end while\nend function",
+        )
+        .unwrap();
+    let handle = interp.interrupt_handle();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        handle.interrupt();
+    });
+    let e = interp.call::<()>("spin", ()).unwrap_err();
+    t.join().unwrap();
+    assert!(miniscript::host::is_interrupt(&e), "{e}");
+    let iters: u64 = interp.vm().region_counters().iter().map(|c| c.iters).sum();
+    assert!(iters > 10_000, "ran natively before the interrupt: {iters}");
+}
+
+#[test]
+fn a_time_sliced_host_resumes_a_native_loop() {
+    let (mut interp, _out) = with_loop_jit();
+    let src = "s = function(n)\n  t = 0\n  i = 0\n  while i < n\n    i = i + 1\n    t = t + i % 3\n  end while\n  return t\nend function\nr = s(20000000)";
+    interp.load("", src).unwrap();
+    let mut slices = 0;
+    while !interp.run_for(std::time::Duration::from_millis(2)).unwrap() {
+        slices += 1;
+        assert!(slices < 100_000, "never finished");
+    }
+    assert!(slices > 0, "the native loop yielded to the host");
+    let expected: f64 = (1..=20_000_000u64).map(|i| (i % 3) as f64).sum();
+    match interp.global("r") {
+        Some(miniscript::value::Value::Num(r)) => assert_eq!(r, expected),
+        other => panic!("r = {other:?}"),
+    }
+    let natives: u64 = interp.vm().region_counters().iter().map(|c| c.native).sum();
+    assert!(natives > 1, "re-entered after each slice: {natives}");
+}
