@@ -112,7 +112,7 @@ fn main() {
     };
     let mut interp = Interpreter::new();
     interp.set_compile_options(tiering::compile_options(&options));
-    tiering::attach(interp.vm_mut(), &options);
+    tiering::attach(interp.vm_mut(), &options, None);
     let frame = Rc::new(Cell::new(0u64));
     let f = frame.clone();
     let log = interp.register("hostLog", &["msg"], |_vm, args| {

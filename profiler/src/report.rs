@@ -153,15 +153,21 @@ pub fn shorten(s: &str, n: usize) -> String {
 }
 
 fn pair(a: Option<f64>, b: Option<f64>) -> String {
-    // Nanoseconds up to 5 digits, then a unit (loop runs take milliseconds).
+    // Nanoseconds up to 4 digits, then a unit (loop runs take milliseconds); at
+    // most 6 characters each, and one value when both are the same.
     let one = |ns: f64| {
-        if ns < 1e5 {
+        if ns < 1e4 {
             format!("{ns:.0}")
+        } else if ns < 1e7 {
+            format!("{:.0}µs", ns / 1e3)
+        } else if ns < 1e10 {
+            format!("{:.0}ms", ns / 1e6)
         } else {
-            time_text(ns)
+            format!("{:.0}s", ns / 1e9)
         }
     };
     match (a, b) {
+        (Some(a), Some(b)) if one(a) == one(b) => one(a),
         (Some(a), Some(b)) => format!("{}/{}", one(a), one(b)),
         _ => "-".to_string(),
     }
@@ -202,8 +208,8 @@ pub fn text(r: &Report) -> String {
             format!("{}:{}:{}", row.file, row.line, row.col)
         };
         let loc = shorten_front(&loc, 16);
-        out.push_str(&format!(
-            "{:>3} {:<16} {:<20} {:<16} {:>9} {:>8} {:>5.1}% {:>11} {:>11} {:<10}\n",
+        let line = format!(
+            "{:>3} {:<16} {:<20} {:<16} {:>9} {:>8} {:>5.1}% {:>11} {:>11} {:<10}",
             row.rank,
             loc,
             shorten(&row.source, 20),
@@ -214,7 +220,10 @@ pub fn text(r: &Report) -> String {
             pair(row.interp_p50_ns, row.interp_p99_ns),
             pair(row.native_p50_ns, row.native_p99_ns),
             row.state
-        ));
+        );
+        // Wide time pairs may push the state out; keep the line within 120.
+        out.push_str(line.trim_end());
+        out.push('\n');
         let compile = row
             .compile_us
             .map_or("-".to_string(), |u| format!("{u:.0}µs"));
