@@ -48,6 +48,8 @@ pub struct JitConfig {
     pub verbose: bool,
     pub dump: bool,
     pub perf_map: bool,
+    /// Threads generating code for a batch (`--jit-threads`; 1: the compile thread).
+    pub threads: usize,
     /// Test hook: fail every compile whose fingerprint is listed.
     pub fail_fingerprints: Vec<u64>,
     /// Test hook: panic in the compile thread on this fingerprint.
@@ -64,6 +66,7 @@ impl Default for JitConfig {
             verbose: false,
             dump: false,
             perf_map: false,
+            threads: 1,
             fail_fingerprints: Vec::new(),
             panic_fingerprint: None,
         }
@@ -84,6 +87,7 @@ impl JitConfig {
             verbose: o.jit_verbose(),
             dump: o.jit_dump(),
             perf_map: o.perf_map(),
+            threads: o.jit_threads(),
             ..JitConfig::default()
         }
     }
@@ -306,7 +310,19 @@ impl Backend for Jit {
     }
 }
 
-/// The compile thread: owns the module and the code cache.
+/// A request failed: mark it, count it, and say so once.
+fn fail(shared: &Shared, req: &Request, e: &str) {
+    req.slot.state.store(state::FAILED, Ordering::Release);
+    shared.failed.fetch_add(1, Ordering::Relaxed);
+    eprintln!(
+        "miniscript: warning: JIT could not compile region {} ({}): {e}; it stays interpreted",
+        req.gid, req.label
+    );
+}
+
+/// The compile thread: owns the module and the code cache. It takes what is queued
+/// in batches (up to 64), generates their code (in parallel with `--jit-threads`)
+/// and finalizes each batch once.
 fn compile_thread(
     cfg: JitConfig,
     rx: Receiver<Request>,
@@ -324,48 +340,78 @@ fn compile_thread(
         };
         // Keyed by fingerprint and register layout: the code addresses the window.
         let mut cache: HashMap<(u64, Vec<u16>, Vec<u16>), usize> = HashMap::new();
-        for req in rx.iter() {
-            let fp = req.desc.fingerprint;
-            let key = (
-                fp,
-                req.desc.input_regs.clone(),
-                req.desc.output_regs.clone(),
-            );
-            let outcome = if let Some(&entry) = cache.get(&key) {
-                req.slot.publish(entry);
-                shared.cache_hits.fetch_add(1, Ordering::Relaxed);
-                CompileOutcome {
-                    gid: req.gid,
-                    micros: 0.0,
-                    code_bytes: 0,
-                    cache_hit: true,
-                    error: None,
+        // The largest batch taken from the queue at once.
+        const BATCH: usize = 64;
+        for first in rx.iter() {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
                 }
-            } else if shared.code_bytes.load(Ordering::Relaxed) >= cfg.code_budget {
-                shared.budget_refusals.fetch_add(1, Ordering::Relaxed);
-                req.slot.state.store(state::FAILED, Ordering::Release);
-                let error = Some("code budget exhausted".to_string());
-                CompileOutcome {
-                    gid: req.gid,
-                    micros: 0.0,
-                    code_bytes: 0,
-                    cache_hit: false,
-                    error,
-                }
-            } else {
-                if cfg.panic_fingerprint == Some(fp) {
+            }
+            let key_of = |r: &Request| {
+                (
+                    r.desc.fingerprint,
+                    r.desc.input_regs.clone(),
+                    r.desc.output_regs.clone(),
+                )
+            };
+            let outcome = |gid, micros, code_bytes, cache_hit, error| CompileOutcome {
+                gid,
+                micros,
+                code_bytes,
+                cache_hit,
+                error,
+            };
+            let mut outcomes: Vec<Option<CompileOutcome>> = batch.iter().map(|_| None).collect();
+            // Requests to compile, and requests waiting for an identical one of
+            // this batch (they become cache hits).
+            let mut to_compile: Vec<usize> = Vec::new();
+            let mut waiting: Vec<usize> = Vec::new();
+            let over_budget = shared.code_bytes.load(Ordering::Relaxed) >= cfg.code_budget;
+            for (i, req) in batch.iter().enumerate() {
+                let fp = req.desc.fingerprint;
+                let key = key_of(req);
+                if let Some(&entry) = cache.get(&key) {
+                    req.slot.publish(entry);
+                    shared.cache_hits.fetch_add(1, Ordering::Relaxed);
+                    outcomes[i] = Some(outcome(req.gid, 0.0, 0, true, None));
+                } else if over_budget {
+                    shared.budget_refusals.fetch_add(1, Ordering::Relaxed);
+                    req.slot.state.store(state::FAILED, Ordering::Release);
+                    let error = Some("code budget exhausted".to_string());
+                    outcomes[i] = Some(outcome(req.gid, 0.0, 0, false, error));
+                } else if cfg.panic_fingerprint == Some(fp) {
                     panic!("injected JIT panic (test hook)");
-                }
-                let t0 = Instant::now();
-                let result = if cfg.fail_fingerprints.contains(&fp) {
-                    Err("injected compile failure (test hook)".to_string())
+                } else if cfg.fail_fingerprints.contains(&fp) {
+                    let e = "injected compile failure (test hook)".to_string();
+                    fail(&shared, req, &e);
+                    outcomes[i] = Some(outcome(req.gid, 0.0, 0, false, Some(e)));
+                } else if to_compile.iter().any(|&j| key_of(&batch[j]) == key) {
+                    waiting.push(i);
                 } else {
-                    compiler.compile(&req.desc, req.gid, &req.label)
-                };
-                let micros = t0.elapsed().as_secs_f64() * 1e6;
-                match result {
-                    Ok((entry, bytes)) => {
-                        cache.insert(key, entry);
+                    to_compile.push(i);
+                }
+            }
+            let jobs: Vec<translate::Job> = to_compile
+                .iter()
+                .map(|&i| translate::Job {
+                    desc: &batch[i].desc,
+                    gid: batch[i].gid,
+                    label: &batch[i].label,
+                })
+                .collect();
+            let results = if jobs.is_empty() {
+                Vec::new()
+            } else {
+                compiler.compile_batch(&jobs)
+            };
+            for (&i, result) in to_compile.iter().zip(results) {
+                let req = &batch[i];
+                outcomes[i] = Some(match result {
+                    Ok((entry, bytes, micros)) => {
+                        cache.insert(key_of(req), entry);
                         req.slot.publish(entry);
                         shared.compiled.fetch_add(1, Ordering::Relaxed);
                         shared.code_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
@@ -374,39 +420,42 @@ fn compile_thread(
                         }
                         if cfg.verbose {
                             eprintln!(
-                                "jit: compiled region {} ({}) fingerprint {fp:016x} in {micros:.0} us, {bytes} bytes",
-                                req.gid, req.label
+                                "jit: compiled region {} ({}) fingerprint {:016x} in {micros:.0} us, {bytes} bytes",
+                                req.gid, req.label, req.desc.fingerprint
                             );
                         }
-                        CompileOutcome {
-                            gid: req.gid,
-                            micros,
-                            code_bytes: bytes,
-                            cache_hit: false,
-                            error: None,
-                        }
+                        outcome(req.gid, micros, bytes, false, None)
                     }
                     Err(e) => {
+                        fail(&shared, req, &e);
+                        outcome(req.gid, 0.0, 0, false, Some(e))
+                    }
+                });
+            }
+            for &i in &waiting {
+                let req = &batch[i];
+                outcomes[i] = Some(match cache.get(&key_of(req)) {
+                    Some(&entry) => {
+                        req.slot.publish(entry);
+                        shared.cache_hits.fetch_add(1, Ordering::Relaxed);
+                        outcome(req.gid, 0.0, 0, true, None)
+                    }
+                    None => {
+                        let e = "an identical region failed to compile".to_string();
                         req.slot.state.store(state::FAILED, Ordering::Release);
                         shared.failed.fetch_add(1, Ordering::Relaxed);
-                        eprintln!(
-                            "miniscript: warning: JIT could not compile region {} ({}): {e}; it stays interpreted",
-                            req.gid, req.label
-                        );
-                        CompileOutcome {
-                            gid: req.gid,
-                            micros,
-                            code_bytes: 0,
-                            cache_hit: false,
-                            error: Some(e),
-                        }
+                        outcome(req.gid, 0.0, 0, false, Some(e))
                     }
+                });
+            }
+            for (req, o) in batch.into_iter().zip(outcomes) {
+                if let Some(o) = o {
+                    let _ = out.send(o);
                 }
-            };
-            let _ = out.send(outcome);
-            pending.fetch_sub(1, Ordering::AcqRel);
-            if let Some(done) = req.done {
-                let _ = done.send(());
+                pending.fetch_sub(1, Ordering::AcqRel);
+                if let Some(done) = req.done {
+                    let _ = done.send(());
+                }
             }
         }
         // Leak the module: published code must stay valid (see the module docs).

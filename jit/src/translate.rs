@@ -14,15 +14,19 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use std::time::Instant;
+
+use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{
-    types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, UserFuncName, Value,
+    types, AbiParam, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, MemFlagsData,
+    Signature, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_module::{FuncId, Linkage, Module, ModuleReloc};
 use miniscript::region::{RInstr, ROp, ROperand, RegionDesc};
 use miniscript::value::{NUM_OFFSET, NUM_TAG};
 
@@ -54,16 +58,31 @@ pub(crate) fn make_isa(opt_level: &str) -> Result<OwnedTargetIsa, String> {
 pub(crate) struct Compiler {
     /// Owns the code memory; lives on the compile thread only (Send, not Sync).
     module: JITModule,
-    /// Reused for every function; cleared after each definition.
-    ctx: Context,
-    fctx: FunctionBuilderContext,
     isa: Arc<dyn cranelift_codegen::isa::TargetIsa>,
     fmod: FuncId,
     pow: FuncId,
+    /// Code generation of a batch in parallel (`--jit-threads` > 1).
+    pool: Option<rayon::ThreadPool>,
     /// Where `--perf-map` lines go.
     perf_map: Option<std::fs::File>,
     dump: bool,
     counter: u64,
+}
+
+/// One region of a batch to compile.
+pub(crate) struct Job<'a> {
+    pub desc: &'a RegionDesc,
+    pub gid: u32,
+    pub label: &'a str,
+}
+
+/// Machine code of one region, made on any thread, defined in the module later.
+struct Generated {
+    bytes: Vec<u8>,
+    align: u64,
+    relocs: Vec<ModuleReloc>,
+    ir: Option<String>,
+    micros: f64,
 }
 
 fn binary_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
@@ -72,6 +91,80 @@ fn binary_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
     s.params.push(AbiParam::new(types::F64));
     s.returns.push(AbiParam::new(types::F64));
     s
+}
+
+/// What a worker needs to turn a description into machine code (all `Sync`).
+#[derive(Clone, Copy)]
+struct Codegen<'a> {
+    isa: &'a dyn cranelift_codegen::isa::TargetIsa,
+    fmod: FuncId,
+    pow: FuncId,
+    dump: bool,
+}
+
+impl Codegen<'_> {
+    /// Import helper `id` into `func` the way `Module::declare_func_in_func` does,
+    /// without the module (which stays on the compile thread).
+    fn import(&self, func: &mut Function, id: FuncId) -> FuncRef {
+        let signature = func.import_signature(binary_sig(self.isa));
+        let name = func.declare_imported_user_function(UserExternalName {
+            namespace: 0,
+            index: id.as_u32(),
+        });
+        func.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            colocated: false,
+            patchable: false,
+        })
+    }
+
+    /// Steps 2–3: translate to IR and generate machine code for function `id`.
+    fn run(&self, desc: &RegionDesc, id: FuncId, index: u32) -> Result<Generated, String> {
+        let t0 = Instant::now();
+        let sig = if desc.lp.is_some() {
+            crate::loops::loop_sig(self.isa)
+        } else {
+            region_sig(self.isa)
+        };
+        let mut func = Function::with_name_signature(UserFuncName::user(0, index), sig);
+        let fmod = self.import(&mut func, self.fmod);
+        let pow = self.import(&mut func, self.pow);
+        let mut fctx = FunctionBuilderContext::new();
+        {
+            let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+            match desc.lp.as_deref() {
+                Some(lp) => crate::loops::build(&mut b, desc, lp, fmod, pow),
+                None => build_straight(&mut b, desc, fmod, pow),
+            }
+            b.finalize(self.isa.frontend_config());
+        }
+        let ir = self.dump.then(|| func.display().to_string());
+        let mut ctx = Context::for_function(func);
+        let alignment = ctx
+            .compile(self.isa, &mut ControlPlane::default())
+            .map_err(|e| format!("{:?}", e.inner))?
+            .buffer
+            .alignment;
+        let align = (alignment as u64)
+            .max(self.isa.function_alignment().minimum as u64)
+            .max(self.isa.symbol_alignment());
+        let code = ctx.compiled_code().ok_or("no code was generated")?;
+        let bytes = code.code_buffer().to_vec();
+        let relocs = code
+            .buffer
+            .relocs()
+            .iter()
+            .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+            .collect();
+        Ok(Generated {
+            bytes,
+            align,
+            relocs,
+            ir,
+            micros: t0.elapsed().as_secs_f64() * 1e6,
+        })
+    }
 }
 
 impl Compiler {
@@ -98,94 +191,125 @@ impl Compiler {
         } else {
             None
         };
+        // Without a pool (one thread, or a pool that cannot start) code generation
+        // runs on the compile thread itself.
+        let pool = (cfg.threads > 1)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(cfg.threads)
+                    .thread_name(|i| format!("miniscript-jit-{i}"))
+                    .build()
+                    .ok()
+            })
+            .flatten();
         Ok(Compiler {
-            ctx: module.make_context(),
             module,
-            fctx: FunctionBuilderContext::new(),
             isa,
             fmod,
             pow,
+            pool,
             perf_map,
             dump: cfg.dump,
             counter: 0,
         })
     }
 
-    /// Compile one region; returns the entry address and the code size.
-    pub(crate) fn compile(
+    /// Compile a batch of regions: declare them, generate their code (in parallel
+    /// with `--jit-threads` > 1), define them and make them executable with one
+    /// finalization. Returns, per job, the entry address, the code size and the
+    /// compile time in microseconds (its code generation plus its share of the
+    /// rest), or why it failed.
+    pub(crate) fn compile_batch(
         &mut self,
-        desc: &RegionDesc,
-        gid: u32,
-        label: &str,
-    ) -> Result<(usize, usize), String> {
-        self.counter += 1;
-        let name = format!(
-            "ms_region_{}_{:016x}_{}",
-            gid, desc.fingerprint, self.counter
-        );
-        // Step 2: translate to IR.
-        self.ctx.func.signature = if desc.lp.is_some() {
-            crate::loops::loop_sig(&*self.isa)
-        } else {
-            region_sig(&*self.isa)
-        };
-        self.ctx.func.name = UserFuncName::user(0, self.counter as u32);
-        {
-            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            let fmod = self.module.declare_func_in_func(self.fmod, b.func);
-            let pow = self.module.declare_func_in_func(self.pow, b.func);
-            match desc.lp.as_deref() {
-                Some(lp) => crate::loops::build(&mut b, desc, lp, fmod, pow),
-                None => build_straight(&mut b, desc, fmod, pow),
-            }
-            b.finalize(self.isa.frontend_config());
-        }
-        if self.dump {
-            eprintln!(
-                "jit: IR of region {gid} ({label}, {name}):\n{}",
-                self.ctx.func.display()
+        jobs: &[Job],
+    ) -> Vec<Result<(usize, usize, f64), String>> {
+        let t0 = Instant::now();
+        // Step 1: declare (names are unique per module).
+        let mut ids: Vec<Result<(FuncId, u32, String), String>> = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            self.counter += 1;
+            let name = format!(
+                "ms_region_{}_{:016x}_{}",
+                job.gid, job.desc.fingerprint, self.counter
+            );
+            let sig = if job.desc.lp.is_some() {
+                crate::loops::loop_sig(&*self.isa)
+            } else {
+                region_sig(&*self.isa)
+            };
+            ids.push(
+                self.module
+                    .declare_function(&name, Linkage::Local, &sig)
+                    .map(|id| (id, self.counter as u32, name))
+                    .map_err(|e| e.to_string()),
             );
         }
-        // Steps 3–4: declare and define.
-        let sig = self.ctx.func.signature.clone();
-        let id = self
-            .module
-            .declare_function(&name, Linkage::Local, &sig)
-            .map_err(|e| e.to_string());
-        let id = match id {
-            Ok(id) => id,
-            Err(e) => {
-                self.module.clear_context(&mut self.ctx);
-                return Err(e);
-            }
+        // Steps 2–3: IR and machine code, on the pool's threads when there is one.
+        let cg = Codegen {
+            isa: &*self.isa,
+            fmod: self.fmod,
+            pow: self.pow,
+            dump: self.dump,
         };
-        let defined = self.module.define_function(id, &mut self.ctx);
-        let size = self
-            .ctx
-            .compiled_code()
-            .map(|c| c.code_buffer().len())
-            .unwrap_or(0);
-        if self.dump {
-            if let Some(c) = self.ctx.compiled_code() {
-                eprintln!(
-                    "jit: region {gid} ({label}): {} bytes of machine code",
-                    c.code_buffer().len()
-                );
+        let work = |(job, id): (&Job, &Result<(FuncId, u32, String), String>)| match id {
+            Ok((id, index, _)) => cg.run(job.desc, *id, *index),
+            Err(e) => Err(e.clone()),
+        };
+        let generated: Vec<Result<Generated, String>> = match &self.pool {
+            Some(pool) if jobs.len() > 1 => {
+                use rayon::prelude::*;
+                pool.install(|| jobs.par_iter().zip(ids.par_iter()).map(work).collect())
             }
+            _ => jobs.iter().zip(ids.iter()).map(work).collect(),
+        };
+        // Step 4: define each function's bytes.
+        let t_define = Instant::now();
+        let mut results: Vec<Result<(FuncId, usize, f64), String>> = Vec::with_capacity(jobs.len());
+        for ((job, id), g) in jobs.iter().zip(&ids).zip(generated) {
+            let r = match (id, g) {
+                (Ok((id, _, name)), Ok(g)) => {
+                    if let Some(ir) = &g.ir {
+                        eprintln!(
+                            "jit: IR of region {} ({}, {name}):\n{ir}",
+                            job.gid, job.label
+                        );
+                        eprintln!(
+                            "jit: region {} ({}): {} bytes of machine code",
+                            job.gid,
+                            job.label,
+                            g.bytes.len()
+                        );
+                    }
+                    self.module
+                        .define_function_bytes(*id, g.align, &g.bytes, &g.relocs)
+                        .map(|()| (*id, g.bytes.len(), g.micros))
+                        .map_err(|e| format!("{e:?}"))
+                }
+                (_, Err(e)) => Err(e),
+                (Err(e), _) => Err(e.clone()),
+            };
+            results.push(r);
         }
-        // Step 5: clear the context for the next function.
-        self.module.clear_context(&mut self.ctx);
-        defined.map_err(|e| format!("{e:?}"))?;
-        // Step 6: finalize (make the code executable).
-        self.module
-            .finalize_definitions()
-            .map_err(|e| e.to_string())?;
-        // Step 7: take the pointer.
-        let ptr = self.module.get_finalized_function(id) as usize;
-        if let Some(f) = self.perf_map.as_mut() {
-            let _ = writeln!(f, "{ptr:x} {size:x} miniscript::{name}");
+        // Step 5: one finalization for the batch (makes the code executable).
+        if let Err(e) = self.module.finalize_definitions() {
+            let e = e.to_string();
+            return jobs.iter().map(|_| Err(e.clone())).collect();
         }
-        Ok((ptr, size))
+        let shared = t_define.elapsed().as_secs_f64() * 1e6 / jobs.len().max(1) as f64;
+        let _ = t0;
+        // Step 6: take the pointers.
+        results
+            .into_iter()
+            .zip(&ids)
+            .map(|(r, id)| {
+                let (fid, size, micros) = r?;
+                let ptr = self.module.get_finalized_function(fid) as usize;
+                if let (Some(f), Ok((_, _, name))) = (self.perf_map.as_mut(), id) {
+                    let _ = writeln!(f, "{ptr:x} {size:x} miniscript::{name}");
+                }
+                Ok((ptr, size, micros + shared))
+            })
+            .collect()
     }
 }
 

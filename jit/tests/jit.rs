@@ -324,40 +324,39 @@ print f(100)";
     assert!(counters.iter().all(|c| c.native == 0));
 }
 
-#[test]
-fn background_mode_compiles_ten_thousand_distinct_regions_while_running() {
+/// Compile 10,000 distinct regions in the background with `threads` code
+/// generators; every one must be published, and native code of a sample of them
+/// (which calls the `%` helper, so relocations are exercised) must compute the
+/// interpreter's result.
+fn compile_ten_thousand(threads: usize) {
     // 10,000 functions, each with its own constant: distinct fingerprints.
     let n = 10_000;
     let mut src = String::new();
     for i in 0..n {
         src.push_str(&format!(
-            "f{i} = function(a)\n  r = a * {i}.5 + 1\n  return r\nend function\n"
+            "f{i} = function(a)\n  r = (a * {i}.5 + 1) % 997\n  return r\nend function\n"
         ));
     }
-    src.push_str("total = 0\n");
-    for i in 0..n {
-        src.push_str(&format!("total = total + f{i}(2)\n"));
-    }
-    src.push_str("print total\n");
     let cfg = jit::JitConfig {
         mode: jit::Mode::Background,
         queue: 20_000,
+        threads,
         ..jit::JitConfig::default()
     };
     let mut j = jit::Jit::start(cfg).unwrap();
     let program = miniscript::parser::parse(&src).unwrap();
     let proto = compile_with(&program, &src, None, SITES).unwrap();
-    let mut submitted = 0;
+    let mut slots = Vec::new();
     for f in &proto.protos {
         for r in &f.regions {
             if let Ok(d) = &r.desc {
                 let slot = Arc::new(SiteSlot::default());
-                assert!(j.submit(submitted, d, &slot, "test"));
-                submitted += 1;
+                assert!(j.submit(slots.len() as u32, d, &slot, "test"));
+                slots.push((slot, f.nregs));
             }
         }
     }
-    assert_eq!(submitted, n as u32);
+    assert_eq!(slots.len(), n);
     // The submitting thread was never blocked; now wait for the compiles.
     j.wait_idle();
     let outcomes = j.drain();
@@ -366,13 +365,44 @@ fn background_mode_compiles_ten_thousand_distinct_regions_while_running() {
         outcomes.iter().all(|o| o.error.is_none()),
         "some compiles failed"
     );
+    for (i, (slot, nregs)) in slots.iter().enumerate().step_by(97) {
+        assert_eq!(slot.state(), state::READY, "region {i}");
+        let entry = slot.entry.load(Ordering::Acquire);
+        // SAFETY: `entry` was compiled from this region's description with the
+        // RegionFn signature; the window below has every register of its function.
+        let native: RegionFn = unsafe { std::mem::transmute::<usize, RegionFn>(entry) };
+        let mut window = vec![Value::Num(0.0); *nregs as usize];
+        window[0] = Value::Num(2.0);
+        assert_eq!(native(window.as_mut_ptr()), 0);
+        let want = (2.0 * (i as f64 + 0.5) + 1.0) % 997.0;
+        assert!(
+            matches!(window[1], Value::Num(r) if r.to_bits() == want.to_bits()),
+            "region {i}: {:?}, want {want}",
+            window[1]
+        );
+    }
     let stats = j.stats(&[]);
-    eprintln!("{stats}");
-    assert!(
-        stats.contains(&format!("compiled              : {n}"))
-            || stats.contains(&format!(": {n}")),
-        "{stats}"
-    );
+    eprintln!("{threads} thread(s):\n{stats}");
+    let compiled = stats
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("compiled"))
+        .and_then(|v| {
+            v.trim_start_matches([' ', ':'])
+                .trim()
+                .parse::<usize>()
+                .ok()
+        });
+    assert_eq!(compiled, Some(n), "{stats}");
+}
+
+#[test]
+fn background_mode_compiles_ten_thousand_distinct_regions_while_running() {
+    compile_ten_thousand(1);
+}
+
+#[test]
+fn parallel_code_generation_compiles_ten_thousand_regions() {
+    compile_ten_thousand(2);
 }
 
 #[test]
