@@ -758,9 +758,7 @@ pub fn set_index(base: &Value, idx: &Value, v: Value) -> MsResult<()> {
                 }
             }
         }
-        Value::Map(m) => {
-            map_set(m, idx.clone(), v)
-        }
+        Value::Map(m) => map_set(m, idx.clone(), v),
         _ => Err(MsError::runtime(
             "can't set an indexed element in this type",
         )),

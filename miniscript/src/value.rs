@@ -529,7 +529,6 @@ impl Hasher for KeyHasher {
     }
 }
 
-
 pub fn new_map() -> MsMap {
     MsMap::default()
 }

@@ -75,9 +75,9 @@ pub enum Parsed {
     Exit(u8),
 }
 
+/// One line on stderr (so a script driving the CLI can show it as is), exit 64.
 fn usage_error(msg: &str) -> Parsed {
-    eprintln!("miniscript: {msg}");
-    eprintln!("Try 'miniscript --help' for more information.");
+    eprintln!("miniscript: {msg} (see 'miniscript --help')");
     Parsed::Exit(EXIT_USAGE)
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::num;
 use crate::error::MsResult;
-use crate::format::{to_str, to_str_checked};
+use crate::format::to_str_checked;
 use crate::interp::Vm;
 use crate::value::{new_map, Value};
 
