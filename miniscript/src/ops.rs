@@ -61,7 +61,7 @@ impl Drop for MemoryScope {
 /// large` / `list too large` wording, plus the limit and the option that sets it.
 pub fn too_large(what: &str) -> MsError {
     let limit = memory_limit();
-    let shown = if limit >= 1 << 20 && limit % (1 << 20) == 0 {
+    let shown = if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
         format!("{} MB", limit >> 20)
     } else {
         format!("{limit} bytes")
