@@ -590,3 +590,65 @@ fn bad_option_values_are_one_line_and_exit_64() {
         );
     }
 }
+
+#[test]
+fn deeply_nested_source_is_a_compile_error() {
+    // From files: one argument cannot be that long.
+    let dir = TempDir::new("nest");
+    let script = |name: &str, src: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, src).unwrap();
+        p
+    };
+    let deep = 100_000;
+    let cases = [
+        script(
+            "parens.ms",
+            format!("x = {}1{}\nprint x", "(".repeat(deep), ")".repeat(deep)),
+        ),
+        script(
+            "lists.ms",
+            format!("x = {}{}\nprint x", "[".repeat(deep), "]".repeat(deep)),
+        ),
+        script(
+            "calls.ms",
+            format!("x = {}1{}\nprint x", "abs(".repeat(deep), ")".repeat(deep)),
+        ),
+    ];
+    for p in &cases {
+        let o = run(&[p.to_str().unwrap()]);
+        assert_eq!(
+            (code(&o), stdout(&o), stderr(&o)),
+            (
+                2,
+                "".into(),
+                "Compiler Error: expression too deeply nested [line 1]\n".into()
+            ),
+            "{}",
+            p.display()
+        );
+    }
+    let blocks = script(
+        "blocks.ms",
+        format!(
+            "{}{}print 1",
+            "if 1 then\n".repeat(deep),
+            "end if\n".repeat(deep)
+        ),
+    );
+    let o = run(&[blocks.to_str().unwrap()]);
+    assert_eq!(
+        (code(&o), stdout(&o), stderr(&o)),
+        (
+            2,
+            "".into(),
+            "Compiler Error: blocks too deeply nested [line 257]\n".into()
+        )
+    );
+    // A long run of unary minus (`--1` is not MiniScript): one compile error line.
+    let unary = script("unary.ms", format!("x = {}1\nprint x", "-".repeat(deep)));
+    let o = run(&[unary.to_str().unwrap()]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("Compiler Error: "), "{}", stderr(&o));
+}
