@@ -424,7 +424,10 @@ fn repl_entries_share_globals_and_print_results() {
 
 #[test]
 fn config_limits_apply() {
-    let mut interp = Interpreter::with_config(VmConfig { max_call_depth: 50 });
+    let mut interp = Interpreter::with_config(VmConfig {
+        max_call_depth: 50,
+        ..VmConfig::default()
+    });
     interp.set_error_output(StringSink::default());
     let e = interp
         .run_source("", "f = function(n)\n  return f(n + 1)\nend function\nf(0)")

@@ -74,6 +74,11 @@ pub fn push_num(out: &mut String, n: f64) {
 }
 
 /// What `str(v)` and `print` show: strings raw, null as the empty string.
+///
+/// A container's text can be far bigger than the container (a list that holds
+/// itself a thousand times prints a billion elements three levels down), so the
+/// text stops growing at the memory ceiling (`ops::memory_limit`); `to_str`
+/// returns what it has then, `to_str_checked` the `string too large` error.
 pub fn to_str(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -87,6 +92,20 @@ pub fn to_str(v: &Value) -> String {
     }
 }
 
+/// `to_str`, or the ceiling's error when the text would pass it.
+pub fn to_str_checked(v: &Value) -> crate::error::MsResult<String> {
+    match v {
+        Value::List(_) | Value::Map(_) => {
+            let mut out = String::new();
+            if !code_form_in(&mut out, v, PRINT_DEPTH, &mut Vec::new(), memory_limit()) {
+                return Err(crate::ops::too_large("string"));
+            }
+            Ok(out)
+        }
+        _ => Ok(to_str(v)),
+    }
+}
+
 /// The in-container form: strings quoted (`"` doubled), null as `null`.
 pub fn to_repr(v: &Value) -> String {
     let mut out = String::new();
@@ -94,17 +113,33 @@ pub fn to_repr(v: &Value) -> String {
     out
 }
 
+fn memory_limit() -> usize {
+    crate::ops::memory_limit()
+}
+
 /// Appends the code form of `v` with `limit` container levels left; at 0 a container
 /// prints as `[...]`/`{...}`. A negative limit means unlimited (only used for
 /// scalars such as parameter defaults).
 pub fn code_form(out: &mut String, v: &Value, limit: i32) {
-    code_form_in(out, v, limit, &mut Vec::new());
+    let cap = out.len().saturating_add(memory_limit());
+    code_form_in(out, v, limit, &mut Vec::new(), cap);
 }
 
 /// `path` holds the maps entered through `__isa` on the way here: an `__isa` value
 /// gets a fresh budget of one level (so a class chain is shown in full, as in C#),
 /// which is what could otherwise recurse forever around an `__isa` loop.
-fn code_form_in(out: &mut String, v: &Value, limit: i32, path: &mut Vec<usize>) {
+///
+/// Returns false (and stops) once `out` is longer than `cap` bytes.
+fn code_form_in(
+    out: &mut String,
+    v: &Value,
+    limit: i32,
+    path: &mut Vec<usize>,
+    cap: usize,
+) -> bool {
+    if out.len() > cap {
+        return false;
+    }
     match v {
         Value::Null => out.push_str("null"),
         Value::Num(n) => push_num(out, *n),
@@ -112,14 +147,16 @@ fn code_form_in(out: &mut String, v: &Value, limit: i32, path: &mut Vec<usize>) 
         Value::List(l) => {
             if limit == 0 {
                 out.push_str("[...]");
-                return;
+                return true;
             }
             out.push('[');
             for (i, e) in l.borrow().iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                code_form_in(out, e, limit - 1, path);
+                if !code_form_in(out, e, limit - 1, path, cap) {
+                    return false;
+                }
             }
             out.push(']');
         }
@@ -128,7 +165,7 @@ fn code_form_in(out: &mut String, v: &Value, limit: i32, path: &mut Vec<usize>) 
             // The length cap bounds native recursion on absurdly long class chains.
             if limit == 0 || path.contains(&id) || path.len() >= 256 {
                 out.push_str("{...}");
-                return;
+                return true;
             }
             out.push('{');
             for (i, (k, val)) in m.borrow().iter().enumerate() {
@@ -139,20 +176,29 @@ fn code_form_in(out: &mut String, v: &Value, limit: i32, path: &mut Vec<usize>) 
                 // instance does not dump its whole class hierarchy.
                 if matches!(k, Value::Str(s) if s.as_str() == "__isa") {
                     path.push(id);
-                    code_form_in(out, k, 1, path);
-                    out.push_str(": ");
-                    code_form_in(out, val, 1, path);
+                    let done = code_form_in(out, k, 1, path, cap) && {
+                        out.push_str(": ");
+                        code_form_in(out, val, 1, path, cap)
+                    };
                     path.pop();
+                    if !done {
+                        return false;
+                    }
                 } else {
-                    code_form_in(out, k, limit - 1, path);
+                    if !code_form_in(out, k, limit - 1, path, cap) {
+                        return false;
+                    }
                     out.push_str(": ");
-                    code_form_in(out, val, limit - 1, path);
+                    if !code_form_in(out, val, limit - 1, path, cap) {
+                        return false;
+                    }
                 }
             }
             out.push('}');
         }
         Value::Func(f) => push_func(out, f),
     }
+    true
 }
 
 /// `FUNCTION(a, b=2)`: parameters with their non-null defaults in code form.

@@ -21,6 +21,80 @@ use crate::value::{new_map, ListRef, MapRef, MsStr, StrKey, Value};
 /// Largest string (in characters) or list a value may grow to (C# `maxSize`).
 pub const MAX_SIZE: usize = 0xFF_FFFF;
 
+/// Default memory ceiling (`VmConfig::max_memory`): the most bytes one string,
+/// list or map may grow to.
+pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
+
+/// Estimated bytes per list element and per map entry (key, value, index).
+pub const LIST_ELEM_BYTES: usize = std::mem::size_of::<Value>();
+pub const MAP_ENTRY_BYTES: usize = 2 * std::mem::size_of::<Value>() + 16;
+
+thread_local! {
+    static MAX_MEMORY: std::cell::Cell<usize> = const { std::cell::Cell::new(DEFAULT_MAX_MEMORY) };
+}
+
+/// The memory ceiling in force on this thread: the running Vm's
+/// `VmConfig::max_memory` (see `MemoryScope`), else the default. Every place that
+/// makes a string, list or map grow checks its new size against it *before*
+/// allocating, so a runaway program gets a MiniScript error instead of an abort.
+pub fn memory_limit() -> usize {
+    MAX_MEMORY.with(|m| m.get())
+}
+
+/// Puts a Vm's ceiling in force while it runs; restores the previous one on drop
+/// (an intrinsic may run another Vm nested).
+pub struct MemoryScope(usize);
+
+impl MemoryScope {
+    pub fn enter(limit: usize) -> MemoryScope {
+        MemoryScope(MAX_MEMORY.with(|m| m.replace(limit)))
+    }
+}
+
+impl Drop for MemoryScope {
+    fn drop(&mut self) {
+        MAX_MEMORY.with(|m| m.set(self.0));
+    }
+}
+
+/// The error for a value that would pass the ceiling: the reference's `string too
+/// large` / `list too large` wording, plus the limit and the option that sets it.
+pub fn too_large(what: &str) -> MsError {
+    let limit = memory_limit();
+    let shown = if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
+        format!("{} MB", limit >> 20)
+    } else {
+        format!("{limit} bytes")
+    };
+    MsError::runtime(format!(
+        "{what} too large (over the memory limit of {shown}; see --max-memory-mb)"
+    ))
+}
+
+/// Ok when a string of `bytes` bytes fits under the ceiling.
+pub fn check_str_bytes(bytes: usize) -> MsResult<()> {
+    if bytes > memory_limit() {
+        return Err(too_large("string"));
+    }
+    Ok(())
+}
+
+/// Ok when a list of `len` elements fits under the ceiling.
+pub fn check_list_len(len: usize) -> MsResult<()> {
+    if len.saturating_mul(LIST_ELEM_BYTES) > memory_limit() {
+        return Err(too_large("list"));
+    }
+    Ok(())
+}
+
+/// Ok when a map of `len` entries fits under the ceiling.
+pub fn check_map_len(len: usize) -> MsResult<()> {
+    if len.saturating_mul(MAP_ENTRY_BYTES) > memory_limit() {
+        return Err(too_large("map"));
+    }
+    Ok(())
+}
+
 /// Longest `__isa` chain followed before assuming a reference loop.
 pub const MAX_ISA_DEPTH: usize = 256;
 
@@ -208,6 +282,7 @@ pub fn arith(op: BinOp, a: &Value, b: &Value) -> MsResult<Value> {
                 if x.len() + y.len() > MAX_SIZE {
                     return Err(MsError::runtime("list too large"));
                 }
+                check_list_len(x.len() + y.len())?;
                 let mut out = Vec::with_capacity(x.len() + y.len());
                 out.extend(x.iter().cloned());
                 out.extend(y.iter().cloned());
@@ -229,7 +304,11 @@ pub fn arith(op: BinOp, a: &Value, b: &Value) -> MsResult<Value> {
                 let Value::Map(r) = b else {
                     return Err(type_error(b, "ValMap", "map combination"));
                 };
-                let mut out = m.borrow().clone();
+                let (x, y) = (m.borrow(), r.borrow());
+                check_map_len(x.len().saturating_add(y.len()))?;
+                let mut out = crate::value::MsMap(x.0.clone());
+                drop(x);
+                drop(y);
                 for (k, v) in r.borrow().iter() {
                     out.insert(k.clone(), v.clone());
                 }
@@ -250,8 +329,8 @@ fn concat(a: &Value, b: &Value) -> MsResult<Value> {
     if b.is_null() {
         return Ok(a.clone());
     }
-    let sa = as_text(a);
-    let sb = as_text(b);
+    let sa = as_text(a)?;
+    let sb = as_text(b)?;
     let chars = |s: &str| {
         if s.is_ascii() {
             s.len()
@@ -264,6 +343,7 @@ fn concat(a: &Value, b: &Value) -> MsResult<Value> {
     if sa.len() + sb.len() > MAX_SIZE && chars(&sa) + chars(&sb) > MAX_SIZE {
         return Err(MsError::runtime("string too large"));
     }
+    check_str_bytes(sa.len() + sb.len())?;
     let mut out = String::with_capacity(sa.len() + sb.len());
     out.push_str(&sa);
     out.push_str(&sb);
@@ -271,11 +351,11 @@ fn concat(a: &Value, b: &Value) -> MsResult<Value> {
 }
 
 /// The `str` form of a value, borrowing when it already is a string.
-fn as_text(v: &Value) -> std::borrow::Cow<'_, str> {
-    match v {
+fn as_text(v: &Value) -> MsResult<std::borrow::Cow<'_, str>> {
+    Ok(match v {
         Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
-        other => std::borrow::Cow::Owned(to_str(other)),
-    }
+        other => std::borrow::Cow::Owned(crate::format::to_str_checked(other)?),
+    })
 }
 
 /// `s * factor`: whole copies, then the first `trunc(len * frac)` characters.
@@ -295,6 +375,7 @@ fn replicate_str(s: &Rc<MsStr>, factor: f64) -> MsResult<Value> {
         return Err(MsError::runtime("string too large"));
     }
     let repeats = whole as usize;
+    check_str_bytes(s.as_str().len().saturating_mul(repeats + 1))?;
     let extra = (len as f64 * (factor - whole)) as usize;
     let mut out = String::with_capacity(s.as_str().len() * (repeats + 1));
     for _ in 0..repeats {
@@ -318,6 +399,7 @@ fn replicate_list(l: &ListRef, factor: f64) -> MsResult<Value> {
         return Err(MsError::runtime("list too large"));
     }
     let count = count as usize;
+    check_list_len(count)?;
     if src.is_empty() {
         return Ok(Value::list(Vec::new()));
     }
@@ -626,7 +708,7 @@ pub fn index(base: &Value, idx: &Value, types: &TypeMaps) -> MsResult<Value> {
 
 /// Inserts or replaces `m[k] = v` without holding a mutable borrow while `k` is
 /// hashed or compared (the key may contain `m` itself).
-pub fn map_set(m: &MapRef, k: Value, v: Value) {
+pub fn map_set(m: &MapRef, k: Value, v: Value) -> MsResult<()> {
     let existing = m.borrow().get_index_of(&k);
     match existing {
         Some(i) => {
@@ -635,6 +717,7 @@ pub fn map_set(m: &MapRef, k: Value, v: Value) {
             }
         }
         None => {
+            check_map_len(m.borrow().len() + 1)?;
             // Take the map out of its cell for the insertion, so hashing a key that
             // refers back to this map sees an (empty) unborrowed map, not a panic.
             let mut tmp = std::mem::take(&mut *m.borrow_mut());
@@ -642,6 +725,7 @@ pub fn map_set(m: &MapRef, k: Value, v: Value) {
             *m.borrow_mut() = tmp;
         }
     }
+    Ok(())
 }
 
 /// `base[idx] = v` and `base.name = v` (spec §4.3, §7.2).
@@ -674,10 +758,7 @@ pub fn set_index(base: &Value, idx: &Value, v: Value) -> MsResult<()> {
                 }
             }
         }
-        Value::Map(m) => {
-            map_set(m, idx.clone(), v);
-            Ok(())
-        }
+        Value::Map(m) => map_set(m, idx.clone(), v),
         _ => Err(MsError::runtime(
             "can't set an indexed element in this type",
         )),

@@ -16,7 +16,7 @@ use indexmap::{Equivalent, IndexMap};
 
 use crate::tac::Proto;
 
-pub type ListRef = Rc<RefCell<Vec<Value>>>;
+pub type ListRef = Rc<RefCell<MsList>>;
 pub type MapRef = Rc<RefCell<MsMap>>;
 
 /// `repr(u8)` fixes the layout (RFC 2195): a one-byte tag at offset 0 and the
@@ -49,7 +49,7 @@ impl Value {
         Value::Str(Rc::new(MsStr::from_string(s)))
     }
     pub fn list(v: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(v)))
+        Value::List(Rc::new(RefCell::new(MsList(v))))
     }
     pub fn map(m: MsMap) -> Value {
         Value::Map(Rc::new(RefCell::new(m)))
@@ -117,8 +117,7 @@ impl Value {
     /// (spec §3), cycle-safe. Mixed kinds are unequal; the `==` operator's special
     /// cases for functions and null are handled by the interpreter.
     pub fn equals(&self, other: &Value) -> bool {
-        let mut seen = Vec::new();
-        eq_inner(self, other, &mut seen, 0)
+        eq_inner(self, other)
     }
 
     /// Stable, well-mixed hash consistent with `equals` (used for map keys and `hash`).
@@ -127,68 +126,90 @@ impl Value {
         if let Value::Str(s) = self {
             return s.hash();
         }
-        hash_inner(self, 0)
+        hash_inner(self, 0, &mut HashMemo::new())
     }
 }
 
-/// Past this depth, containers compare by identity and hash by length only, so that
-/// pathological nesting can never exhaust the native stack.
-const MAX_DEEP: u32 = 1000;
-
-fn eq_inner(a: &Value, b: &Value, seen: &mut Vec<(usize, usize)>, depth: u32) -> bool {
+/// Deep equality without native recursion: an explicit stack of pairs still to
+/// compare, and the set of pairs already entered. A pair seen again is taken as
+/// equal: either it is being compared further down the stack (a cycle: equal unless
+/// some other element differs, which is found anyway) or it was already found equal
+/// (a difference ends the whole comparison at once). So every pair of containers is
+/// compared once, which keeps shared and self-containing structures linear instead
+/// of exponential, and nesting of any depth costs heap, not stack.
+fn eq_inner(a: &Value, b: &Value) -> bool {
     match (a, b) {
+        (Value::List(_), Value::List(_)) | (Value::Map(_), Value::Map(_)) => {}
+        _ => return eq_shallow(a, b).unwrap_or(false),
+    }
+    let mut seen: std::collections::HashSet<(usize, usize)> = Default::default();
+    let mut todo: Vec<(Value, Value)> = vec![(a.clone(), b.clone())];
+    while let Some((x, y)) = todo.pop() {
+        match (&x, &y) {
+            (Value::List(p), Value::List(q)) => {
+                if Rc::ptr_eq(p, q) {
+                    continue;
+                }
+                if !seen.insert((Rc::as_ptr(p) as usize, Rc::as_ptr(q) as usize)) {
+                    continue;
+                }
+                let (ps, qs) = (p.borrow(), q.borrow());
+                if ps.len() != qs.len() {
+                    return false;
+                }
+                for (e, f) in ps.iter().zip(qs.iter()) {
+                    match eq_shallow(e, f) {
+                        Some(true) => {}
+                        Some(false) => return false,
+                        None => todo.push((e.clone(), f.clone())),
+                    }
+                }
+            }
+            (Value::Map(p), Value::Map(q)) => {
+                if Rc::ptr_eq(p, q) {
+                    continue;
+                }
+                if !seen.insert((Rc::as_ptr(p) as usize, Rc::as_ptr(q) as usize)) {
+                    continue;
+                }
+                let (ps, qs) = (p.borrow(), q.borrow());
+                if ps.len() != qs.len() {
+                    return false;
+                }
+                for (k, e) in ps.iter() {
+                    // Key lookup is itself a (separate, iterative) deep comparison.
+                    let Some(f) = qs.get(k) else {
+                        return false;
+                    };
+                    match eq_shallow(e, f) {
+                        Some(true) => {}
+                        Some(false) => return false,
+                        None => todo.push((e.clone(), f.clone())),
+                    }
+                }
+            }
+            _ => {
+                if !eq_shallow(&x, &y).unwrap_or(false) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Equality of two values when it needs no descent: `None` for two lists or two
+/// maps that are different objects.
+fn eq_shallow(a: &Value, b: &Value) -> Option<bool> {
+    Some(match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Num(x), Value::Num(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.as_str() == y.as_str(),
-        (Value::List(x), Value::List(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
-            if depth > MAX_DEEP {
-                return false;
-            }
-            let pair = (Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize);
-            if seen.contains(&pair) {
-                return true;
-            }
-            let (xs, ys) = (x.borrow(), y.borrow());
-            if xs.len() != ys.len() {
-                return false;
-            }
-            seen.push(pair);
-            let r = xs
-                .iter()
-                .zip(ys.iter())
-                .all(|(p, q)| eq_inner(p, q, seen, depth + 1));
-            seen.pop();
-            r
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
-            if depth > MAX_DEEP {
-                return false;
-            }
-            let pair = (Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize);
-            if seen.contains(&pair) {
-                return true;
-            }
-            let (xs, ys) = (x.borrow(), y.borrow());
-            if xs.len() != ys.len() {
-                return false;
-            }
-            seen.push(pair);
-            let r = xs.iter().all(|(k, v)| match ys.get(k) {
-                Some(w) => eq_inner(v, w, seen, depth + 1),
-                None => false,
-            });
-            seen.pop();
-            r
-        }
+        (Value::List(x), Value::List(y)) => return Rc::ptr_eq(x, y).then_some(true),
+        (Value::Map(x), Value::Map(y)) => return Rc::ptr_eq(x, y).then_some(true),
         (Value::Func(x), Value::Func(y)) => x.same_definition(y),
         _ => false,
-    }
+    })
 }
 
 /// splitmix64 finalizer: turns any 64-bit value into a well-mixed hash.
@@ -221,17 +242,34 @@ fn num_hash(n: f64) -> u64 {
     mix64(n.to_bits() ^ 0x2545_f491_4f6c_dd1d)
 }
 
-fn hash_inner(v: &Value, depth: u32) -> u64 {
-    match v {
-        Value::Null => 0x6a09_e667_f3bc_c909,
-        Value::Num(n) => num_hash(*n),
-        Value::Str(s) => s.hash(),
+/// Containers deeper than this hash by their length only.
+const HASH_DEPTH: u32 = 16;
+
+/// Hashes of containers already hashed at a given depth during one `key_hash`.
+type HashMemo = std::collections::HashMap<(usize, u32), u64>;
+
+/// The hash descends at most `HASH_DEPTH` levels, and each container is hashed at
+/// most once per level (`memo`), so a structure that holds the same list many
+/// times (or itself) costs time linear in its size, never exponential.
+fn hash_inner(v: &Value, depth: u32, memo: &mut HashMemo) -> u64 {
+    let key = match v {
+        Value::Null => return 0x6a09_e667_f3bc_c909,
+        Value::Num(n) => return num_hash(*n),
+        Value::Str(s) => return s.hash(),
+        Value::Func(f) => return mix64(f.definition_ptr() as u64),
+        Value::List(l) => (Rc::as_ptr(l) as usize, depth),
+        Value::Map(m) => (Rc::as_ptr(m) as usize, depth),
+    };
+    if let Some(h) = memo.get(&key) {
+        return *h;
+    }
+    let h = match v {
         Value::List(l) => {
             let l = l.borrow();
             let mut h = mix64(l.len() as u64 ^ 0x1111);
-            if depth < 16 {
+            if depth < HASH_DEPTH {
                 for e in l.iter() {
-                    h = mix64(h.rotate_left(7) ^ hash_inner(e, depth + 1));
+                    h = mix64(h.rotate_left(7) ^ hash_inner(e, depth + 1, memo));
                 }
             }
             h
@@ -240,19 +278,138 @@ fn hash_inner(v: &Value, depth: u32) -> u64 {
             let m = m.borrow();
             // Order-independent: map equality ignores order.
             let mut h = mix64(m.len() as u64 ^ 0x2222);
-            if depth < 16 {
+            if depth < HASH_DEPTH {
                 let mut acc = 0u64;
                 for (k, v) in m.iter() {
                     acc = acc.wrapping_add(mix64(
-                        hash_inner(k, depth + 1) ^ hash_inner(v, depth + 1).rotate_left(17),
+                        hash_inner(k, depth + 1, memo)
+                            ^ hash_inner(v, depth + 1, memo).rotate_left(17),
                     ));
                 }
                 h ^= acc;
             }
             mix64(h)
         }
-        Value::Func(f) => mix64(f.definition_ptr() as u64),
+        _ => unreachable!("scalars returned above"),
+    };
+    // The top level is never met again within one hash (a cycle comes back one
+    // level deeper), so it is not worth a memo entry (and an allocation).
+    if depth > 0 {
+        memo.insert(key, h);
     }
+    h
+}
+
+/// The elements of a MiniScript list: a `Vec` (through `Deref`) whose `Drop` never
+/// recurses natively (see `drop_children`).
+#[derive(Default)]
+#[repr(transparent)]
+pub struct MsList(pub Vec<Value>);
+
+impl std::ops::Deref for MsList {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for MsList {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl From<Vec<Value>> for MsList {
+    fn from(v: Vec<Value>) -> MsList {
+        MsList(v)
+    }
+}
+
+impl Drop for MsList {
+    fn drop(&mut self) {
+        if self.0.iter().any(is_container) {
+            drop_children(std::mem::take(&mut self.0));
+        }
+    }
+}
+
+/// A MiniScript map: insertion-ordered (spec §3), keys of any type. An `IndexMap`
+/// (through `Deref`) whose `Drop` never recurses natively.
+#[derive(Default)]
+#[repr(transparent)]
+pub struct MsMap(pub IndexMap<Value, Value, BuildHasherDefault<KeyHasher>>);
+
+impl std::ops::Deref for MsMap {
+    type Target = IndexMap<Value, Value, BuildHasherDefault<KeyHasher>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for MsMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for MsMap {
+    fn drop(&mut self) {
+        if self
+            .0
+            .iter()
+            .any(|(k, v)| is_container(k) || is_container(v))
+        {
+            let mut items = Vec::with_capacity(self.0.len() * 2);
+            for (k, v) in std::mem::take(&mut self.0) {
+                items.push(k);
+                items.push(v);
+            }
+            drop_children(items);
+        }
+    }
+}
+
+/// Drops `stack` without native recursion: a value that is the last reference to a
+/// container gives up its elements to the stack before it is dropped, so the
+/// nested `drop` it causes sees an empty container. A list nested ten million deep
+/// is freed in a loop.
+fn drop_children(mut stack: Vec<Value>) {
+    while let Some(v) = stack.pop() {
+        match &v {
+            Value::List(l) if Rc::strong_count(l) == 1 => {
+                if let Ok(mut items) = l.try_borrow_mut() {
+                    stack.append(&mut items.0);
+                }
+            }
+            Value::Map(m) if Rc::strong_count(m) == 1 => {
+                if let Ok(mut items) = m.try_borrow_mut() {
+                    for (k, v) in std::mem::take(&mut items.0) {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+            }
+            Value::Func(f) if Rc::strong_count(f) == 1 => {
+                // A function holds its `outer` map: closures can chain too.
+                if let Some(outer) = &f.outer {
+                    if Rc::strong_count(outer) == 1 {
+                        if let Ok(mut items) = outer.try_borrow_mut() {
+                            for (k, v) in std::mem::take(&mut items.0) {
+                                stack.push(k);
+                                stack.push(v);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        // `v` is dropped here, shallow now.
+    }
+}
+
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::List(_) | Value::Map(_) | Value::Func(_))
 }
 
 impl PartialEq for Value {
@@ -372,9 +529,6 @@ impl Hasher for KeyHasher {
     }
 }
 
-/// A MiniScript map: insertion-ordered (spec §3), keys of any type.
-pub type MsMap = IndexMap<Value, Value, BuildHasherDefault<KeyHasher>>;
-
 pub fn new_map() -> MsMap {
     MsMap::default()
 }
@@ -474,6 +628,81 @@ mod tests {
         if let (Value::List(la), Value::List(lb)) = (&a, &b) {
             la.borrow_mut().clear();
             lb.borrow_mut().clear();
+        }
+    }
+
+    fn nest(depth: usize, map: bool) -> Value {
+        let mut v = Value::Null;
+        for _ in 0..depth {
+            v = if map {
+                let mut m = new_map();
+                m.insert(Value::str("a"), v);
+                Value::map(m)
+            } else {
+                Value::list(vec![v])
+            };
+        }
+        v
+    }
+
+    // Test threads have a small (2 MiB) stack: recursion here would overflow it.
+    #[test]
+    fn very_deep_lists_maps_and_closures_drop_and_compare_without_recursion() {
+        // Far past what recursion on a 2 MiB stack could handle, even in debug.
+        let depth = if cfg!(debug_assertions) {
+            200_000
+        } else {
+            1_000_000
+        };
+        for map in [false, true] {
+            let a = nest(depth, map);
+            let b = nest(depth, map);
+            assert!(a.equals(&b));
+            assert_eq!(a.key_hash(), b.key_hash());
+            let c = nest(depth - 1, map);
+            assert!(!a.equals(&c));
+            drop((a, b, c));
+        }
+        // A closure chain: each function's outer map holds the previous function.
+        let mut f = Value::Null;
+        for _ in 0..depth {
+            let mut m = new_map();
+            m.insert(Value::str("f"), f);
+            f = Value::Func(Rc::new(FuncVal {
+                code: FuncCode::Native(Rc::new(crate::intrinsics::Intrinsic {
+                    name: "x".into(),
+                    params: Vec::new(),
+                    f: |_, _| Ok(Value::Null),
+                })),
+                outer: Some(Rc::new(RefCell::new(m))),
+            }));
+        }
+        drop(f);
+    }
+
+    #[test]
+    fn repetitive_structures_hash_and_compare_in_linear_time() {
+        // Each level holds the level below twice: 2^200 paths, 200 distinct lists.
+        let (mut a, mut b) = (Value::Num(1.0), Value::Num(1.0));
+        for _ in 0..200 {
+            a = Value::list(vec![a.clone(), a]);
+            b = Value::list(vec![b.clone(), b]);
+        }
+        assert!(a.equals(&b));
+        assert_eq!(a.key_hash(), b.key_hash());
+        // A list holding itself a thousand times, used as a map key.
+        let l = Value::list(vec![]);
+        if let Value::List(r) = &l {
+            for _ in 0..1000 {
+                r.borrow_mut().push(l.clone());
+            }
+        }
+        let mut m = new_map();
+        m.insert(l.clone(), Value::Num(1.0));
+        assert!(m.get(&l).is_some());
+        drop(m);
+        if let Value::List(r) = &l {
+            r.borrow_mut().clear();
         }
     }
 }

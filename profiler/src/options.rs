@@ -88,6 +88,8 @@ options! {
         "score weight of the sampled time (relative to jit-hot-time-us)";
     max_call_depth: "max-call-depth", Kind::Int { min: 16, max: 100_000_000 }, "400000",
         "maximum depth of nested MiniScript calls";
+    max_memory_mb: "max-memory-mb", Kind::Int { min: 1, max: 1_048_576 }, "1024",
+        "memory ceiling in MiB: the most one string, list or map may grow to (past it: a 'too large' runtime error)";
 }
 
 /// Where an effective value came from.
@@ -428,6 +430,10 @@ impl Options {
     }
     pub fn max_call_depth(&self) -> usize {
         self.int(Id::max_call_depth) as usize
+    }
+    /// The memory ceiling in bytes.
+    pub fn max_memory_bytes(&self) -> usize {
+        (self.int(Id::max_memory_mb) as usize).saturating_mul(1 << 20)
     }
 }
 

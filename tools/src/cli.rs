@@ -41,9 +41,9 @@ const EXIT_CODES: &str = "
 exit codes:
   0    success (also the REPL's end at Ctrl-D)
   N    the script called exit(N) (taken modulo 256)
-  1    runtime error
+  1    runtime error (also a limit: --max-call-depth, --max-memory-mb)
   2    compile (lexer or parser) error
-  64   usage error (bad option or missing argument)
+  64   usage error (bad option, option value or missing argument)
   66   the script cannot be read (missing, a directory, unreadable, not UTF-8)
   130  interrupted (Ctrl-C)
 ";
@@ -75,9 +75,9 @@ pub enum Parsed {
     Exit(u8),
 }
 
+/// One line on stderr (so a script driving the CLI can show it as is), exit 64.
 fn usage_error(msg: &str) -> Parsed {
-    eprintln!("miniscript: {msg}");
-    eprintln!("Try 'miniscript --help' for more information.");
+    eprintln!("miniscript: {msg} (see 'miniscript --help')");
     Parsed::Exit(EXIT_USAGE)
 }
 

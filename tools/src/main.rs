@@ -27,6 +27,7 @@ const YIELD_PAUSE: Duration = Duration::from_millis(10);
 fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
     let config = miniscript::VmConfig {
         max_call_depth: opts.tuning.max_call_depth(),
+        max_memory: opts.tuning.max_memory_bytes(),
     };
     let mut interp = Interpreter::with_config(config);
     interp.set_compile_options(tiering::compile_options(&opts.tuning));
@@ -101,6 +102,16 @@ fn main() -> ExitCode {
         Parsed::Run(o) => *o,
         Parsed::Exit(code) => return ExitCode::from(code),
     };
+
+    // A panic in the JIT's compile thread is caught there and reported in one
+    // warning line (the program continues interpreted): the default hook's message
+    // and backtrace would only be noise. Other panics keep the default report.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some("miniscript-jit") {
+            default_hook(info);
+        }
+    }));
 
     let interrupt = InterruptHandle::new();
     {

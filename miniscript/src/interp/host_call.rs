@@ -140,6 +140,7 @@ impl Vm {
     fn run_nested(&mut self, base_depth: usize) -> MsResult<()> {
         let saved_slice = self.slice_end.take();
         let saved_ticks = self.ticks;
+        let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);
         let r = loop {
             match self.execute(base_depth) {
                 Ok(RunStatus::Done) => break Ok(()),

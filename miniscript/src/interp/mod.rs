@@ -104,12 +104,17 @@ pub(crate) const TICKS: u32 = 4096;
 pub struct VmConfig {
     /// Maximum number of nested MiniScript calls.
     pub max_call_depth: usize,
+    /// Memory ceiling in bytes: the most one string, list or map may grow to
+    /// (estimated: a byte per string byte, 16 per list element, 48 per map entry).
+    /// Past it the operation fails with a runtime error instead of exhausting memory.
+    pub max_memory: usize,
 }
 
 impl Default for VmConfig {
     fn default() -> Self {
         VmConfig {
             max_call_depth: 400_000,
+            max_memory: crate::ops::DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -274,7 +279,10 @@ impl Vm {
         }
         self.slice_end = time_limit.map(|d| Instant::now() + d);
         self.ticks = TICKS;
-        let r = self.execute(0);
+        let r = {
+            let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);
+            self.execute(0)
+        };
         self.slice_end = None;
         self.out.flush();
         if r.is_err() {

@@ -412,6 +412,7 @@ impl Vm {
                     return Err(MsError::runtime("Assignment to protected map"));
                 }
                 let (key, v) = (self.reg(ins.b), self.reg(ins.c));
+                // (A new key grows the map: `ops::map_set` checks the memory ceiling.)
                 ops::set_index(&obj, &key, v)?;
                 Ok(Flow::Next)
             }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::num;
 use crate::error::MsResult;
-use crate::format::to_str;
+use crate::format::to_str_checked;
 use crate::interp::Vm;
 use crate::value::{new_map, Value};
 
@@ -17,11 +17,11 @@ use crate::value::{new_map, Value};
 pub fn print(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let mut text = match args.first() {
         None | Some(Value::Null) => "null".to_string(),
-        Some(v) => to_str(v),
+        Some(v) => to_str_checked(v)?,
     };
     match args.get(1) {
         None | Some(Value::Null) => text.push('\n'),
-        Some(d) => text.push_str(&to_str(d)),
+        Some(d) => text.push_str(&to_str_checked(d)?),
     }
     vm.out.write_str(&text);
     Ok(Value::Null)

@@ -8,9 +8,11 @@ use std::rc::Rc;
 
 use super::int;
 use crate::error::{MsError, MsResult};
-use crate::format::to_str;
+use crate::format::{to_str, to_str_checked};
 use crate::interp::Vm;
-use crate::ops::{byte_offset, char_index, char_substr, map_set, trunc_int};
+use crate::ops::{
+    byte_offset, char_index, char_substr, check_list_len, check_str_bytes, map_set, trunc_int,
+};
 use crate::value::{MsStr, Value};
 
 /// `Index Error: index (N) out of range (A to B)` (C# `Check.Range`).
@@ -172,6 +174,7 @@ pub fn insert(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             if idx < 0 || idx > n {
                 return Err(range_error(idx, 0, n));
             }
+            check_list_len(n as usize + 1)?;
             l.borrow_mut().insert(idx as usize, value.clone());
             Ok(this.clone())
         }
@@ -185,12 +188,9 @@ pub fn insert(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             }
             let at = byte_offset(s, idx as usize);
             let t = s.as_str();
-            Ok(Value::string(format!(
-                "{}{}{}",
-                &t[..at],
-                to_str(value),
-                &t[at..]
-            )))
+            let v = to_str_checked(value)?;
+            check_str_bytes(t.len() + v.len())?;
+            Ok(Value::string(format!("{}{}{}", &t[..at], v, &t[at..])))
         }
         _ => Err(MsError::runtime("insert called on invalid type")),
     }
@@ -309,13 +309,14 @@ pub fn replace(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             if old.is_empty() {
                 return Err(MsError::runtime("replace: oldval argument is empty"));
             }
-            let new = to_str(newval);
+            let new = to_str_checked(newval)?;
             let t = s.as_str();
             let mut out = String::with_capacity(t.len());
             let mut rest = t;
             let mut count = 0;
             while count < limit {
                 let Some(b) = rest.find(&old) else { break };
+                check_str_bytes(out.len() + b + new.len())?;
                 out.push_str(&rest[..b]);
                 out.push_str(&new);
                 rest = &rest[b + old.len()..];
@@ -384,15 +385,23 @@ pub fn join(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let Value::List(l) = this else {
         return Ok(this.clone());
     };
-    let delim = to_str(delim);
+    let delim = to_str_checked(delim)?;
     let mut out = String::new();
     for (i, e) in l.borrow().iter().enumerate() {
         if i > 0 {
+            check_str_bytes(out.len() + delim.len())?;
             out.push_str(&delim);
         }
         match e {
-            Value::Str(s) => out.push_str(s.as_str()),
-            other => out.push_str(&to_str(other)),
+            Value::Str(s) => {
+                check_str_bytes(out.len() + s.as_str().len())?;
+                out.push_str(s.as_str())
+            }
+            other => {
+                let t = to_str_checked(other)?;
+                check_str_bytes(out.len() + t.len())?;
+                out.push_str(&t)
+            }
         }
     }
     Ok(Value::string(out))
@@ -405,11 +414,14 @@ pub fn push(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     };
     match this {
         Value::List(l) => {
-            l.borrow_mut().push(value.clone());
+            let mut l = l.borrow_mut();
+            check_list_len(l.len() + 1)?;
+            l.push(value.clone());
+            drop(l);
             Ok(this.clone())
         }
         Value::Map(m) => {
-            map_set(m, value.clone(), Value::Num(1.0));
+            map_set(m, value.clone(), Value::Num(1.0))?;
             Ok(this.clone())
         }
         _ => Ok(Value::Null),

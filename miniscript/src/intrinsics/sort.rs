@@ -143,7 +143,7 @@ pub fn sort(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     merge_sort(&mut order, &cmp);
     let sorted: Vec<Value> = order.iter().map(|&i| items[i].clone()).collect();
-    let old = std::mem::replace(&mut *l.borrow_mut(), sorted);
+    let old = std::mem::replace(&mut l.borrow_mut().0, sorted);
     drop(old);
     Ok(this.clone())
 }
@@ -199,6 +199,7 @@ pub fn range(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     if count.is_nan() || count < 0.0 {
         return Err(MsError::runtime("range() error"));
     }
+    crate::ops::check_list_len(count as usize)?;
     let mut out = Vec::with_capacity(count as usize);
     let mut v = from;
     while if step > 0.0 { v <= to } else { v >= to } {

@@ -48,7 +48,7 @@ pub fn upper(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 pub fn str_(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     Ok(match args.first() {
         Some(v @ Value::Str(_)) => v.clone(),
-        Some(v) => Value::string(to_str(v)),
+        Some(v) => Value::string(crate::format::to_str_checked(v)?),
         None => Value::str(""),
     })
 }
@@ -187,6 +187,7 @@ pub fn split(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
         } else {
             s[pos..].find(&delim).map_or(s.len(), |i| pos + i)
         };
+        crate::ops::check_list_len(parts.len() + 1)?;
         parts.push(Value::str(&s[pos..next]));
         pos = next + delim.len();
         if pos == s.len() && !delim.is_empty() {
