@@ -177,14 +177,15 @@ const SOURCE_BYTES: &[u8] = b"abcxyz019_ .\"'()[]{},:;=+-*/%^<>!@#\n\r\t\\e";
 #[test]
 fn random_bytes() {
     let byte = prop_oneof![
-        2 => any::<u8>(),
-        3 => select(SOURCE_BYTES),
+        1 => any::<u8>(),
+        12 => select(SOURCE_BYTES),
+        2 => 0u8..0x80,
     ];
     let binary_runs = Cell::new(0u32);
     let invalid = Cell::new(0u32);
     run_generator(
         "random_bytes",
-        2000,
+        5000,
         vec(byte, 0..120),
         || {
             format!(
@@ -447,7 +448,7 @@ fn token_soup() {
     let ok = Cell::new(0u32);
     run_generator(
         "token_soup",
-        3000,
+        5000,
         soup(),
         || format!(" ({} compiled without an error)", ok.get()),
         |src| {
@@ -473,6 +474,8 @@ struct Outcome {
     trace: Vec<String>,
     /// Whether the budget ran out before the program finished.
     timed_out: bool,
+    /// Region entries that ran native code.
+    native: u64,
 }
 
 /// A number's bits, with every NaN alike (a NaN's sign and payload cannot be seen).
@@ -527,6 +530,7 @@ fn run_program(src: &str, jit: bool, budget: Duration) -> Outcome {
         },
     }
     tiering::finish(interp.vm_mut());
+    let native = interp.vm().region_counters().iter().map(|c| c.native).sum();
     let mut text = out.0.borrow().clone();
     if let Some(e) = error {
         text.push_str(&format!("{e}\n"));
@@ -539,12 +543,14 @@ fn run_program(src: &str, jit: bool, budget: Duration) -> Outcome {
         text,
         trace,
         timed_out,
+        native,
     }
 }
 
 /// Checks that the interpreter and the JIT agree on `src`; returns the interpreted
-/// outcome, or `None` if a run did not finish within the budget (it is not compared).
-fn differential(src: &str, budget: Duration) -> Result<Option<Outcome>, TestCaseError> {
+/// outcome and the number of native region entries in the JIT run, or `None` if a
+/// run did not finish within the budget (it is not compared).
+fn differential(src: &str, budget: Duration) -> Result<Option<(Outcome, u64)>, TestCaseError> {
     let interp = run_program(src, false, budget);
     if interp.timed_out {
         return Ok(None);
@@ -569,7 +575,9 @@ fn differential(src: &str, budget: Duration) -> Result<Option<Outcome>, TestCase
             interp.text
         )));
     }
-    Ok(Some(interp))
+    prop_assert!(interp.native == 0, "native code ran with --jit=off");
+    let native = jit.native;
+    Ok(Some((interp, native)))
 }
 
 /// Indents every line of `block` by `depth` levels.
@@ -633,7 +641,13 @@ fn render(stmts: &[Stmt], depth: usize, loops: usize, out: &mut String) {
                 out.push_str(&format!("{pad}end while\n"));
             }
             Stmt::For(from, to, body) => {
-                out.push_str(&format!("{pad}for k in range({from}, {to})\n"));
+                // Nested loops over one variable share its hidden index and never end
+                // (in the reference too): only the outermost loop uses `k`.
+                let var = match loops {
+                    0 => "k".to_string(),
+                    n => format!("k{n}"),
+                };
+                out.push_str(&format!("{pad}for {var} in range({from}, {to})\n"));
                 render(body, depth + 1, loops + 1, out);
                 out.push_str(&format!("{pad}end for\n"));
             }
@@ -710,6 +724,9 @@ const NUM_CONSTS: &[&str] = &[
 
 const NUM_VARS: &[&str] = &["x", "y", "z", "w", "k"];
 
+/// Inside the function also the global `gv`.
+const FN_VARS: &[&str] = &["x", "y", "z", "w", "k", "gv"];
+
 const NUM_BINOPS: &[&str] = &[
     "+", "-", "*", "/", "%", "^", "==", "!=", "<", "<=", ">", ">=", "and", "or",
 ];
@@ -740,9 +757,10 @@ fn num_expr(vars: &'static [&'static str]) -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// Simple numeric statements: assignments (also compound), output and traces.
-fn num_simple() -> BoxedStrategy<String> {
-    let e = num_expr(NUM_VARS);
+/// Simple numeric statements over `vars`: assignments (also compound), output and
+/// traces.
+fn num_simple(vars: &'static [&'static str]) -> BoxedStrategy<String> {
+    let e = num_expr(vars);
     prop_oneof![
         5 => (select(&["x", "y", "z", "w"][..]), select(&["=", "=", "+=", "-=", "*=", "/=", "%=", "^="][..]), e.clone())
             .prop_map(|(v, op, e)| format!("{v} {op} {e}")),
@@ -756,13 +774,33 @@ fn num_simple() -> BoxedStrategy<String> {
 
 /// A numeric program: statements at global scope, a function with its own, called
 /// in a loop, and the final values traced.
+/// What changes between the calls of the function, so that compiled code meets
+/// inputs it was not compiled for (its guards must send them to the interpreter).
+const TWISTS: &[&str] = &[
+    "",
+    "  if c == 2 then sqrt = @fake\n",
+    "  if c == 2 then round = @fake\n",
+    "  if c == 2 then gv = null\n",
+    "  if c == 2 then x = null\n",
+    "  if c == 3 then abs = 5\n",
+    "  gv = gv * 2 + c\n",
+];
+
 fn numeric_program() -> impl Strategy<Value = String> {
-    let cond = num_expr(NUM_VARS);
-    let body = blocks(num_simple(), cond.clone(), 3);
-    let init = vec(select(NUM_CONSTS), 4);
-    (init.clone(), body.clone(), init, body, vec(num_expr(NUM_VARS), 2), 1u8..4).prop_map(
-        |(g_init, g_body, f_init, f_body, args, calls)| {
-            let mut src = String::from("trace = []\nk = 0\n");
+    let g_body = blocks(num_simple(NUM_VARS), num_expr(NUM_VARS), 3);
+    let f_body = blocks(num_simple(FN_VARS), num_expr(FN_VARS), 3);
+    let init = vec(select(NUM_CONSTS), 5);
+    (
+        (init.clone(), g_body, init, f_body),
+        vec(num_expr(NUM_VARS), 2),
+        1u8..5,
+        select(TWISTS),
+    )
+        .prop_map(|((g_init, g_body, f_init, f_body), args, calls, twist)| {
+            let mut src = String::from(
+                "trace = []\nk = 0\nfake = function(a, b=0)\n  return a * 2 + 1\nend function\n",
+            );
+            src.push_str(&format!("gv = {}\n", g_init[4]));
             for (v, c) in ["x", "y", "z", "w"].iter().zip(&g_init) {
                 src.push_str(&format!("{v} = {c}\n"));
             }
@@ -774,29 +812,43 @@ fn numeric_program() -> impl Strategy<Value = String> {
             src.push_str(&f_src);
             src.push_str("  return [x, y, z, w, k]\nend function\n");
             src.push_str(&format!(
-                "for c in range(1, {calls})\n  r = f({}, {})\n  trace.push r[0]\n  trace.push r[1]\n  trace.push r[2]\n  trace.push r[3]\nend for\n",
+                "for c in range(1, {calls})\n{twist}  r = f({}, {} + c)\n  trace.push r[0]\n  trace.push r[1]\n  trace.push r[2]\n  trace.push r[3]\nend for\n",
                 args[0], args[1]
             ));
-            src.push_str("for v in [x, y, z, w, k]\n  trace.push v\n  print v\nend for\n");
+            src.push_str("for v in [x, y, z, w, k, gv]\n  trace.push v\n  print v\nend for\n");
             src
-        },
-    )
+        })
 }
 
 #[test]
 fn numeric_programs() {
     let compared = Cell::new(0u32);
+    let native = Cell::new(0u32);
     run_generator(
         "numeric_programs",
-        300,
+        1000,
         numeric_program(),
-        || format!(" ({} compared, the rest over budget)", compared.get()),
+        || {
+            format!(
+                " ({} compared, the rest over budget; native code ran in {})",
+                compared.get(),
+                native.get()
+            )
+        },
         |src| {
-            if differential(&src, Duration::from_secs(2))?.is_some() {
+            if let Some((_, n)) = differential(&src, Duration::from_secs(2))? {
                 compared.set(compared.get() + 1);
+                native.set(native.get() + u32::from(n > 0));
             }
             Ok(())
         },
+    );
+    // Else the comparison proves nothing.
+    assert!(
+        native.get() * 2 > compared.get(),
+        "native code ran in only {} of {} programs",
+        native.get(),
+        compared.get()
     );
 }
 
@@ -998,14 +1050,16 @@ fn well_formed_programs() {
         .ok()
         .filter(|s| !s.is_empty());
     let ref_diffs = Cell::new(0u32);
+    let native = Cell::new(0u32);
     run_generator(
         "well_formed_programs",
-        250,
+        1000,
         general_program(),
         || {
             let mut s = format!(
-                " ({} compared with the JIT, {} ended with a runtime error",
+                " ({} compared with the JIT, native code ran in {}, {} ended with a runtime error",
                 compared.get(),
+                native.get(),
                 errors.get()
             );
             if ref_bin.is_some() {
@@ -1022,8 +1076,9 @@ fn well_formed_programs() {
                 compile_source("", &src, CompileOptions::default()).is_ok(),
                 "a generated program does not compile:\n{src}"
             );
-            if let Some(out) = differential(&src, Duration::from_secs(2))? {
+            if let Some((out, n)) = differential(&src, Duration::from_secs(2))? {
                 compared.set(compared.get() + 1);
+                native.set(native.get() + u32::from(n > 0));
                 if out.text.contains("Runtime Error") {
                     errors.set(errors.get() + 1);
                 }
@@ -1037,6 +1092,7 @@ fn well_formed_programs() {
             Ok(())
         },
     );
+    assert!(native.get() > 0, "native code never ran");
 }
 
 /// Runs `src` with the reference binary and returns a report if its output differs
