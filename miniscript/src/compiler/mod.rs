@@ -948,7 +948,10 @@ impl<'s> FnBuilder<'s> {
                 self.emit(Op::Index, dst, b, i);
             }
             ExprKind::Slice(base, from, to) => {
-                let b = self.expr_val(base)?;
+                let saved = self.unwarned_base(base);
+                let b = self.expr_val(base);
+                self.warn_name = saved;
+                let b = b?;
                 let f = match from {
                     Some(f) => self.expr_val(f)?,
                     None => self.k_num(0.0),
@@ -1117,7 +1120,7 @@ impl<'s> FnBuilder<'s> {
             }
             _ => {
                 let mark = self.next_temp;
-                let saved = self.warn_name.take();
+                let saved = self.unwarned_base(base);
                 let v = self.expr_val(base);
                 self.warn_name = saved;
                 let v = v?;
@@ -1138,10 +1141,30 @@ impl<'s> FnBuilder<'s> {
             self.emit_full(ins);
             return Ok(t);
         }
-        let saved = self.warn_name.take();
+        let saved = self.unwarned_base(base);
         let r = self.expr_any(base);
         self.warn_name = saved;
         r
+    }
+
+    /// Before compiling the object of `x.f`, `x[i]` or `x[a:b]`: returns the
+    /// deprecation-warning name to restore afterwards, and clears it if the object is
+    /// the bare identifier `x` itself. Only that read is exempt; as in the reference, a
+    /// parenthesized `(x)[i]` or any other object containing `x` (`[x][0]`,
+    /// `(x + y).f`) reads `x` as a plain value and warns.
+    fn unwarned_base(&mut self, base: &Expr) -> Option<Rc<str>> {
+        let bare = match &base.kind {
+            ExprKind::Ident(name) => {
+                let span = base.span.start as usize..base.span.end as usize;
+                self.source.get(span) == Some(&**name)
+            }
+            _ => false,
+        };
+        if bare {
+            self.warn_name.take()
+        } else {
+            self.warn_name.clone()
+        }
     }
 
     fn ident(&mut self, name: &Rc<str>, dst: u16) -> MsResult<()> {
