@@ -564,7 +564,7 @@ fn run_program(src: &str, jit: bool, budget: Duration) -> Outcome {
     interp.set_output(out.clone());
     interp.set_error_output(StringSink::default());
     interp.set_compile_options(tiering::compile_options(&options));
-    tiering::attach(interp.vm_mut(), &options);
+    tiering::attach(interp.vm_mut(), &options, None);
     let start = Instant::now();
     let mut error = None;
     let mut timed_out = false;

@@ -190,6 +190,23 @@ fn growth_past_the_memory_ceiling_is_a_runtime_error() {
 }
 
 #[test]
+fn a_nan_list_index_is_an_index_error() {
+    // Inside a function, where the interpreter's fast paths index lists.
+    runtime_error(
+        &[],
+        "f = function(l)\n  print l[1]\n  print l[0/0]\nend function\nf [1, 2, 3]",
+        "2\n",
+        "Runtime Error: Index Error (list index NaN out of range) [line 3]\n",
+    );
+    runtime_error(
+        &[],
+        "f = function(l)\n  l[0/0] = 5\nend function\nf [1, 2, 3]",
+        "",
+        "Runtime Error: Index Error (list index NaN out of range) [line 2]\n",
+    );
+}
+
+#[test]
 fn runaway_growth_loops_stop_at_the_ceiling() {
     let start = Instant::now();
     // push on a list, from the flag.
@@ -212,6 +229,12 @@ fn runaway_growth_loops_stop_at_the_ceiling() {
             "m = {}\ni = 0\nwhile true\n  m.push i\n  i = i + 1\nend while",
             "map",
             4,
+        ),
+        // New string keys, which the interpreter's fast path inserts, in a function.
+        (
+            "f = function\n  m = {}\n  i = 0\n  while true\n    m[\"k\" + i] = i\n    i = i + 1\n  end while\nend function\nf",
+            "map",
+            5,
         ),
         // A string doubling in a loop.
         (
@@ -474,12 +497,17 @@ fn jit_faults_leave_the_program_running_interpreted() {
         (
             0,
             NUMERIC_OUT.into(),
-            "miniscript: warning: JIT could not compile region 0: injected compile failure (test hook); it stays interpreted\n"
+            "miniscript: warning: JIT could not compile region 1 (loop (main):4-6): injected compile failure (test hook); it stays interpreted\n"
                 .into()
         )
     );
+    // The failed region is the loop; it stays interpreted (the expression region
+    // inside it still compiles).
     let o = jit_run(Some("fail"), &["--jit-stats"]);
-    assert_eq!((stat(&o, "failed"), stat(&o, "native executions")), (1, 0));
+    assert_eq!(
+        (stat(&o, "failed"), stat(&o, "loop native entries")),
+        (1, 0)
+    );
     // A full queue: the requests are dropped silently and retried later.
     let o = jit_run(Some("queue-full"), &["--jit-stats"]);
     assert_eq!((code(&o), stdout(&o)), (0, NUMERIC_OUT.into()));
@@ -491,9 +519,10 @@ fn jit_faults_leave_the_program_running_interpreted() {
         (0, NUMERIC_OUT.into(), "".into())
     );
     let o = jit_run(None, &["--jit-code-budget-kb=0", "--jit-stats"]);
+    // Both the loop region and the expression region inside it are refused.
     assert_eq!(
         (stat(&o, "budget refusals"), stat(&o, "native executions")),
-        (1, 0)
+        (2, 0)
     );
 }
 

@@ -272,7 +272,7 @@ impl Backend for Jit {
             ),
             (
                 "compile time total",
-                format!("{:.0} us", times.iter().sum::<f64>()),
+                format!("{:.0} us", times.iter().sum::<f64>() + 0.0),
             ),
             ("compile time p50", format!("{:.1} us", q(0.5))),
             ("compile time p99", format!("{:.1} us", q(0.99))),

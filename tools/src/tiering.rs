@@ -141,7 +141,7 @@ struct FaultyJit {
 }
 
 impl Backend for FaultyJit {
-    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>) -> bool {
+    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>, label: &str) -> bool {
         if self.fault == Fault::QueueFull && self.refused < QUEUE_FULL_REFUSALS {
             self.refused += 1;
             return false;
@@ -162,7 +162,7 @@ impl Backend for FaultyJit {
             }
         }
         match self.inner.as_mut() {
-            Some(j) => j.submit(gid, desc, slot),
+            Some(j) => j.submit(gid, desc, slot, label),
             None => false,
         }
     }

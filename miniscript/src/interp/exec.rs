@@ -241,7 +241,7 @@ impl Vm {
                                 .filter(|v| !matches!(v, Value::Func(_))),
                             (Value::List(l), Value::Num(i)) => {
                                 let l = l.borrow();
-                                let i = *i as i64;
+                                let i = crate::ops::trunc_int(*i);
                                 let n = l.len() as i64;
                                 let j = if i < 0 { i + n } else { i };
                                 if j >= 0 && j < n {
@@ -265,17 +265,20 @@ impl Vm {
                                 let v = v.clone();
                                 let mut m = m.borrow_mut();
                                 // Overwrite in place when present: no key clone, no drop.
-                                match m.get_mut(k) {
-                                    Some(slot) => *slot = v,
-                                    None => {
-                                        m.insert(k.clone(), v);
-                                    }
+                                if let Some(slot) = m.get_mut(k) {
+                                    *slot = v;
+                                    true
+                                } else if crate::ops::check_map_len(m.len() + 1).is_ok() {
+                                    m.insert(k.clone(), v);
+                                    true
+                                } else {
+                                    // Past the memory ceiling: the slow path raises it.
+                                    false
                                 }
-                                true
                             }
                             (Value::List(l), Value::Num(i), v) if !matches!(v, Value::Func(_)) => {
                                 let mut l = l.borrow_mut();
-                                let i = *i as i64;
+                                let i = crate::ops::trunc_int(*i);
                                 let n = l.len() as i64;
                                 let j = if i < 0 { i + n } else { i };
                                 if j >= 0 && j < n {
