@@ -157,6 +157,7 @@ fn front_end(src: &str) -> Result<(), TestCaseError> {
         CompileOptions {
             sites: true,
             min_complexity: 0,
+            loops: true,
         },
     ] {
         match compile_source("", src, options) {
