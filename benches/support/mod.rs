@@ -8,7 +8,6 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use miniscript::compiler::CompileOptions;
 use miniscript::tac::Proto;
 use miniscript::{OutputSink, StringSink, Vm};
 
@@ -112,19 +111,11 @@ pub fn options(settings: &[(&str, &str)]) -> profiler::Options {
     o
 }
 
-/// Compile options for `o`, as the command-line host chooses them: region markers
-/// when the JIT or the profiler is on, every region when profiling.
-pub fn compile_options(o: &profiler::Options) -> CompileOptions {
-    CompileOptions {
-        sites: o.jit_mode() != "off" || o.profile(),
-        min_complexity: if o.profile() {
-            0
-        } else {
-            o.jit_min_complexity()
-        },
-        loops: o.jit_loops(),
-    }
-}
+// The command-line host's choice of compile options (region markers when the JIT
+// or the profiler is on, every region when profiling), shared rather than copied.
+#[path = "../../tools/src/tiering.rs"]
+mod tiering;
+pub use tiering::compile_options;
 
 pub fn compile_for(name: &str, source: &str, o: &profiler::Options) -> Rc<Proto> {
     let program = miniscript::parser::parse(source).unwrap_or_else(|e| panic!("{name}: {e:?}"));

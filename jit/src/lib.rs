@@ -253,7 +253,7 @@ impl Backend for Jit {
         let native: u64 = counters.iter().map(|c| c.native).sum();
         let total: u64 = counters.iter().map(|c| c.count).sum();
         let misses: u64 = counters.iter().map(|c| c.misses).sum();
-        let rows: Vec<(&str, String)> = vec![
+        let mut rows: Vec<(&str, String)> = vec![
             ("sites", counters.len().to_string()),
             ("queued", self.submitted.to_string()),
             ("compiled", s.compiled.load(Ordering::Relaxed).to_string()),
@@ -284,7 +284,6 @@ impl Backend for Jit {
             ("interpreted executions", (total - native).to_string()),
             ("guard misses", misses.to_string()),
         ];
-        let mut rows = rows;
         let lc: Vec<&RegionCounters> = self
             .loops
             .iter()

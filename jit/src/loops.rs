@@ -16,16 +16,16 @@
 //! The number of back-edges run is stored through `iters` before every return.
 //! As in straight regions only non-trapping instructions are emitted.
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::Value;
 use cranelift_codegen::ir::{
     types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature,
 };
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use miniscript::region::{LInstr, LOperand, LoopBody, RegionDesc, Test, PAUSE_BIT, PAUSE_PERIOD};
-use miniscript::value::{NUM_OFFSET, NUM_TAG};
+use miniscript::value::NUM_OFFSET;
 
-use crate::translate::{emit_bin, float_cc};
+use crate::translate::{emit_bin, emit_guard, float_cc};
 
 /// `(window, head, iters) -> u32`.
 pub(crate) fn loop_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
@@ -179,23 +179,7 @@ pub(crate) fn build(
     };
     let fail = b.create_block();
     let load = b.create_block();
-    let mut bad = None;
-    for &r in &desc.input_regs {
-        let tag = b.ins().load(types::I8, flags, window, slot(r));
-        let ne = b.ins().icmp_imm_u(IntCC::NotEqual, tag, NUM_TAG as i64);
-        bad = Some(match bad {
-            None => ne,
-            Some(acc) => b.ins().bor(acc, ne),
-        });
-    }
-    match bad {
-        Some(cond) => {
-            b.ins().brif(cond, fail, &[], load, &[]);
-        }
-        None => {
-            b.ins().jump(load, &[]);
-        }
-    }
+    emit_guard(b, window, &desc.input_regs, fail, load);
     b.switch_to_block(fail);
     let zero = b.ins().iconst(types::I32, 0);
     b.ins().return_(&[zero]);

@@ -18,8 +18,8 @@ use std::time::Instant;
 
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{
-    types, AbiParam, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, MemFlagsData,
-    Signature, UserExternalName, UserFuncName, Value,
+    types, AbiParam, Block, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
+    MemFlagsData, Signature, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
@@ -223,7 +223,6 @@ impl Compiler {
         &mut self,
         jobs: &[Job],
     ) -> Vec<Result<(usize, usize, f64), String>> {
-        let t0 = Instant::now();
         // Step 1: declare (names are unique per module).
         let mut ids: Vec<Result<(FuncId, u32, String), String>> = Vec::with_capacity(jobs.len());
         for job in jobs {
@@ -296,7 +295,6 @@ impl Compiler {
             return jobs.iter().map(|_| Err(e.clone())).collect();
         }
         let shared = t_define.elapsed().as_secs_f64() * 1e6 / jobs.len().max(1) as f64;
-        let _ = t0;
         // Step 6: take the pointers.
         results
             .into_iter()
@@ -334,28 +332,7 @@ fn build_straight(b: &mut FunctionBuilder, desc: &RegionDesc, fmod: FuncRef, pow
     let slot = |r: u16| (r as i32) * 16;
     // The guard: every register read holds a number. (Outputs that are not
     // inputs are made numbers by the interpreter before the call.)
-    let mut bad = None;
-    let mut checked: Vec<u16> = Vec::new();
-    for &r in &desc.input_regs {
-        if checked.contains(&r) {
-            continue;
-        }
-        checked.push(r);
-        let tag = b.ins().load(types::I8, flags, regs, slot(r));
-        let ne = b.ins().icmp_imm_u(IntCC::NotEqual, tag, NUM_TAG as i64);
-        bad = Some(match bad {
-            None => ne,
-            Some(acc) => b.ins().bor(acc, ne),
-        });
-    }
-    match bad {
-        Some(cond) => {
-            b.ins().brif(cond, fail, &[], body, &[]);
-        }
-        None => {
-            b.ins().jump(body, &[]);
-        }
-    }
+    emit_guard(b, regs, &desc.input_regs, fail, body);
     b.switch_to_block(fail);
     b.seal_block(fail);
     let one = b.ins().iconst(types::I32, 1);
@@ -433,5 +410,37 @@ pub(crate) fn float_cc(op: ROp) -> FloatCC {
         ROp::Le => FloatCC::LessThanOrEqual,
         ROp::Gt => FloatCC::GreaterThan,
         _ => FloatCC::GreaterThanOrEqual,
+    }
+}
+
+/// The entry guard: branch to `fail` unless the tag byte of every register in
+/// `regs` of the window is `NUM_TAG`, else to `ok`. Ends the current block.
+pub(crate) fn emit_guard(
+    b: &mut FunctionBuilder,
+    window: Value,
+    regs: &[u16],
+    fail: Block,
+    ok: Block,
+) {
+    let flags = MemFlagsData::trusted();
+    let mut bad = None;
+    for (i, &r) in regs.iter().enumerate() {
+        if regs[..i].contains(&r) {
+            continue;
+        }
+        let tag = b.ins().load(types::I8, flags, window, (r as i32) * 16);
+        let ne = b.ins().icmp_imm_u(IntCC::NotEqual, tag, NUM_TAG as i64);
+        bad = Some(match bad {
+            None => ne,
+            Some(acc) => b.ins().bor(acc, ne),
+        });
+    }
+    match bad {
+        Some(cond) => {
+            b.ins().brif(cond, fail, &[], ok, &[]);
+        }
+        None => {
+            b.ins().jump(ok, &[]);
+        }
     }
 }

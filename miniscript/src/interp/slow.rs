@@ -608,17 +608,16 @@ impl Vm {
         true
     }
 
-    /// The general path of `Site`: registration, hook check points, sampling, and
-    /// native execution after a guard failure or with timing.
-    fn site_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        let proto = self.top_frame().expect("a frame is running").proto.clone();
+    /// The slow-path part of entering region `x` of `proto` (a `Site` or a loop
+    /// head): registration on first sight in this interpreter (counting the entry
+    /// the fast path could not), and the hook's check point. Returns the global id.
+    fn region_entry(&mut self, proto: &Rc<crate::tac::Proto>, x: u32) -> usize {
         if proto.region_base.get().0 != self.id {
-            self.register_regions(&proto);
-            // The fast path did not count this entry.
-            let gid = (proto.region_base.get().1 + ins.x) as usize;
+            self.register_regions(proto);
+            let gid = (proto.region_base.get().1 + x) as usize;
             self.regions_rt[gid].count += 1;
         }
-        let gid = (proto.region_base.get().1 + ins.x) as usize;
+        let gid = (proto.region_base.get().1 + x) as usize;
         if self.regions_rt[gid].count >= self.regions_rt[gid].next_check {
             let next = match self.tier.as_mut() {
                 Some(t) => t.check(gid as u32, &self.regions_rt[gid]),
@@ -626,6 +625,23 @@ impl Vm {
             };
             self.regions_rt[gid].next_check = next;
         }
+        gid
+    }
+
+    /// Demote region `gid` to interpreted for good (repeated guard failures).
+    fn demote(&self, gid: usize) {
+        use std::sync::atomic::Ordering;
+        let slot = &self.region_slots[gid];
+        slot.entry.store(0, Ordering::Release);
+        slot.state
+            .store(crate::tier::state::DEMOTED, Ordering::Release);
+    }
+
+    /// The general path of `Site`: registration, hook check points, sampling, and
+    /// native execution after a guard failure or with timing.
+    fn site_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let proto = self.top_frame().expect("a frame is running").proto.clone();
+        let gid = self.region_entry(&proto, ins.x);
         let timed = self.sample_countdown == 0;
         if timed {
             self.sample_countdown = self.sample_every;
@@ -658,12 +674,7 @@ impl Vm {
                 None => false,
             };
             if demote {
-                let slot = &self.region_slots[gid];
-                slot.entry.store(0, std::sync::atomic::Ordering::Release);
-                slot.state.store(
-                    crate::tier::state::DEMOTED,
-                    std::sync::atomic::Ordering::Release,
-                );
+                self.demote(gid);
             }
         }
         if timed && self.sample.is_none() {
@@ -682,19 +693,7 @@ impl Vm {
         use std::sync::atomic::Ordering;
         let frame = self.top_frame().expect("a frame is running");
         let (proto, base) = (frame.proto.clone(), frame.base);
-        if proto.region_base.get().0 != self.id {
-            self.register_regions(&proto);
-            let gid = (proto.region_base.get().1 + ins.x) as usize;
-            self.regions_rt[gid].count += 1;
-        }
-        let gid = (proto.region_base.get().1 + ins.x) as usize;
-        if self.regions_rt[gid].count >= self.regions_rt[gid].next_check {
-            let next = match self.tier.as_mut() {
-                Some(t) => t.check(gid as u32, &self.regions_rt[gid]),
-                None => u64::MAX,
-            };
-            self.regions_rt[gid].next_check = next;
-        }
+        let gid = self.region_entry(&proto, ins.x);
         let entry = self.region_slots[gid].entry.load(Ordering::Acquire);
         if entry == 0 {
             return Ok(Flow::Next);
@@ -735,10 +734,7 @@ impl Vm {
                         None => false,
                     };
                     if demote {
-                        let slot = &self.region_slots[gid];
-                        slot.entry.store(0, Ordering::Release);
-                        slot.state
-                            .store(crate::tier::state::DEMOTED, Ordering::Release);
+                        self.demote(gid);
                     }
                 }
                 return Ok(Flow::Next);
