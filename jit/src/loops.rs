@@ -18,14 +18,12 @@
 
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::Value;
-use cranelift_codegen::ir::{
-    types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature,
-};
+use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, Signature};
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use miniscript::region::{LInstr, LOperand, LoopBody, RegionDesc, Test, PAUSE_BIT, PAUSE_PERIOD};
 use miniscript::value::NUM_OFFSET;
 
-use crate::translate::{emit_bin, emit_guard, float_cc};
+use crate::translate::{emit_bin, emit_guard, float_cc, Helpers};
 
 /// `(window, head, iters) -> u32`.
 pub(crate) fn loop_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
@@ -96,8 +94,7 @@ pub(crate) fn build(
     b: &mut FunctionBuilder,
     desc: &RegionDesc,
     lp: &LoopBody,
-    fmod: FuncRef,
-    pow: FuncRef,
+    helpers: &mut Helpers,
 ) {
     let n = lp.code.len();
     let flags = MemFlagsData::trusted();
@@ -246,7 +243,7 @@ pub(crate) fn build(
             LInstr::Bin { op, dst, a, b: y } => {
                 let x = ctx.get(b, a);
                 let y = ctx.get(b, y);
-                let v = emit_bin(b, op, x, y, fmod, pow);
+                let v = emit_bin(b, op, x, y, helpers);
                 b.def_var(ctx.var(dst), v);
             }
             LInstr::And { dst, a, b: y } => {

@@ -42,6 +42,88 @@ pub extern "C" fn helper_pow(a: f64, b: f64) -> f64 {
     a.powf(b)
 }
 
+extern "C" fn helper_round(x: f64, places: f64) -> f64 {
+    miniscript::intrinsics::round_of(x, places)
+}
+extern "C" fn helper_sin(x: f64, _: f64) -> f64 {
+    x.sin()
+}
+extern "C" fn helper_cos(x: f64, _: f64) -> f64 {
+    x.cos()
+}
+extern "C" fn helper_tan(x: f64, _: f64) -> f64 {
+    x.tan()
+}
+extern "C" fn helper_asin(x: f64, _: f64) -> f64 {
+    x.asin()
+}
+extern "C" fn helper_acos(x: f64, _: f64) -> f64 {
+    x.acos()
+}
+extern "C" fn helper_atan(y: f64, x: f64) -> f64 {
+    miniscript::intrinsics::atan_of(y, x)
+}
+extern "C" fn helper_log(x: f64, base: f64) -> f64 {
+    miniscript::intrinsics::log_of(x, base)
+}
+
+type Helper = extern "C" fn(f64, f64) -> f64;
+
+/// The Rust functions native code calls, for the operations Cranelift has no
+/// instruction for: each computes exactly what the interpreter does (the same
+/// Rust code). All take two f64 (the one-argument ones ignore the second).
+pub(crate) const HELPERS: [(ROp, &str, Helper); 10] = [
+    (ROp::Mod, "ms_fmod", helper_fmod),
+    (ROp::Pow, "ms_pow", helper_pow),
+    (ROp::Round, "ms_round", helper_round),
+    (ROp::Sin, "ms_sin", helper_sin),
+    (ROp::Cos, "ms_cos", helper_cos),
+    (ROp::Tan, "ms_tan", helper_tan),
+    (ROp::Asin, "ms_asin", helper_asin),
+    (ROp::Acos, "ms_acos", helper_acos),
+    (ROp::Atan, "ms_atan", helper_atan),
+    (ROp::Log, "ms_log", helper_log),
+];
+
+/// The helpers of one function being built, imported on first use.
+pub(crate) struct Helpers<'a> {
+    ids: &'a [FuncId],
+    refs: [Option<FuncRef>; HELPERS.len()],
+    sig: Signature,
+}
+
+impl<'a> Helpers<'a> {
+    fn new(ids: &'a [FuncId], isa: &dyn cranelift_codegen::isa::TargetIsa) -> Self {
+        Helpers {
+            ids,
+            refs: [None; HELPERS.len()],
+            sig: binary_sig(isa),
+        }
+    }
+
+    /// The function reference of helper `i` in the function `b` builds. Imported
+    /// the way `Module::declare_func_in_func` does it, without the module (which
+    /// stays on the compile thread).
+    fn get(&mut self, b: &mut FunctionBuilder, i: usize) -> FuncRef {
+        if let Some(f) = self.refs[i] {
+            return f;
+        }
+        let signature = b.import_signature(self.sig.clone());
+        let name = b.func.declare_imported_user_function(UserExternalName {
+            namespace: 0,
+            index: self.ids[i].as_u32(),
+        });
+        let f = b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            colocated: false,
+            patchable: false,
+        });
+        self.refs[i] = Some(f);
+        f
+    }
+}
+
 /// Step 1: the host ISA with the requested optimization level.
 pub(crate) fn make_isa(opt_level: &str) -> Result<OwnedTargetIsa, String> {
     let mut flags = settings::builder();
@@ -59,8 +141,8 @@ pub(crate) struct Compiler {
     /// Owns the code memory; lives on the compile thread only (Send, not Sync).
     module: JITModule,
     isa: Arc<dyn cranelift_codegen::isa::TargetIsa>,
-    fmod: FuncId,
-    pow: FuncId,
+    /// The `HELPERS`, declared in the module.
+    helpers: Vec<FuncId>,
     /// Code generation of a batch in parallel (`--jit-threads` > 1).
     pool: Option<rayon::ThreadPool>,
     /// Where `--perf-map` lines go.
@@ -97,28 +179,11 @@ fn binary_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
 #[derive(Clone, Copy)]
 struct Codegen<'a> {
     isa: &'a dyn cranelift_codegen::isa::TargetIsa,
-    fmod: FuncId,
-    pow: FuncId,
+    helpers: &'a [FuncId],
     dump: bool,
 }
 
 impl Codegen<'_> {
-    /// Import helper `id` into `func` the way `Module::declare_func_in_func` does,
-    /// without the module (which stays on the compile thread).
-    fn import(&self, func: &mut Function, id: FuncId) -> FuncRef {
-        let signature = func.import_signature(binary_sig(self.isa));
-        let name = func.declare_imported_user_function(UserExternalName {
-            namespace: 0,
-            index: id.as_u32(),
-        });
-        func.import_function(ExtFuncData {
-            name: ExternalName::user(name),
-            signature,
-            colocated: false,
-            patchable: false,
-        })
-    }
-
     /// Steps 2–3: translate to IR and generate machine code for function `id`.
     fn run(&self, desc: &RegionDesc, id: FuncId, index: u32) -> Result<Generated, String> {
         let t0 = Instant::now();
@@ -128,14 +193,13 @@ impl Codegen<'_> {
             region_sig(self.isa)
         };
         let mut func = Function::with_name_signature(UserFuncName::user(0, index), sig);
-        let fmod = self.import(&mut func, self.fmod);
-        let pow = self.import(&mut func, self.pow);
+        let mut helpers = Helpers::new(self.helpers, self.isa);
         let mut fctx = FunctionBuilderContext::new();
         {
             let mut b = FunctionBuilder::new(&mut func, &mut fctx);
             match desc.lp.as_deref() {
-                Some(lp) => crate::loops::build(&mut b, desc, lp, fmod, pow),
-                None => build_straight(&mut b, desc, fmod, pow),
+                Some(lp) => crate::loops::build(&mut b, desc, lp, &mut helpers),
+                None => build_straight(&mut b, desc, &mut helpers),
             }
             b.finalize(self.isa.frontend_config());
         }
@@ -171,16 +235,19 @@ impl Compiler {
     pub(crate) fn new(cfg: &JitConfig) -> Result<Compiler, String> {
         let isa = make_isa(&cfg.opt_level)?;
         let mut jb = JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
-        jb.symbol("ms_fmod", helper_fmod as *const u8);
-        jb.symbol("ms_pow", helper_pow as *const u8);
+        for (_, name, f) in HELPERS {
+            jb.symbol(name, f as *const u8);
+        }
         let mut module = JITModule::new(jb);
         let sig = binary_sig(&*isa);
-        let fmod = module
-            .declare_function("ms_fmod", Linkage::Import, &sig)
-            .map_err(|e| e.to_string())?;
-        let pow = module
-            .declare_function("ms_pow", Linkage::Import, &sig)
-            .map_err(|e| e.to_string())?;
+        let helpers = HELPERS
+            .iter()
+            .map(|(_, name, _)| {
+                module
+                    .declare_function(name, Linkage::Import, &sig)
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let perf_map = if cfg.perf_map {
             let path = format!("/tmp/perf-{}.map", std::process::id());
             std::fs::OpenOptions::new()
@@ -205,8 +272,7 @@ impl Compiler {
         Ok(Compiler {
             module,
             isa,
-            fmod,
-            pow,
+            helpers,
             pool,
             perf_map,
             dump: cfg.dump,
@@ -246,8 +312,7 @@ impl Compiler {
         // Steps 2–3: IR and machine code, on the pool's threads when there is one.
         let cg = Codegen {
             isa: &*self.isa,
-            fmod: self.fmod,
-            pow: self.pow,
+            helpers: &self.helpers,
             dump: self.dump,
         };
         let work = |(job, id): (&Job, &Result<(FuncId, u32, String), String>)| match id {
@@ -320,7 +385,7 @@ fn region_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
 }
 
 /// The IR of a straight-line region (see the module docs).
-fn build_straight(b: &mut FunctionBuilder, desc: &RegionDesc, fmod: FuncRef, pow: FuncRef) {
+fn build_straight(b: &mut FunctionBuilder, desc: &RegionDesc, helpers: &mut Helpers) {
     let block = b.create_block();
     let body = b.create_block();
     let fail = b.create_block();
@@ -353,7 +418,7 @@ fn build_straight(b: &mut FunctionBuilder, desc: &RegionDesc, fmod: FuncRef, pow
         };
         let x = get(a, b, &vals);
         let y = get(rb, b, &vals);
-        let v = emit_bin(b, *op, x, y, fmod, pow);
+        let v = emit_bin(b, *op, x, y, helpers);
         vals.push(v);
     }
     for (o, &r) in desc.outputs.iter().zip(&desc.output_regs) {
@@ -369,28 +434,42 @@ fn build_straight(b: &mut FunctionBuilder, desc: &RegionDesc, fmod: FuncRef, pow
 }
 
 /// `x OP y` exactly as the interpreter computes it on two numbers: IEEE arithmetic,
-/// `%` and `^` through the Rust helpers, comparisons as 1.0 or 0.0 (ordered, except
-/// `!=`, which is true for NaN like Rust's `!=`).
+/// comparisons as 1.0 or 0.0 (ordered, except `!=`, which is true for NaN like
+/// Rust's `!=`), `abs sqrt floor ceil sign` inline (IEEE-exact instructions, as
+/// Rust's), and the rest through the Rust `HELPERS`.
 pub(crate) fn emit_bin(
     b: &mut FunctionBuilder,
     op: ROp,
     x: Value,
     y: Value,
-    fmod: FuncRef,
-    pow: FuncRef,
+    helpers: &mut Helpers,
 ) -> Value {
+    if let Some(i) = HELPERS.iter().position(|(h, _, _)| *h == op) {
+        let f = helpers.get(b, i);
+        let call = b.ins().call(f, &[x, y]);
+        return b.inst_results(call)[0];
+    }
     match op {
         ROp::Add => b.ins().fadd(x, y),
         ROp::Sub => b.ins().fsub(x, y),
         ROp::Mul => b.ins().fmul(x, y),
         ROp::Div => b.ins().fdiv(x, y),
-        ROp::Mod => {
-            let call = b.ins().call(fmod, &[x, y]);
-            b.inst_results(call)[0]
-        }
-        ROp::Pow => {
-            let call = b.ins().call(pow, &[x, y]);
-            b.inst_results(call)[0]
+        ROp::Abs => b.ins().fabs(x),
+        ROp::Sqrt => b.ins().sqrt(x),
+        ROp::Floor => b.ins().floor(x),
+        ROp::Ceil => b.ins().ceil(x),
+        ROp::Sign => {
+            // 1 above zero, -1 below, 0 for ±0, NaN for NaN (`sign_of`).
+            let zero = b.ins().f64const(0.0);
+            let one = b.ins().f64const(1.0);
+            let minus_one = b.ins().f64const(-1.0);
+            let nan = b.ins().f64const(f64::NAN);
+            let below = b.ins().fcmp(FloatCC::LessThan, x, zero);
+            let t = b.ins().select(below, minus_one, zero);
+            let above = b.ins().fcmp(FloatCC::GreaterThan, x, zero);
+            let t = b.ins().select(above, one, t);
+            let unordered = b.ins().fcmp(FloatCC::Unordered, x, x);
+            b.ins().select(unordered, nan, t)
         }
         _ => {
             let c = b.ins().fcmp(float_cc(op), x, y);

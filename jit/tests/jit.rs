@@ -67,10 +67,29 @@ fn gen_expr(r: &mut Rng, depth: u32) -> String {
         };
     }
     let op = r.pick(&[
-        "+", "-", "*", "/", "%", "^", "<", "<=", ">", ">=", "==", "!=", "neg",
+        "+", "-", "*", "/", "%", "^", "<", "<=", ">", ">=", "==", "!=", "neg", "call", "call",
     ]);
     if op == "neg" {
         return format!("(-({}))", gen_expr(r, depth - 1));
+    }
+    if op == "call" {
+        // The pure numeric intrinsics, with their optional second arguments.
+        let f = r.pick(&[
+            "abs", "sqrt", "floor", "ceil", "round", "sign", "sin", "cos", "tan", "asin", "acos",
+            "atan", "log", "pi",
+        ]);
+        let x = gen_expr(r, depth - 1);
+        return match (f, r.next() % 2) {
+            ("pi", _) => "pi".to_string(),
+            ("round" | "atan" | "log", 0) => format!("{f}({x}, {})", gen_expr(r, depth - 1)),
+            ("round", _) if r.next().is_multiple_of(2) => {
+                format!(
+                    "round({x}, {})",
+                    r.pick(&[-2.0, -0.5, 1.0, 2.0, 3.7, 15.0, 20.0])
+                )
+            }
+            _ => format!("{f}({x})"),
+        };
     }
     format!(
         "({} {op} {})",
@@ -108,6 +127,7 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1500);
     let mut compared = 0usize;
+    let mut with_calls = 0usize;
     for case in 0..cases {
         let expr = gen_expr(&mut rng, 4);
         let (main, _src) = region_of(&expr);
@@ -116,6 +136,9 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
             continue;
         };
         let Ok(desc) = &region.desc else { continue };
+        if desc.intrinsics != 0 {
+            with_calls += 1;
+        }
         let slot = Arc::new(SiteSlot::default());
         assert!(j.submit(case as u32, desc, &slot, "test"));
         assert_eq!(slot.state(), state::READY, "{expr}");
@@ -171,8 +194,14 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
             compared += 1;
         }
     }
-    eprintln!("differential: {compared} evaluations of {cases} generated expressions compared bit for bit");
+    eprintln!(
+        "differential: {compared} evaluations of {cases} generated expressions compared bit for bit; {with_calls} expressions call intrinsics"
+    );
     assert!(compared > cases, "too few comparisons: {compared}");
+    assert!(
+        with_calls * 4 > cases,
+        "too few intrinsic calls: {with_calls}"
+    );
 }
 
 /// Run `src` with a profiler and a JIT (eager, sync) attached; returns its output.
@@ -260,6 +289,42 @@ fn a_variable_that_stops_being_a_number_falls_back_to_the_interpreter() {
         counters.iter().any(|c| c.misses > 0),
         "guards missed: {counters:?}"
     );
+}
+
+const SHADOWED: &str = "g = function(x)
+  r = sqrt(x) + abs(x - 20)
+  return r
+end function
+f = function(n)
+  s = 0
+  i = 0
+  while i < n
+    s = s + floor(i / 3) * pi
+    i = i + 1
+  end while
+  return s
+end function
+print g(16)
+print f(30)
+sqrt = function(x)
+  return x * 100
+end function
+print g(16)
+print f(30)
+globals.pi = 3
+print f(30)";
+
+#[test]
+fn an_intrinsic_redefined_after_compilation_is_called_as_redefined() {
+    let (out, _, counters) = run_with_jit(SHADOWED, sync_cfg(), 1000);
+    assert_eq!(out, run_interpreted(SHADOWED));
+    assert_eq!(out, "8\n424.115008\n1604\n424.115008\n405\n");
+    // g's region (sqrt, abs) ran natively once, then missed once sqrt was redefined;
+    // the region of f's loop body (floor, pi) ran natively in the first two calls
+    // (30 times each), then missed in the third, after pi was redefined. One miss
+    // demotes: a redefined name stays redefined.
+    let runs: Vec<(u64, u64)> = counters.iter().map(|c| (c.native, c.misses)).collect();
+    assert_eq!(runs, [(1, 1), (60, 1)], "{counters:?}");
 }
 
 #[test]

@@ -69,9 +69,25 @@ fn gen_expr(r: &mut Rng, depth: u32) -> String {
     }
     let op = r.pick(&[
         "+", "-", "*", "/", "%", "^", "<", "<=", ">", ">=", "==", "!=", "and", "or", "neg", "not",
+        "call",
     ]);
     match op {
         "neg" => format!("(-{})", gen_expr(r, depth - 1)),
+        "call" => {
+            let f = r.pick(&[
+                "abs", "sqrt", "floor", "ceil", "round", "sign", "sin", "cos", "tan", "asin",
+                "acos", "atan", "log", "pi",
+            ]);
+            match (f, r.below(2)) {
+                ("pi", _) => "pi".to_string(),
+                ("round" | "atan" | "log", 0) => format!(
+                    "{f}({}, {})",
+                    gen_expr(r, depth - 1),
+                    gen_expr(r, depth - 1)
+                ),
+                _ => format!("{f}({})", gen_expr(r, depth - 1)),
+            }
+        }
         "not" => format!("(not {})", gen_expr(r, depth - 1)),
         _ => format!(
             "({} {op} {})",
@@ -195,6 +211,7 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
     let (mut native_cases, mut iters, mut breaks) = (0usize, 0u64, 0u64);
+    let mut with_calls = 0usize;
     for _ in 0..cases {
         let src = gen_program(&mut rng);
         let (want, want_out, _) = run(&src, false, 1);
@@ -208,6 +225,15 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
         let native: u64 = counters.iter().map(|c| c.native).sum();
         if native > 0 {
             native_cases += 1;
+            if [
+                "abs(", "sqrt(", "floor(", "ceil(", "round(", "sign(", "sin(", "cos(", "tan(",
+                "log(", "pi",
+            ]
+            .iter()
+            .any(|f| src.contains(f))
+            {
+                with_calls += 1;
+            }
         }
         iters += counters.iter().map(|c| c.iters).sum::<u64>();
         breaks += counters
@@ -217,7 +243,12 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
     }
     eprintln!(
         "loop differential: {cases} generated loop nests, {native_cases} run natively \
-         ({iters} native back-edges, {breaks} break exits), all bit-identical"
+         ({iters} native back-edges, {breaks} break exits, {with_calls} calling intrinsics), \
+         all bit-identical"
+    );
+    assert!(
+        with_calls * 4 > cases,
+        "only {with_calls} native nests call intrinsics"
     );
     // Most nests must really have run as native code (the rest had a guard failure
     // at entry, which is also compared above).
@@ -432,4 +463,36 @@ print a[0]
     assert_eq!(got_out, want_out);
     let native: u64 = counters.iter().map(|c| c.native).sum();
     assert_eq!(native, 2, "both calls ran the loop natively: {counters:?}");
+}
+
+#[test]
+fn a_loop_calling_an_intrinsic_that_gets_redefined_runs_interpreted() {
+    let src = "f = function(n)
+  s = 0
+  i = 0
+  while i < n
+    s = s + sqrt(i) + round(i / 4, 1)
+    i = i + 1
+  end while
+  return s
+end function
+print f(10)
+sqrt = function(x)
+  return -x
+end function
+print f(10)
+result = [f(10)]";
+    // The JIT run first: the flag that a name was redefined is per thread and
+    // never cleared, and the interpreted run sets it too.
+    let (got, got_out, counters) = run(src, true, 1);
+    let (want, want_out, _) = run(src, false, 1);
+    assert_eq!(got_out, want_out);
+    assert_eq!(got, want);
+    assert_eq!(want_out, "30.506001\n-33.8\n");
+    // Native before the redefinition; one guard failure after it demotes the loop.
+    let lp = counters
+        .iter()
+        .find(|c| c.native > 0)
+        .expect("a native loop");
+    assert_eq!((lp.native, lp.misses), (1, 1), "{counters:?}");
 }

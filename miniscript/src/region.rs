@@ -30,6 +30,65 @@ pub enum ROp {
     Le,
     Gt,
     Ge,
+    // The pure numeric intrinsics. Those of one argument ignore `b`; `atan`, `log`
+    // and `round` get their second argument or its default.
+    Abs,
+    Sqrt,
+    Floor,
+    Ceil,
+    Round,
+    Sign,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Log,
+}
+
+impl ROp {
+    /// Whether the op is a call of a site intrinsic (so the region needs its name
+    /// unshadowed at entry).
+    pub fn is_intrinsic(self) -> bool {
+        self as u8 >= ROp::Abs as u8
+    }
+}
+
+/// What a call of intrinsic `name` with `nargs` arguments computes in a region: its
+/// op, the default of its second operand, and its bit in the shadowing mask
+/// (`value::shadowed_intrinsics`); `pi` is a constant (`ROp::Add` of π and 0 is
+/// never emitted: the caller uses the constant). `None` if the call is not a pure
+/// numeric one (unknown name, or too many arguments, which is an error the
+/// interpreter must report).
+pub fn intrinsic_call(name: &str, nargs: usize) -> Option<(ROp, f64, u16)> {
+    let bit = crate::compiler::SITE_INTRINSICS
+        .iter()
+        .position(|n| *n == name)?;
+    let (op, max, default_b) = match name {
+        "abs" => (ROp::Abs, 1, 0.0),
+        "sqrt" => (ROp::Sqrt, 1, 0.0),
+        "floor" => (ROp::Floor, 1, 0.0),
+        "ceil" => (ROp::Ceil, 1, 0.0),
+        "round" => (ROp::Round, 2, 0.0),
+        "sign" => (ROp::Sign, 1, 0.0),
+        "sin" => (ROp::Sin, 1, 0.0),
+        "cos" => (ROp::Cos, 1, 0.0),
+        "tan" => (ROp::Tan, 1, 0.0),
+        "asin" => (ROp::Asin, 1, 0.0),
+        "acos" => (ROp::Acos, 1, 0.0),
+        "atan" => (ROp::Atan, 2, 1.0),
+        "log" => (ROp::Log, 2, 10.0),
+        // `pi` takes no argument; its "op" is never used.
+        "pi" => (ROp::Add, 0, 0.0),
+        _ => return None,
+    };
+    // A missing first argument defaults to 0; only calls that pass it are compiled
+    // (an empty call of a math function is not worth a region).
+    if nargs > max || (max > 0 && nargs == 0) {
+        return None;
+    }
+    Some((op, default_b, 1 << bit))
 }
 
 /// An operand: an input (read from an interpreter register, guarded to be a number),
@@ -65,6 +124,9 @@ pub struct RegionDesc {
     pub output_regs: Vec<u16>,
     /// Weighted operation count.
     pub complexity: u32,
+    /// The site intrinsics it calls, as bits of `value::shadowed_intrinsics`: the
+    /// interpreter runs the native code only while none of them is shadowed.
+    pub intrinsics: u16,
     /// A loop region: its code (then `code` and `outputs` are empty, `input_regs`
     /// are the named locals the loop touches, all guarded at entry, and
     /// `output_regs` the ones it writes, stored back at every exit).
@@ -206,6 +268,18 @@ pub struct RegionInfo {
     pub complexity: u32,
     /// Set for a loop region (`site` is then its outermost `Loop` instruction).
     pub lp: Option<LoopMeta>,
+    /// The site intrinsics the native code computes without looking their names up
+    /// (`RegionDesc::intrinsics`).
+    pub intrinsics: u16,
+}
+
+impl RegionInfo {
+    /// Whether native code may stand in for the region now: none of the
+    /// intrinsics it calls has a name that a map of this thread may shadow.
+    #[inline]
+    pub fn names_clear(&self) -> bool {
+        self.intrinsics == 0 || crate::value::shadowed_intrinsics() & self.intrinsics == 0
+    }
 }
 
 fn weight(op: ROp) -> u32 {
@@ -213,8 +287,22 @@ fn weight(op: ROp) -> u32 {
         ROp::Add | ROp::Sub | ROp::Mul => 1,
         ROp::Div => 2,
         ROp::Mod | ROp::Pow => 4,
+        ROp::Abs | ROp::Floor | ROp::Ceil | ROp::Sign => 1,
+        ROp::Sqrt => 2,
+        op if op.is_intrinsic() => 4,
         _ => 1,
     }
+}
+
+/// The name and argument count of a `CallName` of the region's code, if it calls
+/// an intrinsic a region can compute.
+fn call_of(ins: &Instr, consts: &[Value]) -> Result<(ROp, f64, u16), String> {
+    let name = match consts.get((ins.b & !K_BIT) as usize) {
+        Some(Value::Str(s)) => s.as_str(),
+        _ => return Err("calls a function or reads a global".to_string()),
+    };
+    intrinsic_call(name, ins.n as usize)
+        .ok_or_else(|| format!("calls '{name}', which is not a pure numeric intrinsic"))
 }
 
 /// Translate the instructions `code` (the region body) into a description. `consts`
@@ -231,6 +319,7 @@ pub fn describe(
     let mut inputs: Vec<u16> = Vec::new();
     let mut out_code: Vec<RInstr> = Vec::new();
     let mut written: Vec<u16> = Vec::new();
+    let mut intrinsics = 0u16;
     let operand = |o: u16,
                    current: &Vec<(u16, ROperand)>,
                    inputs: &mut Vec<u16>|
@@ -266,7 +355,7 @@ pub fn describe(
             Op::Le => Some(ROp::Le),
             Op::Gt => Some(ROp::Gt),
             Op::Ge => Some(ROp::Ge),
-            Op::Move | Op::MoveRaw => None,
+            Op::Move | Op::MoveRaw | Op::CallName => None,
             other => return Err(format!("unsupported operation '{}'", other.name())),
         };
         let value = match op {
@@ -275,6 +364,25 @@ pub fn describe(
                 let b = operand(ins.c, &current, &mut inputs)?;
                 out_code.push(RInstr { op, a, b });
                 ROperand::Val(out_code.len() as u16 - 1)
+            }
+            None if ins.op == Op::CallName => {
+                let (op, default_b, bit) = call_of(ins, consts)?;
+                if ins.a >= NO_REG {
+                    return Err("discards a result".to_string());
+                }
+                intrinsics |= bit;
+                if ins.n == 0 {
+                    ROperand::Const(std::f64::consts::PI)
+                } else {
+                    let a = operand(ins.c, &current, &mut inputs)?;
+                    let b = if ins.n > 1 {
+                        operand(ins.c + 1, &current, &mut inputs)?
+                    } else {
+                        ROperand::Const(default_b)
+                    };
+                    out_code.push(RInstr { op, a, b });
+                    ROperand::Val(out_code.len() as u16 - 1)
+                }
             }
             None => operand(ins.b, &current, &mut inputs)?,
         };
@@ -310,6 +418,7 @@ pub fn describe(
         complexity,
         input_regs: inputs.clone(),
         output_regs: written.clone(),
+        intrinsics,
         lp: None,
     };
     desc.fingerprint = fingerprint(&desc);
@@ -319,7 +428,7 @@ pub fn describe(
 /// Why a loop holding `op` cannot be compiled, in the words of the report.
 fn loop_refusal(op: Op) -> String {
     match op {
-        Op::CallName | Op::CallLocal | Op::CallValue | Op::CallMember | Op::GetNameRaw => {
+        Op::CallLocal | Op::CallValue | Op::CallMember | Op::GetNameRaw => {
             "calls a function or reads a global".to_string()
         }
         Op::Index
@@ -375,6 +484,7 @@ pub fn describe_loop(
     let mut written: Vec<u16> = Vec::new();
     let mut exits: Vec<(u32, ExitKind)> = Vec::new();
     let mut out: Vec<LInstr> = Vec::with_capacity(n);
+    let mut intrinsics = 0u16;
     let mut reg = |r: u16, write: bool| -> Result<u16, String> {
         if r >= NO_REG {
             return Err("discards a result".to_string());
@@ -513,6 +623,25 @@ pub fn describe_loop(
                 when: ins.n != 0,
                 target: target(ins.x as usize)?,
             },
+            Op::CallName => {
+                let (op, default_b, bit) = call_of(ins, consts)?;
+                intrinsics |= bit;
+                let dst = reg(ins.a, true)?;
+                if ins.n == 0 {
+                    LInstr::Move {
+                        dst,
+                        a: LOperand::Const(std::f64::consts::PI),
+                    }
+                } else {
+                    let a = reg(ins.c, false).map(LOperand::Reg)?;
+                    let b = if ins.n > 1 {
+                        reg(ins.c + 1, false).map(LOperand::Reg)?
+                    } else {
+                        LOperand::Const(default_b)
+                    };
+                    LInstr::Bin { op, dst, a, b }
+                }
+            }
             Op::Loop => LInstr::Head {
                 index: heads.iter().position(|&h| h == pc).unwrap_or(0) as u8,
             },
@@ -548,6 +677,7 @@ pub fn describe_loop(
         input_regs: touched,
         output_regs: written,
         complexity,
+        intrinsics,
         lp: Some(Box::new(body)),
     };
     desc.fingerprint = fingerprint(&desc);

@@ -352,6 +352,51 @@ impl std::ops::DerefMut for MsMap {
     }
 }
 
+impl MsMap {
+    /// `IndexMap::insert`, noting a key that names a site intrinsic (see
+    /// [`shadowed_intrinsics`]). Every insertion into a map goes through here (the
+    /// inherent method is found before the `DerefMut` one).
+    #[inline]
+    pub fn insert(&mut self, k: Value, v: Value) -> Option<Value> {
+        if let Value::Str(s) = &k {
+            note_key(s.as_str());
+        }
+        self.0.insert(k, v)
+    }
+}
+
+thread_local! {
+    /// One bit per name of `SITE_INTRINSICS` that some map of this thread has had
+    /// as a key (see [`shadowed_intrinsics`]).
+    static SHADOWED: Cell<u16> = const { Cell::new(0) };
+}
+
+#[inline]
+fn note_key(s: &str) {
+    // Cheap first: the names are 2 to 5 bytes long.
+    if (2..=5).contains(&s.len()) {
+        if let Some(i) = crate::compiler::SITE_INTRINSICS
+            .iter()
+            .position(|n| *n == s)
+        {
+            SHADOWED.with(|c| c.set(c.get() | 1 << i));
+        }
+    }
+}
+
+/// The site intrinsics (bit `i` is `SITE_INTRINSICS[i]`) whose name has ever been a
+/// key of a map inserted on this thread, other than the intrinsics table itself
+/// when it is built. Compiled code evaluates `sqrt(x)` as the intrinsic without
+/// looking the name up, which is only right while no scope map (globals, a
+/// function's locals or outer map, the intrinsics a host registers) can hold the
+/// name; since every scope map is a map, a region whose names are all clear here
+/// may run natively. Conservative: a `log` field of any map also counts, and the
+/// bit is never cleared.
+#[inline]
+pub fn shadowed_intrinsics() -> u16 {
+    SHADOWED.with(|c| c.get())
+}
+
 impl Drop for MsMap {
     fn drop(&mut self) {
         if self

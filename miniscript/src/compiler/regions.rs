@@ -26,7 +26,19 @@ impl FnBuilder<'_> {
         fn ok(b: &FnBuilder, e: &Expr) -> bool {
             match &e.kind {
                 ExprKind::Num(_) => true,
-                ExprKind::Ident(n) => b.slot_of(n).is_some() && b.is_assigned(n),
+                ExprKind::Ident(n) if b.slot_of(n).is_none() => {
+                    // `pi`: a call of a pure intrinsic without arguments.
+                    crate::region::intrinsic_call(n, 0).is_some()
+                }
+                ExprKind::Ident(n) => b.is_assigned(n),
+                // A pure numeric intrinsic, called by its global name (a local of
+                // that name makes it a call of the local).
+                ExprKind::Call(f, args) => {
+                    matches!(&f.kind, ExprKind::Ident(n)
+                        if b.slot_of(n).is_none()
+                            && crate::region::intrinsic_call(n, args.len()).is_some())
+                        && args.iter().all(|x| ok(b, x))
+                }
                 ExprKind::Binary(_, x, y) => ok(b, x) && ok(b, y),
                 ExprKind::Neg(x) => ok(b, x),
                 ExprKind::Compare(xs, _) => xs.iter().all(|x| ok(b, x)),
@@ -113,10 +125,11 @@ impl FnBuilder<'_> {
                 end: end as u32,
                 inputs,
                 outputs,
-                desc,
                 exprs: raw.exprs,
                 complexity,
                 lp: None,
+                intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
+                desc,
             });
         }
         // Loop regions. Each eligible loop not inside another eligible one is the
@@ -202,7 +215,6 @@ impl FnBuilder<'_> {
                 end: l.end as u32,
                 inputs,
                 outputs,
-                desc,
                 exprs: vec![(l.line, l.col, format!("while {}", l.text).into())],
                 complexity,
                 lp: Some(crate::region::LoopMeta {
@@ -211,6 +223,8 @@ impl FnBuilder<'_> {
                     first_line: l.line,
                     last_line: l.last_line,
                 }),
+                intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
+                desc,
             });
         }
         out

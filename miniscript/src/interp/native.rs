@@ -24,6 +24,11 @@ pub(crate) fn run(
     entry: usize,
     nregs: usize,
 ) -> Option<usize> {
+    // A shadowed intrinsic name counts as a guard failure: the interpreter calls
+    // whatever the name holds now.
+    if !region.names_clear() {
+        return None;
+    }
     // The window of the running frame; the region's registers are all below nregs.
     let window = stack.get_mut(base..base + nregs)?;
     // Outputs that are not inputs are written by every run of the region (it is

@@ -673,7 +673,8 @@ impl Vm {
                 Some(t) => t.guard_miss(gid as u32, &self.regions_rt[gid]),
                 None => false,
             };
-            if demote {
+            // A redefined intrinsic stays redefined: no use trying again.
+            if demote || !region.names_clear() {
                 self.demote(gid);
             }
         }
@@ -714,6 +715,12 @@ impl Vm {
         };
         loop {
             let mut iters = 0u64;
+            if !region.names_clear() {
+                // An intrinsic it calls was redefined, for good: interpret.
+                self.regions_rt[gid].misses += 1;
+                self.demote(gid);
+                return Ok(Flow::Next);
+            }
             let r = super::native::run_loop(
                 &mut self.stack,
                 base,

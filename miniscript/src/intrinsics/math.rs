@@ -39,57 +39,71 @@ pub fn tan(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     unary(args, f64::tan)
 }
 
-/// -1, 0 or 1 (`f64::signum` would give 1 for 0); NaN stays NaN rather than failing
-/// as C#'s `Math.Sign` does.
+/// `sign`: -1, 0 or 1 (`f64::signum` would give 1 for 0); NaN stays NaN rather than
+/// failing as C#'s `Math.Sign` does.
+pub fn sign_of(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else if x == 0.0 {
+        0.0
+    } else {
+        f64::NAN
+    }
+}
+
 pub fn sign(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, |x| {
-        if x > 0.0 {
-            1.0
-        } else if x < 0.0 {
-            -1.0
-        } else if x == 0.0 {
-            0.0
-        } else {
-            f64::NAN
-        }
-    })
+    unary(args, sign_of)
 }
 
 pub fn pi(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
     Ok(Value::Num(std::f64::consts::PI))
 }
 
-/// `atan(y, x=1)`: the one-argument arctangent when x is exactly 1, else atan2.
+/// `atan(y, x)`: the one-argument arctangent when x is exactly 1, else atan2.
+pub fn atan_of(y: f64, x: f64) -> f64 {
+    if x == 1.0 {
+        y.atan()
+    } else {
+        y.atan2(x)
+    }
+}
+
+/// `atan(y, x=1)`.
 pub fn atan(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let [y, x, ..] = &*args else {
         return Ok(Value::Null);
     };
-    let (y, x) = (num(y), num(x));
-    Ok(Value::Num(if x == 1.0 { y.atan() } else { y.atan2(x) }))
+    Ok(Value::Num(atan_of(num(y), num(x))))
 }
 
-/// `log(x, base=10)`: natural log when base is (close to) e.
+/// `log(x, base)`: natural log when base is (close to) e.
+pub fn log_of(x: f64, b: f64) -> f64 {
+    // The reference compares with this six-decimal literal, not with `E` itself.
+    #[allow(clippy::approx_constant)]
+    let near_e = (b - 2.718282).abs() < 0.000001;
+    if near_e {
+        x.ln()
+    } else {
+        x.ln() / b.ln()
+    }
+}
+
+/// `log(x, base=10)`.
 pub fn log(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let [x, b, ..] = &*args else {
         return Ok(Value::Null);
     };
-    let (x, b) = (num(x), num(b));
-    // The reference compares with this six-decimal literal, not with `E` itself.
-    #[allow(clippy::approx_constant)]
-    let near_e = (b - 2.718282).abs() < 0.000001;
-    let r = if near_e { x.ln() } else { x.ln() / b.ln() };
-    Ok(Value::Num(r))
+    Ok(Value::Num(log_of(num(x), num(b))))
 }
 
-/// `round(x, decimalPlaces=0)`: halves to even (C# `Math.Round`), places capped at
-/// 15; negative places round to tens, hundreds, ...
-pub fn round(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let [x, places, ..] = &*args else {
-        return Ok(Value::Null);
-    };
-    let x = num(x);
-    let places = int(places);
-    let r = if places >= 0 {
+/// `round(x, places)`: halves to even (C# `Math.Round`, which the spec follows; the
+/// C++ version rounds them away from zero), places truncated to an integer and
+/// capped at 15; negative places round to tens, hundreds, ...
+pub fn round_of(x: f64, places: f64) -> f64 {
+    let places = super::trunc_int(places);
+    if places >= 0 {
         let p = 10f64.powi(places.min(15) as i32);
         // C# leaves numbers this large unchanged: they have no fractional digits
         // left, and scaling them could overflow.
@@ -101,8 +115,15 @@ pub fn round(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     } else {
         let p = 10f64.powf(-(places.max(-400) as f64));
         (x / p).round_ties_even() * p
+    }
+}
+
+/// `round(x, decimalPlaces=0)`.
+pub fn round(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    let [x, places, ..] = &*args else {
+        return Ok(Value::Null);
     };
-    Ok(Value::Num(r))
+    Ok(Value::Num(round_of(num(x), num(places))))
 }
 
 /// Splits a number into (negative?, |x| truncated to u64) as the bitwise intrinsics

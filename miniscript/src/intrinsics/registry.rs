@@ -197,7 +197,8 @@ pub fn create_registry() -> Registry {
             code: FuncCode::Native(intrinsic.clone()),
             outer: None,
         };
-        all.insert(Value::str(name), Value::Func(Rc::new(fv)));
+        // The table that defines the names: not a shadowing of them.
+        all.0.insert(Value::str(name), Value::Func(Rc::new(fv)));
         list.push(intrinsic);
     }
     let methods = |names: &[&str]| {
