@@ -265,7 +265,9 @@ fn run(opts: &Options, args: &[String]) -> Result<bool, String> {
             .iter()
             .zip(&result.cells)
             .map(|(e, c)| {
-                let v = c.median().map(|s| format!("{} ms", report::fmt_ms(s)));
+                let v = c
+                    .time(opts.stat)
+                    .map(|s| format!("{} ms", report::fmt_ms(s)));
                 format!("{} {}", e.key, v.unwrap_or_else(|| c.word().to_string()))
             })
             .collect();
@@ -286,6 +288,7 @@ fn run(opts: &Options, args: &[String]) -> Result<bool, String> {
             warmup: opts.warmup,
             quick: opts.quick,
             dirs,
+            stat: opts.stat,
         },
     };
     if let Some(path) = &opts.svg {

@@ -29,6 +29,9 @@ options:
       --peers LIST    comma-separated peer commands, names on PATH or paths
                       (default: lua5.4,luajit; 'none' for none)
       --only LIST     run only these programs (comma-separated names)
+      --stat S        median (default) or min: which run of each command the table
+                      shows and the ratios divide (min is the least disturbed run,
+                      for comparisons on a noisy machine)
       --format F      table (default, aligned text), markdown (a whole document,
                       as in BENCHMARKS.md) or json
   -o, --output FILE   write the report to FILE instead of standard output
@@ -64,6 +67,7 @@ pub struct Options {
     pub output: Option<PathBuf>,
     pub svg: Option<PathBuf>,
     pub timeout: Duration,
+    pub stat: crate::report::Stat,
 }
 
 /// `Ok(None)`: help was printed. `Err`: a usage error, in words.
@@ -80,6 +84,7 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
     let mut output = None;
     let mut svg = None;
     let mut timeout = None;
+    let mut stat = crate::report::Stat::Median;
 
     let mut i = 0;
     let mut options_done = false;
@@ -140,6 +145,13 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
                     }
                 }
             }
+            "--stat" => {
+                stat = match value.as_str() {
+                    "median" => crate::report::Stat::Median,
+                    "min" => crate::report::Stat::Min,
+                    _ => return Err(format!("unknown statistic '{value}' (median or min)")),
+                }
+            }
             "-o" | "--output" => output = Some(PathBuf::from(value)),
             "--svg" => svg = Some(PathBuf::from(value)),
             "--timeout" => {
@@ -168,6 +180,7 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
         output,
         svg,
         timeout: timeout.unwrap_or(Duration::from_secs(if quick { 60 } else { 300 })),
+        stat,
     }))
 }
 

@@ -76,7 +76,7 @@ pub fn render(report: &Report) -> String {
                     Some(v) => Bar::Value(v),
                     None => {
                         let (num, den) = (&r.cells[c.num], &r.cells[c.den]);
-                        let (who, cell) = if num.median().is_none() {
+                        let (who, cell) = if num.time(report.meta.stat).is_none() {
                             (c.num, num)
                         } else {
                             (c.den, den)
@@ -135,7 +135,8 @@ pub fn render(report: &Report) -> String {
     );
     let m = &report.meta;
     let sub = format!(
-        "median of {} run{} per command{} · {}, {} CPUs · {}",
+        "{} of {} run{} per command{} · {}, {} CPUs · {}",
+        m.stat.word(),
         m.runs,
         if m.runs == 1 { "" } else { "s" },
         if m.quick { " · QUICK sizes" } else { "" },
