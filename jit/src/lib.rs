@@ -299,6 +299,7 @@ impl Backend for Jit {
                 format!("{}/{}", sum(&|c| c.exits[0]), sum(&|c| c.exits[1])),
             ),
             ("loop pauses", sum(&|c| c.exits[2]).to_string()),
+            ("loop fallbacks", sum(&|c| c.exits[3]).to_string()),
         ]);
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         let mut out = String::from("jit statistics:\n");

@@ -18,12 +18,14 @@
 
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::Value;
-use cranelift_codegen::ir::{types, AbiParam, Block, InstBuilder, MemFlagsData, Signature};
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
+};
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use miniscript::region::{LInstr, LOperand, LoopBody, RegionDesc, Test, PAUSE_BIT, PAUSE_PERIOD};
 use miniscript::value::NUM_OFFSET;
 
-use crate::translate::{emit_bin, emit_guard, float_cc, Helpers};
+use crate::translate::{emit_bin, emit_guard, float_cc, Helpers, LIST_GET, LIST_SET};
 
 /// `(window, head, iters) -> u32`.
 pub(crate) fn loop_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
@@ -124,6 +126,14 @@ pub(crate) fn build(
                 note(b);
             }
             LInstr::BranchTest { a, .. } => note(a),
+            LInstr::ListGet { dst, index, .. } => {
+                note(&LOperand::Reg(*dst));
+                note(index);
+            }
+            LInstr::ListSet { index, value, .. } => {
+                note(index);
+                note(value);
+            }
             LInstr::Jump { .. } | LInstr::Head { .. } | LInstr::Nop => {}
         }
     }
@@ -172,8 +182,11 @@ pub(crate) fn build(
         window,
         iters,
         countdown,
-        outputs: desc.output_regs.clone(),
+        // With fallback exits the temporaries are stored too (see `LoopBody`).
+        outputs: desc.output_regs.iter().chain(&lp.temps).copied().collect(),
     };
+    let ptr = b.func.dfg.value_type(window);
+    let out_slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
     let fail = b.create_block();
     let load = b.create_block();
     emit_guard(b, window, &desc.input_regs, fail, load);
@@ -312,6 +325,42 @@ pub(crate) fn build(
                 let next = after(i);
                 b.ins().brif(c, to, &[], next, &[]);
                 open = false;
+            }
+            LInstr::ListGet {
+                dst,
+                list,
+                index,
+                fallback,
+            } => {
+                let x = ctx.get(b, index);
+                let at = b.ins().iadd_imm_s(window, slot(list) as i64);
+                let out = b.ins().stack_addr(ptr, out_slot, 0);
+                let f = helpers.get(b, LIST_GET);
+                let call = b.ins().call(f, &[at, x, out]);
+                let failed = b.inst_results(call)[0];
+                let ok = b.create_block();
+                b.ins()
+                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
+                b.switch_to_block(ok);
+                let v = b.ins().load(types::F64, flags, out, 0);
+                b.def_var(ctx.var(dst), v);
+            }
+            LInstr::ListSet {
+                list,
+                index,
+                value,
+                fallback,
+            } => {
+                let x = ctx.get(b, index);
+                let v = ctx.get(b, value);
+                let at = b.ins().iadd_imm_s(window, slot(list) as i64);
+                let f = helpers.get(b, LIST_SET);
+                let call = b.ins().call(f, &[at, x, v]);
+                let failed = b.inst_results(call)[0];
+                let ok = b.create_block();
+                b.ins()
+                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
+                b.switch_to_block(ok);
             }
             LInstr::Head { .. } | LInstr::Nop => {}
         }

@@ -85,30 +85,55 @@ pub(crate) const HELPERS: [(ROp, &str, Helper); 10] = [
     (ROp::Log, "ms_log", helper_log),
 ];
 
+/// The list accesses of loop code (`miniscript::interp::list_get`, `list_set`),
+/// after the `HELPERS` in the module's numbering: `(list, index, out) -> u32` and
+/// `(list, index, value) -> u32`.
+pub(crate) const LIST_GET: usize = HELPERS.len();
+pub(crate) const LIST_SET: usize = HELPERS.len() + 1;
+const NHELPERS: usize = HELPERS.len() + 2;
+
+fn list_sig(isa: &dyn cranelift_codegen::isa::TargetIsa, set: bool) -> Signature {
+    let mut s = Signature::new(isa.default_call_conv());
+    s.params.push(AbiParam::new(isa.pointer_type()));
+    s.params.push(AbiParam::new(types::F64));
+    s.params.push(AbiParam::new(if set {
+        types::F64
+    } else {
+        isa.pointer_type()
+    }));
+    s.returns.push(AbiParam::new(types::I32));
+    s
+}
+
 /// The helpers of one function being built, imported on first use.
 pub(crate) struct Helpers<'a> {
     ids: &'a [FuncId],
-    refs: [Option<FuncRef>; HELPERS.len()],
-    sig: Signature,
+    refs: [Option<FuncRef>; NHELPERS],
+    isa: &'a dyn cranelift_codegen::isa::TargetIsa,
 }
 
 impl<'a> Helpers<'a> {
-    fn new(ids: &'a [FuncId], isa: &dyn cranelift_codegen::isa::TargetIsa) -> Self {
+    fn new(ids: &'a [FuncId], isa: &'a dyn cranelift_codegen::isa::TargetIsa) -> Self {
         Helpers {
             ids,
-            refs: [None; HELPERS.len()],
-            sig: binary_sig(isa),
+            refs: [None; NHELPERS],
+            isa,
         }
     }
 
     /// The function reference of helper `i` in the function `b` builds. Imported
     /// the way `Module::declare_func_in_func` does it, without the module (which
     /// stays on the compile thread).
-    fn get(&mut self, b: &mut FunctionBuilder, i: usize) -> FuncRef {
+    pub(crate) fn get(&mut self, b: &mut FunctionBuilder, i: usize) -> FuncRef {
         if let Some(f) = self.refs[i] {
             return f;
         }
-        let signature = b.import_signature(self.sig.clone());
+        let sig = match i {
+            LIST_GET => list_sig(self.isa, false),
+            LIST_SET => list_sig(self.isa, true),
+            _ => binary_sig(self.isa),
+        };
+        let signature = b.import_signature(sig);
         let name = b.func.declare_imported_user_function(UserExternalName {
             namespace: 0,
             index: self.ids[i].as_u32(),
@@ -238,9 +263,11 @@ impl Compiler {
         for (_, name, f) in HELPERS {
             jb.symbol(name, f as *const u8);
         }
+        jb.symbol("ms_list_get", miniscript::interp::list_get as *const u8);
+        jb.symbol("ms_list_set", miniscript::interp::list_set as *const u8);
         let mut module = JITModule::new(jb);
         let sig = binary_sig(&*isa);
-        let helpers = HELPERS
+        let mut helpers = HELPERS
             .iter()
             .map(|(_, name, _)| {
                 module
@@ -248,6 +275,12 @@ impl Compiler {
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
+        for (name, set) in [("ms_list_get", false), ("ms_list_set", true)] {
+            let id = module
+                .declare_function(name, Linkage::Import, &list_sig(&*isa, set))
+                .map_err(|e| e.to_string())?;
+            helpers.push(id);
+        }
         let perf_map = if cfg.perf_map {
             let path = format!("/tmp/perf-{}.map", std::process::id());
             std::fs::OpenOptions::new()

@@ -59,11 +59,13 @@ const VARS: &[&str] = &["x", "y", "z", "w"];
 
 fn gen_expr(r: &mut Rng, depth: u32) -> String {
     if depth == 0 || r.below(3) == 0 {
-        return match r.below(4) {
+        return match r.below(5) {
             0 => r
                 .pick(&["0.5", "2", "3", "10", "0.25", "1.5", "(-1)"])
                 .to_string(),
             1 => r.pick(&["i", "j"]).to_string(),
+            // An element of the list local (indices in range: -4.9 to 4.9).
+            2 if r.below(2) == 0 => format!("la[{} % 5]", r.pick(&["i", "j", "(i - j)"])),
             _ => r.pick(VARS).to_string(),
         };
     }
@@ -130,6 +132,10 @@ fn gen_body(r: &mut Rng, level: u32, out: &mut String, indent: &str) {
                 gen_body(r, 1, out, &format!("{indent}  "));
                 out.push_str(&format!("{indent}end while\n"));
             }
+            9 if r.below(2) == 0 => {
+                let at = r.pick(&["i", "j", "(i + j)", "(-i)"]);
+                out.push_str(&format!("{indent}la[{at} % 5] = {}\n", gen_expr(r, 2)));
+            }
             _ => {
                 let v = r.pick(VARS);
                 out.push_str(&format!("{indent}{v} = {v} + {}\n", gen_expr(r, 1)));
@@ -150,6 +156,8 @@ fn gen_program(r: &mut Rng) -> String {
     } else {
         ("0", "1")
     };
+    let elems: Vec<&str> = (0..5).map(|_| r.pick(SPECIAL)).collect();
+    s.push_str(&format!("  la = [{}]\n", elems.join(", ")));
     s.push_str(&format!("  i = {start}\n  j = 0\n"));
     s.push_str(&format!(
         "  while i < {start} + {step} * {}\n",
@@ -157,7 +165,7 @@ fn gen_program(r: &mut Rng) -> String {
     ));
     s.push_str(&format!("    i = i + {step}\n"));
     gen_body(r, 0, &mut s, "    ");
-    s.push_str("  end while\n  return [x, y, z, w, i, j]\nend function\nresult = f\n");
+    s.push_str("  end while\n  return [x, y, z, w, i, j] + la\nend function\nresult = f\n");
     s
 }
 
@@ -211,13 +219,13 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
     let (mut native_cases, mut iters, mut breaks) = (0usize, 0u64, 0u64);
-    let mut with_calls = 0usize;
+    let (mut with_calls, mut with_lists) = (0usize, 0usize);
     for _ in 0..cases {
         let src = gen_program(&mut rng);
         let (want, want_out, _) = run(&src, false, 1);
         let (got, got_out, counters) = run(&src, true, 1);
         assert_eq!(want_out, got_out, "output differs for\n{src}");
-        assert_eq!(want.len(), 6, "no result for\n{src}\n{want_out}");
+        assert_eq!(want.len(), 11, "no result for\n{src}\n{want_out}");
         assert_eq!(
             got, want,
             "locals differ (native vs interpreted, as bits) for\n{src}"
@@ -225,6 +233,9 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
         let native: u64 = counters.iter().map(|c| c.native).sum();
         if native > 0 {
             native_cases += 1;
+            if src.contains("la[") {
+                with_lists += 1;
+            }
             if [
                 "abs(", "sqrt(", "floor(", "ceil(", "round(", "sign(", "sin(", "cos(", "tan(",
                 "log(", "pi",
@@ -243,8 +254,12 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
     }
     eprintln!(
         "loop differential: {cases} generated loop nests, {native_cases} run natively \
-         ({iters} native back-edges, {breaks} break exits, {with_calls} calling intrinsics), \
+         ({iters} native back-edges, {breaks} break exits, {with_calls} calling intrinsics, {with_lists} using a list), \
          all bit-identical"
+    );
+    assert!(
+        with_lists * 4 > cases,
+        "only {with_lists} native nests use a list"
     );
     assert!(
         with_calls * 4 > cases,
@@ -495,4 +510,75 @@ result = [f(10)]";
         .find(|c| c.native > 0)
         .expect("a native loop");
     assert_eq!((lp.native, lp.misses), (1, 1), "{counters:?}");
+}
+
+#[test]
+fn list_accesses_the_native_code_cannot_do_fall_back_to_the_interpreter() {
+    // Elements that are not numbers, an index out of range (an error), a value
+    // that is not a list at all: each leaves the native code at that access, and
+    // the interpreter does it, with the same output as interpreting throughout.
+    let src = "f = function(l, n)
+  s = 0
+  i = 0
+  while i < n
+    s = s + l[i]
+    l[i] = i * 2
+    i = i + 1
+  end while
+  return s
+end function
+print f([1, 2, 3, 4, 5], 5)
+a = [1, 2, \"x\", 4, 5]
+print f(a, 5)
+print a
+b = [0.5, -0, 1e300]
+print f(b, -2)
+print b
+result = [f([7, 8, 9], -3)]
+print f([1, 2], 5)";
+    let (got, got_out, counters) = run(src, true, 1);
+    let (want, want_out, _) = run(src, false, 1);
+    assert_eq!(got_out, want_out);
+    assert_eq!(got, want);
+    assert!(
+        want_out.ends_with("Runtime Error: Index Error (list index 2 out of range) [line 5]\n"),
+        "{want_out}"
+    );
+    let lp = counters
+        .iter()
+        .find(|c| c.native > 0)
+        .expect("a native loop");
+    assert!(
+        lp.exits[ExitKind::Fallback as usize] >= 2,
+        "fallbacks at the string and past the end: {counters:?}"
+    );
+}
+
+#[test]
+fn a_loop_that_keeps_falling_back_is_demoted() {
+    let src = "f = function(l, n)
+  s = 0
+  i = 0
+  while i < n
+    s = l[i % 3]
+    i = i + 1
+  end while
+  return s
+end function
+k = 0
+while k < 50
+  r = f([\"a\", \"b\", \"c\"], 4)
+  k = k + 1
+end while
+result = [k]";
+    let (got, got_out, counters) = run(src, true, 1);
+    let (want, want_out, _) = run(src, false, 1);
+    assert_eq!((got, got_out), (want, want_out));
+    // s is a string after the first fallback, so the guard fails at the next head
+    // in every call; the fallbacks themselves demote the loop after 8.
+    let lp = counters
+        .iter()
+        .find(|c| c.native > 0)
+        .expect("entered natively");
+    assert_eq!(lp.native, 8, "demoted: {counters:?}");
 }

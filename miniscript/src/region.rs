@@ -201,6 +201,23 @@ pub enum LInstr {
         a: LOperand,
         target: u32,
     },
+    /// `dst := list[index]` where `list` is a named local holding a list (never
+    /// written by the loop) and the element is a number; otherwise (not a list,
+    /// index out of range, not a number) it leaves by `fallback`, an exit to this
+    /// very instruction, so that the interpreter does it.
+    ListGet {
+        dst: u16,
+        list: u16,
+        index: LOperand,
+        fallback: u32,
+    },
+    /// `list[index] := value`, the same way.
+    ListSet {
+        list: u16,
+        index: LOperand,
+        value: LOperand,
+        fallback: u32,
+    },
     /// The head of a loop of the nest: an entry point, and the target of its
     /// back-edges (each counts toward the pause that lets the interpreter check for
     /// interrupts and time slices).
@@ -219,6 +236,10 @@ pub struct LoopBody {
     pub nexits: u32,
     /// Registers from here up are temporaries (dead at every head and exit).
     pub temp_base: u16,
+    /// The temporaries the code writes, when it has fallback exits: those leave in
+    /// the middle of a statement, so they store the temporaries too (the
+    /// interpreter makes them numbers at entry; they are dead at every head).
+    pub temps: Vec<u16>,
 }
 
 /// Native loop code returns this bit with a head number when it pauses at that head
@@ -235,6 +256,9 @@ pub enum ExitKind {
     Normal = 0,
     /// A `break` (or a jump out of the nest from its body).
     Break = 1,
+    /// A list access the native code could not do: the interpreter does it (the
+    /// counters keep pauses at 2).
+    Fallback = 3,
 }
 
 /// What the interpreter needs of a loop region.
@@ -247,6 +271,8 @@ pub struct LoopMeta {
     /// Source lines the nest spans.
     pub first_line: u32,
     pub last_line: u32,
+    /// Temporaries made numbers before each native run (`LoopBody::temps`).
+    pub temps: Vec<u16>,
 }
 
 /// A region of one function, as the interpreter sees it.
@@ -485,6 +511,8 @@ pub fn describe_loop(
     let mut exits: Vec<(u32, ExitKind)> = Vec::new();
     let mut out: Vec<LInstr> = Vec::with_capacity(n);
     let mut intrinsics = 0u16;
+    let mut lists: Vec<u16> = Vec::new();
+    let mut temps: Vec<u16> = Vec::new();
     let mut reg = |r: u16, write: bool| -> Result<u16, String> {
         if r >= NO_REG {
             return Err("discards a result".to_string());
@@ -496,6 +524,8 @@ pub fn describe_loop(
             if write && !written.contains(&r) {
                 written.push(r);
             }
+        } else if write && !temps.contains(&r) {
+            temps.push(r);
         }
         Ok(r)
     };
@@ -642,6 +672,45 @@ pub fn describe_loop(
                     LInstr::Bin { op, dst, a, b }
                 }
             }
+            Op::Index | Op::SetIndex => {
+                let base = if ins.op == Op::Index { ins.b } else { ins.a };
+                if base & K_BIT != 0 || base >= nlocals {
+                    return Err("indexes something other than a local".to_string());
+                }
+                if !lists.contains(&base) {
+                    lists.push(base);
+                }
+                let fallback = {
+                    let i = match exits
+                        .iter()
+                        .position(|e| *e == (pc as u32, ExitKind::Fallback))
+                    {
+                        Some(i) => i,
+                        None => {
+                            exits.push((pc as u32, ExitKind::Fallback));
+                            exits.len() - 1
+                        }
+                    };
+                    (n + i) as u32
+                };
+                if ins.op == Op::Index {
+                    let index = rk(ins.c)?;
+                    LInstr::ListGet {
+                        dst: reg(ins.a, true)?,
+                        list: base,
+                        index,
+                        fallback,
+                    }
+                } else {
+                    let (index, value) = (rk(ins.b)?, rk(ins.c)?);
+                    LInstr::ListSet {
+                        list: base,
+                        index,
+                        value,
+                        fallback,
+                    }
+                }
+            }
             Op::Loop => LInstr::Head {
                 index: heads.iter().position(|&h| h == pc).unwrap_or(0) as u8,
             },
@@ -655,11 +724,20 @@ pub fn describe_loop(
     if !matches!(out.last(), Some(LInstr::Jump { target }) if *target == 0) {
         return Err("does not end with its back-edge".to_string());
     }
+    // A list local is only ever a list here: it is neither written nor used as a
+    // number (the entry guard checks numbers; the list helpers check lists).
+    if lists.iter().any(|r| touched.contains(r)) {
+        return Err("uses a local both as a list and otherwise".to_string());
+    }
+    if !exits.iter().any(|e| e.1 == ExitKind::Fallback) {
+        temps.clear();
+    }
     let complexity = 10
         + out
             .iter()
             .map(|i| match i {
                 LInstr::Bin { op, .. } => weight(*op),
+                LInstr::ListGet { .. } | LInstr::ListSet { .. } => 2,
                 _ => 0,
             })
             .sum::<u32>();
@@ -668,6 +746,7 @@ pub fn describe_loop(
         nexits: exits.len() as u32,
         code: out,
         temp_base: nlocals,
+        temps,
     };
     let mut desc = RegionDesc {
         ninputs: touched.len() as u16,
@@ -722,6 +801,9 @@ pub fn fingerprint(d: &RegionDesc) -> u64 {
         put(&[0xfe]);
         put(&lp.temp_base.to_le_bytes());
         put(&lp.nexits.to_le_bytes());
+        for r in &lp.temps {
+            put(&r.to_le_bytes());
+        }
         for r in d.input_regs.iter().chain(&d.output_regs) {
             put(&r.to_le_bytes());
         }
@@ -782,6 +864,30 @@ pub fn fingerprint(d: &RegionDesc) -> u64 {
                     put(&[8, *test as u8]);
                     lop(a, &mut put);
                     put(&target.to_le_bytes());
+                }
+                LInstr::ListGet {
+                    dst,
+                    list,
+                    index,
+                    fallback,
+                } => {
+                    put(&[11]);
+                    put(&dst.to_le_bytes());
+                    put(&list.to_le_bytes());
+                    lop(index, &mut put);
+                    put(&fallback.to_le_bytes());
+                }
+                LInstr::ListSet {
+                    list,
+                    index,
+                    value,
+                    fallback,
+                } => {
+                    put(&[12]);
+                    put(&list.to_le_bytes());
+                    lop(index, &mut put);
+                    lop(value, &mut put);
+                    put(&fallback.to_le_bytes());
                 }
                 LInstr::Head { index } => put(&[9, *index]),
                 LInstr::Nop => put(&[10]),

@@ -63,8 +63,9 @@ pub struct RegionCounters {
     /// Loop regions: back-edges run by native code.
     pub iters: u64,
     /// Loop regions: native runs that ended by the loop condition, by a `break`,
-    /// and pauses (every `PAUSE_PERIOD` back-edges, for interrupts and time slices).
-    pub exits: [u64; 3],
+    /// pauses (every `PAUSE_PERIOD` back-edges, for interrupts and time slices),
+    /// and fallbacks (a list access left to the interpreter).
+    pub exits: [u64; 4],
 }
 
 /// The profiler/JIT side, plugged into a `Vm`.

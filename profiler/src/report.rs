@@ -46,6 +46,9 @@ pub struct Row {
     pub exits_break: u64,
     #[serde(default)]
     pub pauses: u64,
+    /// Native runs that left at a list access the interpreter then did.
+    #[serde(default)]
+    pub fallbacks: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -106,6 +109,7 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             exits_normal: c.exits[0],
             exits_break: c.exits[1],
             pauses: c.exits[2],
+            fallbacks: c.exits[3],
         });
     }
     let total: f64 = rows.iter().map(|r| r.est_time_ns).sum();
@@ -231,8 +235,8 @@ pub fn text(r: &Report) -> String {
             format!("    loop {}-{}  not compiled", row.line, row.last_line)
         } else if row.kind == "loop" {
             format!(
-                "    loop {}-{}  native entries {}  iterations {}  exits normal/break/pause \
-                 {}/{}/{}  misses {}  compile {}",
+                "    loop {}-{}  native entries {}  iterations {}  exits normal/break/pause/fallback \
+                 {}/{}/{}/{}  misses {}  compile {}",
                 row.line,
                 row.last_line,
                 row.native_executions,
@@ -240,6 +244,7 @@ pub fn text(r: &Report) -> String {
                 row.exits_normal,
                 row.exits_break,
                 row.pauses,
+                row.fallbacks,
                 row.guard_misses,
                 compile
             )
@@ -313,6 +318,7 @@ mod tests {
                 exits_normal: 0,
                 exits_break: 0,
                 pauses: 0,
+                fallbacks: 0,
             }],
             total_est_time_ns: 123.0,
         };

@@ -222,6 +222,12 @@ impl FnBuilder<'_> {
                     exits,
                     first_line: l.line,
                     last_line: l.last_line,
+                    temps: desc
+                        .as_ref()
+                        .ok()
+                        .and_then(|d| d.lp.as_ref())
+                        .map(|b| b.temps.clone())
+                        .unwrap_or_default(),
                 }),
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
                 desc,

@@ -21,6 +21,8 @@ mod exec;
 mod host_call;
 pub use host_call::MAX_NESTED_RUNS;
 mod native;
+/// The list accesses of native loop code (helpers the JIT registers as symbols).
+pub use native::{list_get, list_set};
 pub use native::{RegionFn, MAX_IO};
 pub mod frame;
 mod slow;

@@ -95,3 +95,64 @@ pub(crate) fn run_loop(
     let f: LoopFn = unsafe { std::mem::transmute::<usize, LoopFn>(entry) };
     Some(f(window.as_mut_ptr(), head, iters as *mut u64))
 }
+
+/// The index of element `index` of a list of `len` elements, as the interpreter
+/// reads it (truncated toward zero, negative from the end), if in range.
+#[inline]
+fn list_slot(index: f64, len: usize) -> Option<usize> {
+    let i = crate::ops::trunc_int(index);
+    let n = len as i64;
+    let j = if i < 0 { i.saturating_add(n) } else { i };
+    (j >= 0 && j < n).then_some(j as usize)
+}
+
+/// `list[index]` for native loop code: stores the element at `out` and returns 0
+/// when `list` points at a list whose element `index` is a number; returns 1 and
+/// stores nothing otherwise (the interpreter then does the access itself, with its
+/// errors). Exactly the interpreter's fast path.
+///
+/// # Safety
+/// `list` must point at a live `Value` (a register of the running frame's window)
+/// and `out` at a writable f64; nothing may hold a mutable reference to either.
+pub unsafe extern "C" fn list_get(list: *const Value, index: f64, out: *mut f64) -> u32 {
+    // SAFETY: the caller's contract: `list` is a live register.
+    let Value::List(l) = (unsafe { &*list }) else {
+        return 1;
+    };
+    let Ok(items) = l.try_borrow() else {
+        return 1;
+    };
+    match list_slot(index, items.len()).map(|j| &items[j]) {
+        Some(Value::Num(x)) => {
+            // SAFETY: the caller's contract: `out` is writable.
+            unsafe { *out = *x };
+            0
+        }
+        _ => 1,
+    }
+}
+
+/// `list[index] = value` for native loop code: returns 0 when done, 1 when not a
+/// list or out of range (nothing changed; the interpreter then does it).
+///
+/// # Safety
+/// `list` must point at a live `Value` (a register of the running frame's window)
+/// that nothing holds a mutable reference to.
+pub unsafe extern "C" fn list_set(list: *const Value, index: f64, value: f64) -> u32 {
+    // SAFETY: the caller's contract: `list` is a live register.
+    let Value::List(l) = (unsafe { &*list }) else {
+        return 1;
+    };
+    let Ok(mut items) = l.try_borrow_mut() else {
+        return 1;
+    };
+    match list_slot(index, items.len()) {
+        Some(j) => {
+            // The old element is dropped here, in Rust: it may be the last
+            // reference to a container (freed without recursion, see value.rs).
+            items[j] = Value::Num(value);
+            0
+        }
+        None => 1,
+    }
+}

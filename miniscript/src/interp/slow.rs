@@ -703,6 +703,15 @@ impl Vm {
         let Some(lp) = region.lp.as_ref() else {
             return Ok(Flow::Next);
         };
+        // Temporaries that fallback exits store: numbers before the native code
+        // runs (they are dead at every head, so whatever they held is garbage).
+        for &r in &lp.temps {
+            if let Some(slot) = self.stack.get_mut(base + r as usize) {
+                if !matches!(slot, Value::Num(_)) {
+                    *slot = Value::Num(0.0);
+                }
+            }
+        }
         let mut head = ins.n as u32;
         let mut first = true;
         // Native loop runs are few and long: time every one.
@@ -753,6 +762,11 @@ impl Vm {
             if r & crate::region::PAUSE_BIT == 0 {
                 let (pc, kind) = lp.exits[(r - 1) as usize];
                 rt.exits[kind as usize] += 1;
+                // Fallbacks in most runs (lists of strings, say): interpret it.
+                let fallbacks = rt.exits[crate::region::ExitKind::Fallback as usize];
+                if fallbacks >= 8 && fallbacks * 2 > rt.native {
+                    self.demote(gid);
+                }
                 timed(self);
                 return Ok(Flow::Jump(pc as usize));
             }
