@@ -25,14 +25,17 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use miniscript::region::{LInstr, LOperand, LoopBody, RegionDesc, Test, PAUSE_BIT, PAUSE_PERIOD};
 use miniscript::value::NUM_OFFSET;
 
-use crate::translate::{emit_bin, emit_guard, float_cc, Helpers, LIST_GET, LIST_SET};
+use crate::translate::{
+    emit_bin, emit_guard, float_cc, Helpers, FIELD_GET, FIELD_SET, LIST_GET, LIST_GET_REF, LIST_SET,
+};
 
-/// `(window, head, iters) -> u32`.
+/// `(window, head, iters, consts) -> u32`.
 pub(crate) fn loop_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
     let ptr = isa.pointer_type();
     let mut s = Signature::new(isa.default_call_conv());
     s.params.push(AbiParam::new(ptr));
     s.params.push(AbiParam::new(types::I32));
+    s.params.push(AbiParam::new(ptr));
     s.params.push(AbiParam::new(ptr));
     s.returns.push(AbiParam::new(types::I32));
     s
@@ -134,6 +137,10 @@ pub(crate) fn build(
                 note(index);
                 note(value);
             }
+            // The container register itself is no variable.
+            LInstr::ListGetRef { index, .. } => note(index),
+            LInstr::FieldGet { dst, .. } => note(&LOperand::Reg(*dst)),
+            LInstr::FieldSet { value, .. } => note(value),
             LInstr::Jump { .. } | LInstr::Head { .. } | LInstr::Nop => {}
         }
     }
@@ -176,7 +183,7 @@ pub(crate) fn build(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
-    let (window, head, iters) = (params[0], params[1], params[2]);
+    let (window, head, iters, consts) = (params[0], params[1], params[2], params[3]);
     let ctx = Ctx {
         vars,
         window,
@@ -356,6 +363,59 @@ pub(crate) fn build(
                 let at = b.ins().iadd_imm_s(window, slot(list) as i64);
                 let f = helpers.get(b, LIST_SET);
                 let call = b.ins().call(f, &[at, x, v]);
+                let failed = b.inst_results(call)[0];
+                let ok = b.create_block();
+                b.ins()
+                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
+                b.switch_to_block(ok);
+            }
+            LInstr::ListGetRef {
+                dst,
+                list,
+                index,
+                fallback,
+            } => {
+                let x = ctx.get(b, index);
+                let at = b.ins().iadd_imm_s(window, slot(list) as i64);
+                let to = b.ins().iadd_imm_s(window, slot(dst) as i64);
+                let f = helpers.get(b, LIST_GET_REF);
+                let call = b.ins().call(f, &[at, x, to]);
+                let failed = b.inst_results(call)[0];
+                let ok = b.create_block();
+                b.ins()
+                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
+                b.switch_to_block(ok);
+            }
+            LInstr::FieldGet {
+                dst,
+                map,
+                key,
+                fallback,
+            } => {
+                let at = b.ins().iadd_imm_s(window, slot(map) as i64);
+                let k = b.ins().iadd_imm_s(consts, slot(key) as i64);
+                let out = b.ins().stack_addr(ptr, out_slot, 0);
+                let f = helpers.get(b, FIELD_GET);
+                let call = b.ins().call(f, &[at, k, out]);
+                let failed = b.inst_results(call)[0];
+                let ok = b.create_block();
+                b.ins()
+                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
+                b.switch_to_block(ok);
+                let v = b.ins().load(types::F64, flags, out, 0);
+                b.def_var(ctx.var(dst), v);
+            }
+            LInstr::FieldSet {
+                map,
+                key,
+                value,
+                fallback,
+            } => {
+                let v = ctx.get(b, value);
+                let at = b.ins().iadd_imm_s(window, slot(map) as i64);
+                let k = b.ins().iadd_imm_s(consts, slot(key) as i64);
+                let f = helpers.get(b, FIELD_SET);
+                let call = b.ins().call(f, &[at, k, v]);
                 let failed = b.inst_results(call)[0];
                 let ok = b.create_block();
                 b.ins()

@@ -85,22 +85,53 @@ pub(crate) const HELPERS: [(ROp, &str, Helper); 10] = [
     (ROp::Log, "ms_log", helper_log),
 ];
 
-/// The list accesses of loop code (`miniscript::interp::list_get`, `list_set`),
-/// after the `HELPERS` in the module's numbering: `(list, index, out) -> u32` and
-/// `(list, index, value) -> u32`.
+/// The container accesses of loop code (`miniscript::interp::list_get` and the
+/// others), after the `HELPERS` in the module's numbering, with their symbols and
+/// the types of their three parameters ('p' a pointer, 'f' an f64); all return a
+/// u32, 0 when done.
 pub(crate) const LIST_GET: usize = HELPERS.len();
 pub(crate) const LIST_SET: usize = HELPERS.len() + 1;
-const NHELPERS: usize = HELPERS.len() + 2;
+pub(crate) const LIST_GET_REF: usize = HELPERS.len() + 2;
+pub(crate) const FIELD_GET: usize = HELPERS.len() + 3;
+pub(crate) const FIELD_SET: usize = HELPERS.len() + 4;
+const CONTAINER_HELPERS: [(&str, &str, *const u8); 5] = [
+    (
+        "ms_list_get",
+        "pfp",
+        miniscript::interp::list_get as *const u8,
+    ),
+    (
+        "ms_list_set",
+        "pff",
+        miniscript::interp::list_set as *const u8,
+    ),
+    (
+        "ms_list_get_ref",
+        "pfp",
+        miniscript::interp::list_get_ref as *const u8,
+    ),
+    (
+        "ms_field_get",
+        "ppp",
+        miniscript::interp::field_get as *const u8,
+    ),
+    (
+        "ms_field_set",
+        "ppf",
+        miniscript::interp::field_set as *const u8,
+    ),
+];
+const NHELPERS: usize = HELPERS.len() + CONTAINER_HELPERS.len();
 
-fn list_sig(isa: &dyn cranelift_codegen::isa::TargetIsa, set: bool) -> Signature {
+fn container_sig(isa: &dyn cranelift_codegen::isa::TargetIsa, params: &str) -> Signature {
     let mut s = Signature::new(isa.default_call_conv());
-    s.params.push(AbiParam::new(isa.pointer_type()));
-    s.params.push(AbiParam::new(types::F64));
-    s.params.push(AbiParam::new(if set {
-        types::F64
-    } else {
-        isa.pointer_type()
-    }));
+    for p in params.chars() {
+        s.params.push(AbiParam::new(if p == 'p' {
+            isa.pointer_type()
+        } else {
+            types::F64
+        }));
+    }
     s.returns.push(AbiParam::new(types::I32));
     s
 }
@@ -128,10 +159,9 @@ impl<'a> Helpers<'a> {
         if let Some(f) = self.refs[i] {
             return f;
         }
-        let sig = match i {
-            LIST_GET => list_sig(self.isa, false),
-            LIST_SET => list_sig(self.isa, true),
-            _ => binary_sig(self.isa),
+        let sig = match i.checked_sub(HELPERS.len()) {
+            Some(k) => container_sig(self.isa, CONTAINER_HELPERS[k].1),
+            None => binary_sig(self.isa),
         };
         let signature = b.import_signature(sig);
         let name = b.func.declare_imported_user_function(UserExternalName {
@@ -263,8 +293,9 @@ impl Compiler {
         for (_, name, f) in HELPERS {
             jb.symbol(name, f as *const u8);
         }
-        jb.symbol("ms_list_get", miniscript::interp::list_get as *const u8);
-        jb.symbol("ms_list_set", miniscript::interp::list_set as *const u8);
+        for (name, _, f) in CONTAINER_HELPERS {
+            jb.symbol(name, f);
+        }
         let mut module = JITModule::new(jb);
         let sig = binary_sig(&*isa);
         let mut helpers = HELPERS
@@ -275,9 +306,9 @@ impl Compiler {
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        for (name, set) in [("ms_list_get", false), ("ms_list_set", true)] {
+        for (name, params, _) in CONTAINER_HELPERS {
             let id = module
-                .declare_function(name, Linkage::Import, &list_sig(&*isa, set))
+                .declare_function(name, Linkage::Import, &container_sig(&*isa, params))
                 .map_err(|e| e.to_string())?;
             helpers.push(id);
         }

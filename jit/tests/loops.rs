@@ -582,3 +582,51 @@ result = [k]";
         .expect("entered natively");
     assert_eq!(lp.native, 8, "demoted: {counters:?}");
 }
+
+#[test]
+fn fields_of_maps_in_a_list_are_read_and_written_natively_or_by_the_interpreter() {
+    // Bodies as maps in a list, like nbody: the loop keeps a map in a local and
+    // reads and writes its number fields. Then fields the native code leaves to the
+    // interpreter: inherited (`__isa`), missing (an error), a string, a new key,
+    // and an element that is not a map.
+    let src = "step = function(ps, n)
+  m = ps.len
+  i = 0
+  t = 0
+  while i < n
+    p = ps[i % m]
+    p.x = p.x + p.v * 0.5
+    t = t + p[\"x\"]
+    i = i + 1
+  end while
+  return t
+end function
+ps = [{\"x\": 1, \"v\": 2}, {\"x\": -0, \"v\": 1e300}, {\"x\": 0.1, \"v\": 3}]
+print step(ps, 7)
+print ps
+base = {\"v\": 4}
+child = new base
+child.x = 1
+print step([child], 3)
+print child.x
+s = {\"x\": \"a\", \"v\": 1}
+print step([s], 2)
+w = {\"v\": 1, \"x\": 2}
+q = [w, [1]]
+result = [step(ps, 3), ps[0].x, ps[1].x]
+print step(q, 4)";
+    let (got, got_out, counters) = run(src, true, 1);
+    let (want, want_out, _) = run(src, false, 1);
+    assert_eq!(got_out, want_out);
+    assert_eq!(got, want);
+    assert_eq!(want.len(), 3, "{want_out}");
+    let lp = counters
+        .iter()
+        .find(|c| c.native > 0)
+        .expect("a native loop");
+    assert!(lp.iters > 0, "{counters:?}");
+    assert!(
+        lp.exits[ExitKind::Fallback as usize] >= 3,
+        "fallbacks for the inherited field, the string and the list: {counters:?}"
+    );
+}

@@ -218,6 +218,32 @@ pub enum LInstr {
         value: LOperand,
         fallback: u32,
     },
+    /// `dst := list[index]` where `dst` is a named local the loop only uses as a
+    /// container (a map of fields, say): the element, of any type, is stored in the
+    /// register itself (it never becomes a variable of the native code).
+    ListGetRef {
+        dst: u16,
+        list: u16,
+        index: LOperand,
+        fallback: u32,
+    },
+    /// `dst := map.key` (or `map["key"]`) where `map` is a container local, `key`
+    /// the index of a string in the function's constants and the field a number of
+    /// the map itself; otherwise (inherited, missing, not a number, not a map) it
+    /// leaves by `fallback`.
+    FieldGet {
+        dst: u16,
+        map: u16,
+        key: u16,
+        fallback: u32,
+    },
+    /// `map.key := value` when the map has the field already; else `fallback`.
+    FieldSet {
+        map: u16,
+        key: u16,
+        value: LOperand,
+        fallback: u32,
+    },
     /// The head of a loop of the nest: an entry point, and the target of its
     /// back-edges (each counts toward the pause that lets the interpreter check for
     /// interrupts and time slices).
@@ -460,7 +486,6 @@ fn loop_refusal(op: Op) -> String {
         Op::Index
         | Op::SetIndex
         | Op::Slice
-        | Op::GetField
         | Op::GetMember
         | Op::NewList
         | Op::ListPush
@@ -511,7 +536,23 @@ pub fn describe_loop(
     let mut exits: Vec<(u32, ExitKind)> = Vec::new();
     let mut out: Vec<LInstr> = Vec::with_capacity(n);
     let mut intrinsics = 0u16;
+    // Containers: locals the nest indexes (lists, maps). They are never numbers
+    // here, live only in the window, and only helpers touch them.
     let mut lists: Vec<u16> = Vec::new();
+    for ins in &code[head..end] {
+        let base = match ins.op {
+            Op::Index => ins.b,
+            Op::SetIndex => ins.a,
+            Op::GetField => ins.c,
+            _ => continue,
+        };
+        if base & K_BIT != 0 || base >= nlocals {
+            return Err("indexes something other than a local".to_string());
+        }
+        if !lists.contains(&base) {
+            lists.push(base);
+        }
+    }
     let mut temps: Vec<u16> = Vec::new();
     let mut reg = |r: u16, write: bool| -> Result<u16, String> {
         if r >= NO_REG {
@@ -672,14 +713,14 @@ pub fn describe_loop(
                     LInstr::Bin { op, dst, a, b }
                 }
             }
-            Op::Index | Op::SetIndex => {
-                let base = if ins.op == Op::Index { ins.b } else { ins.a };
-                if base & K_BIT != 0 || base >= nlocals {
-                    return Err("indexes something other than a local".to_string());
-                }
-                if !lists.contains(&base) {
-                    lists.push(base);
-                }
+            Op::Index | Op::SetIndex | Op::GetField => {
+                let (base, key) = match ins.op {
+                    Op::Index => (ins.b, ins.c),
+                    Op::SetIndex => (ins.a, ins.b),
+                    _ => (ins.c, ins.b),
+                };
+                let string_key = key & K_BIT != 0
+                    && matches!(consts.get((key & !K_BIT) as usize), Some(Value::Str(_)));
                 let fallback = {
                     let i = match exits
                         .iter()
@@ -693,21 +734,48 @@ pub fn describe_loop(
                     };
                     (n + i) as u32
                 };
-                if ins.op == Op::Index {
-                    let index = rk(ins.c)?;
-                    LInstr::ListGet {
-                        dst: reg(ins.a, true)?,
-                        list: base,
-                        index,
+                match ins.op {
+                    Op::SetIndex if string_key => LInstr::FieldSet {
+                        map: base,
+                        key: key & !K_BIT,
+                        value: rk(ins.c)?,
                         fallback,
+                    },
+                    Op::SetIndex => {
+                        let (index, value) = (rk(ins.b)?, rk(ins.c)?);
+                        LInstr::ListSet {
+                            list: base,
+                            index,
+                            value,
+                            fallback,
+                        }
                     }
-                } else {
-                    let (index, value) = (rk(ins.b)?, rk(ins.c)?);
-                    LInstr::ListSet {
+                    _ if string_key => {
+                        if lists.contains(&ins.a) {
+                            return Err("keeps a field that is a container".to_string());
+                        }
+                        LInstr::FieldGet {
+                            dst: reg(ins.a, true)?,
+                            map: base,
+                            key: key & !K_BIT,
+                            fallback,
+                        }
+                    }
+                    Op::GetField => return Err("reads a field by a computed name".to_string()),
+                    _ if lists.contains(&ins.a) => LInstr::ListGetRef {
+                        dst: ins.a,
                         list: base,
-                        index,
-                        value,
+                        index: rk(ins.c)?,
                         fallback,
+                    },
+                    _ => {
+                        let index = rk(ins.c)?;
+                        LInstr::ListGet {
+                            dst: reg(ins.a, true)?,
+                            list: base,
+                            index,
+                            fallback,
+                        }
                     }
                 }
             }
@@ -727,7 +795,7 @@ pub fn describe_loop(
     // A list local is only ever a list here: it is neither written nor used as a
     // number (the entry guard checks numbers; the list helpers check lists).
     if lists.iter().any(|r| touched.contains(r)) {
-        return Err("uses a local both as a list and otherwise".to_string());
+        return Err("uses a local both as a container and as a number".to_string());
     }
     if !exits.iter().any(|e| e.1 == ExitKind::Fallback) {
         temps.clear();
@@ -737,7 +805,11 @@ pub fn describe_loop(
             .iter()
             .map(|i| match i {
                 LInstr::Bin { op, .. } => weight(*op),
-                LInstr::ListGet { .. } | LInstr::ListSet { .. } => 2,
+                LInstr::ListGet { .. }
+                | LInstr::ListSet { .. }
+                | LInstr::ListGetRef { .. }
+                | LInstr::FieldGet { .. }
+                | LInstr::FieldSet { .. } => 2,
                 _ => 0,
             })
             .sum::<u32>();
@@ -886,6 +958,42 @@ pub fn fingerprint(d: &RegionDesc) -> u64 {
                     put(&[12]);
                     put(&list.to_le_bytes());
                     lop(index, &mut put);
+                    lop(value, &mut put);
+                    put(&fallback.to_le_bytes());
+                }
+                LInstr::ListGetRef {
+                    dst,
+                    list,
+                    index,
+                    fallback,
+                } => {
+                    put(&[13]);
+                    put(&dst.to_le_bytes());
+                    put(&list.to_le_bytes());
+                    lop(index, &mut put);
+                    put(&fallback.to_le_bytes());
+                }
+                LInstr::FieldGet {
+                    dst,
+                    map,
+                    key,
+                    fallback,
+                } => {
+                    put(&[14]);
+                    put(&dst.to_le_bytes());
+                    put(&map.to_le_bytes());
+                    put(&key.to_le_bytes());
+                    put(&fallback.to_le_bytes());
+                }
+                LInstr::FieldSet {
+                    map,
+                    key,
+                    value,
+                    fallback,
+                } => {
+                    put(&[15]);
+                    put(&map.to_le_bytes());
+                    put(&key.to_le_bytes());
                     lop(value, &mut put);
                     put(&fallback.to_le_bytes());
                 }

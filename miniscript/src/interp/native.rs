@@ -64,7 +64,8 @@ pub(crate) fn run(
 /// failed (nothing was written), `k + 1` after leaving by exit `k`, or `PAUSE_BIT |
 /// h` when it paused at head `h`; in the last two cases every local the loop wrote
 /// has been stored back.
-pub type LoopFn = extern "C" fn(*mut Value, u32, *mut u64) -> u32;
+/// The last argument is the function's constant table (field names).
+pub type LoopFn = extern "C" fn(*mut Value, u32, *mut u64, *const Value) -> u32;
 
 /// Run the native loop code at `entry`, entering at head `head`, on the frame whose
 /// window starts at `base`. `None` if the window is out of range (never expected).
@@ -76,24 +77,35 @@ pub(crate) fn run_loop(
     head: u32,
     nregs: usize,
     iters: &mut u64,
+    consts: &[Value],
 ) -> Option<u32> {
     let window = stack.get_mut(base..base + nregs)?;
     // SAFETY: `entry` is the address of a function the JIT compiled from this loop
     // region's description with the `LoopFn` signature, published with a release
     // store after finalization and never freed while the process runs. It touches
-    // only the named-local registers listed in the description, all below `nregs`,
-    // so it stays inside `window`. It first checks that the tag byte of every one of
-    // them is `NUM_TAG` and returns 0 without writing anything otherwise; then it
-    // reads and writes only their f64 payloads, which is what `*n = x` on a
-    // `Value::Num(n)` does (`repr(u8)` layout), so every register still holds a
-    // valid `Value::Num` afterwards. It writes one u64 through `iters`, a live
-    // exclusive reference. No reference into the window is alive during the call,
+    // only registers named in the description, all below `nregs`, so it stays
+    // inside `window`. It first checks that the tag byte of every numeric local is
+    // `NUM_TAG` and returns 0 without writing anything otherwise; then it reads and
+    // writes only their f64 payloads, and writes the payloads of the temporaries
+    // in `LoopMeta::temps`, which the caller has made numbers: that is what `*n =
+    // x` on a `Value::Num(n)` does (`repr(u8)` layout), so every register still
+    // holds a valid `Value::Num` afterwards. It writes one u64 through `iters`, a live
+    // exclusive reference. Containers (lists and maps the loop indexes) and the
+    // constants are only touched through the helpers below, whose contracts the
+    // generated calls meet: every pointer they get is a register of this window or
+    // an element of `consts`, which outlives the call (the running function holds
+    // its proto). No reference into the window is alive during the call,
     // nothing else runs on this thread meanwhile, and the code cannot trap: it
     // contains no integer division, no unchecked memory access outside the window
     // and no trap instruction, and it returns to the interpreter at least every
     // `PAUSE_PERIOD` back-edges.
     let f: LoopFn = unsafe { std::mem::transmute::<usize, LoopFn>(entry) };
-    Some(f(window.as_mut_ptr(), head, iters as *mut u64))
+    Some(f(
+        window.as_mut_ptr(),
+        head,
+        iters as *mut u64,
+        consts.as_ptr(),
+    ))
 }
 
 /// The index of element `index` of a list of `len` elements, as the interpreter
@@ -151,6 +163,84 @@ pub unsafe extern "C" fn list_set(list: *const Value, index: f64, value: f64) ->
             // The old element is dropped here, in Rust: it may be the last
             // reference to a container (freed without recursion, see value.rs).
             items[j] = Value::Num(value);
+            0
+        }
+        None => 1,
+    }
+}
+
+/// `dst = list[index]` for native loop code, for an element of any type: clones
+/// it into the register `dst` (dropping what it held) and returns 0, or returns 1
+/// having changed nothing (not a list, out of range).
+///
+/// # Safety
+/// `list` and `dst` must point at live registers of the running frame's window
+/// (they may be the same one); nothing may hold a reference to either.
+pub unsafe extern "C" fn list_get_ref(list: *const Value, index: f64, dst: *mut Value) -> u32 {
+    let element = {
+        // SAFETY: the caller's contract: `list` is a live register. The reference
+        // ends with this block, before `dst` (maybe the same register) is written.
+        let Value::List(l) = (unsafe { &*list }) else {
+            return 1;
+        };
+        let Ok(items) = l.try_borrow() else {
+            return 1;
+        };
+        match list_slot(index, items.len()) {
+            Some(j) => items[j].clone(),
+            None => return 1,
+        }
+    };
+    // SAFETY: the caller's contract: `dst` is a live register nothing refers to;
+    // assigning drops its old value properly.
+    unsafe { *dst = element };
+    0
+}
+
+/// `map.key` for native loop code: stores the field at `out` and returns 0 when
+/// `map` points at a map that itself holds `key` with a number; returns 1 and
+/// stores nothing otherwise (inherited, missing, not a number: the interpreter's
+/// fast path would not serve it either).
+///
+/// # Safety
+/// `map` must point at a live register of the running frame's window, `key` at a
+/// live `Value` (a constant of the running function) and `out` at a writable f64.
+pub unsafe extern "C" fn field_get(map: *const Value, key: *const Value, out: *mut f64) -> u32 {
+    // SAFETY: the caller's contract: both point at live values.
+    let (Value::Map(m), key) = (unsafe { &*map }, unsafe { &*key }) else {
+        return 1;
+    };
+    let Ok(fields) = m.try_borrow() else {
+        return 1;
+    };
+    match fields.get(key) {
+        Some(Value::Num(x)) => {
+            // SAFETY: the caller's contract: `out` is writable.
+            unsafe { *out = *x };
+            0
+        }
+        _ => 1,
+    }
+}
+
+/// `map.key = value` for native loop code when the map already holds `key`
+/// (overwritten in place, as the interpreter's fast path does); returns 1 having
+/// changed nothing otherwise (a new key may grow the map past the memory ceiling:
+/// the interpreter decides).
+///
+/// # Safety
+/// As for [`field_get`].
+pub unsafe extern "C" fn field_set(map: *const Value, key: *const Value, value: f64) -> u32 {
+    // SAFETY: the caller's contract: both point at live values.
+    let (Value::Map(m), key) = (unsafe { &*map }, unsafe { &*key }) else {
+        return 1;
+    };
+    let Ok(mut fields) = m.try_borrow_mut() else {
+        return 1;
+    };
+    match fields.get_mut(key) {
+        Some(slot) => {
+            *slot = Value::Num(value);
             0
         }
         None => 1,

@@ -737,6 +737,7 @@ impl Vm {
                 head,
                 proto.nregs as usize,
                 &mut iters,
+                &proto.consts,
             )
             .unwrap_or(0);
             let rt = &mut self.regions_rt[gid];
