@@ -655,7 +655,7 @@ fn loop_regions_show_in_the_profile_and_statistics() {
     assert!(
         cold["note"]
             .as_str()
-            .is_some_and(|n| n.contains("uses a list, map or string")),
+            .is_some_and(|n| n.contains("calls a function")),
         "{cold}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
