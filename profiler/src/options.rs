@@ -46,7 +46,7 @@ options! {
         "executions after which a site is considered for compilation";
     jit_hot_time_us: "jit-hot-time-us", Kind::Float { min: 0.0, max: 1e9 }, "20",
         "estimated interpreted time (microseconds) that also makes a site hot";
-    jit_min_complexity: "jit-min-complexity", Kind::Int { min: 0, max: 10_000 }, "2",
+    jit_min_complexity: "jit-min-complexity", Kind::Int { min: 0, max: 10_000 }, "3",
         "minimum weighted operation count of a site worth compiling";
     jit_eager: "jit-eager", Kind::Bool, "false",
         "propose every eligible site at its first execution (for tests)";
