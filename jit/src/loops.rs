@@ -94,6 +94,24 @@ impl Ctx {
     }
 }
 
+/// Call container helper `which` with `args`; where it returns non-zero (it could
+/// not do the access), leave by `fail_to`, the fallback exit. Continues in a new
+/// block where it succeeded.
+fn fallible_call(
+    b: &mut FunctionBuilder,
+    helpers: &mut Helpers,
+    which: usize,
+    args: &[Value],
+    fail_to: Block,
+) {
+    let f = helpers.get(b, which);
+    let call = b.ins().call(f, args);
+    let failed = b.inst_results(call)[0];
+    let ok = b.create_block();
+    b.ins().brif(failed, fail_to, &[], ok, &[]);
+    b.switch_to_block(ok);
+}
+
 /// Build the IR of loop region `desc` into `b` (whose signature is `loop_sig`).
 pub(crate) fn build(
     b: &mut FunctionBuilder,
@@ -342,13 +360,8 @@ pub(crate) fn build(
                 let x = ctx.get(b, index);
                 let at = b.ins().iadd_imm_s(window, slot(list) as i64);
                 let out = b.ins().stack_addr(ptr, out_slot, 0);
-                let f = helpers.get(b, LIST_GET);
-                let call = b.ins().call(f, &[at, x, out]);
-                let failed = b.inst_results(call)[0];
-                let ok = b.create_block();
-                b.ins()
-                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
-                b.switch_to_block(ok);
+                let fail_to = exit_blocks[fallback as usize - n];
+                fallible_call(b, helpers, LIST_GET, &[at, x, out], fail_to);
                 let v = b.ins().load(types::F64, flags, out, 0);
                 b.def_var(ctx.var(dst), v);
             }
@@ -361,13 +374,8 @@ pub(crate) fn build(
                 let x = ctx.get(b, index);
                 let v = ctx.get(b, value);
                 let at = b.ins().iadd_imm_s(window, slot(list) as i64);
-                let f = helpers.get(b, LIST_SET);
-                let call = b.ins().call(f, &[at, x, v]);
-                let failed = b.inst_results(call)[0];
-                let ok = b.create_block();
-                b.ins()
-                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
-                b.switch_to_block(ok);
+                let fail_to = exit_blocks[fallback as usize - n];
+                fallible_call(b, helpers, LIST_SET, &[at, x, v], fail_to);
             }
             LInstr::ListGetRef {
                 dst,
@@ -378,13 +386,8 @@ pub(crate) fn build(
                 let x = ctx.get(b, index);
                 let at = b.ins().iadd_imm_s(window, slot(list) as i64);
                 let to = b.ins().iadd_imm_s(window, slot(dst) as i64);
-                let f = helpers.get(b, LIST_GET_REF);
-                let call = b.ins().call(f, &[at, x, to]);
-                let failed = b.inst_results(call)[0];
-                let ok = b.create_block();
-                b.ins()
-                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
-                b.switch_to_block(ok);
+                let fail_to = exit_blocks[fallback as usize - n];
+                fallible_call(b, helpers, LIST_GET_REF, &[at, x, to], fail_to);
             }
             LInstr::FieldGet {
                 dst,
@@ -395,13 +398,8 @@ pub(crate) fn build(
                 let at = b.ins().iadd_imm_s(window, slot(map) as i64);
                 let k = b.ins().iadd_imm_s(consts, slot(key) as i64);
                 let out = b.ins().stack_addr(ptr, out_slot, 0);
-                let f = helpers.get(b, FIELD_GET);
-                let call = b.ins().call(f, &[at, k, out]);
-                let failed = b.inst_results(call)[0];
-                let ok = b.create_block();
-                b.ins()
-                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
-                b.switch_to_block(ok);
+                let fail_to = exit_blocks[fallback as usize - n];
+                fallible_call(b, helpers, FIELD_GET, &[at, k, out], fail_to);
                 let v = b.ins().load(types::F64, flags, out, 0);
                 b.def_var(ctx.var(dst), v);
             }
@@ -414,13 +412,8 @@ pub(crate) fn build(
                 let v = ctx.get(b, value);
                 let at = b.ins().iadd_imm_s(window, slot(map) as i64);
                 let k = b.ins().iadd_imm_s(consts, slot(key) as i64);
-                let f = helpers.get(b, FIELD_SET);
-                let call = b.ins().call(f, &[at, k, v]);
-                let failed = b.inst_results(call)[0];
-                let ok = b.create_block();
-                b.ins()
-                    .brif(failed, exit_blocks[fallback as usize - n], &[], ok, &[]);
-                b.switch_to_block(ok);
+                let fail_to = exit_blocks[fallback as usize - n];
+                fallible_call(b, helpers, FIELD_SET, &[at, k, v], fail_to);
             }
             LInstr::Head { .. } | LInstr::Nop => {}
         }
