@@ -503,6 +503,16 @@ fn loop_refusal(op: Op) -> String {
     }
 }
 
+/// The jump target in loop code (of `n` instructions) of exit `exit`, added to
+/// `exits` unless it is there already.
+fn exit_target(exits: &mut Vec<(u32, ExitKind)>, exit: (u32, ExitKind), n: usize) -> u32 {
+    let i = exits.iter().position(|e| *e == exit).unwrap_or_else(|| {
+        exits.push(exit);
+        exits.len() - 1
+    });
+    (n + i) as u32
+}
+
 /// A described loop nest: the description, the pc of each head, the exits.
 pub type DescribedLoop = (RegionDesc, Vec<u32>, Vec<(u32, ExitKind)>);
 
@@ -593,14 +603,7 @@ pub fn describe_loop(
             } else {
                 ExitKind::Break
             };
-            let i = match exits.iter().position(|e| *e == (t as u32, kind)) {
-                Some(i) => i,
-                None => {
-                    exits.push((t as u32, kind));
-                    exits.len() - 1
-                }
-            };
-            Ok((n + i) as u32)
+            Ok(exit_target(&mut exits, (t as u32, kind), n))
         };
         let bin = match ins.op {
             Op::Add => Some(ROp::Add),
@@ -721,19 +724,7 @@ pub fn describe_loop(
                 };
                 let string_key = key & K_BIT != 0
                     && matches!(consts.get((key & !K_BIT) as usize), Some(Value::Str(_)));
-                let fallback = {
-                    let i = match exits
-                        .iter()
-                        .position(|e| *e == (pc as u32, ExitKind::Fallback))
-                    {
-                        Some(i) => i,
-                        None => {
-                            exits.push((pc as u32, ExitKind::Fallback));
-                            exits.len() - 1
-                        }
-                    };
-                    (n + i) as u32
-                };
+                let fallback = exit_target(&mut exits, (pc as u32, ExitKind::Fallback), n);
                 match ins.op {
                     Op::SetIndex if string_key => LInstr::FieldSet {
                         map: base,
