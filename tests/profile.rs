@@ -26,28 +26,52 @@ fn script(tag: &str) -> std::path::PathBuf {
     p
 }
 
-#[test]
-fn text_report_names_the_hot_line_and_its_source() {
-    let p = script("text");
+/// The report's first ranked row, from stderr.
+fn first_row(err: &str) -> &str {
+    err.lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap_or_else(|| panic!("no ranked row in the report:\n{err}"))
+}
+
+fn profile(p: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new(bin())
         .arg("--profile")
-        .arg(&p)
+        .args(args)
+        .arg(p)
         .env_remove("MINISCRIPT_JIT")
         .output()
         .unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "69999450000\n");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let first_row = err
-        .lines()
-        .find(|l| l.trim_start().starts_with("1 "))
-        .unwrap_or_else(|| panic!("{err}"));
-    assert!(
-        first_row.contains(":5:"),
-        "the hot line is line 5: {first_row}"
-    );
-    assert!(first_row.contains("s + i * 3.5 - 1"), "{first_row}");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(err.lines().all(|l| l.chars().count() <= 120), "{err}");
+    err
+}
+
+/// Expression sites only (no loop regions): whether or not the background thread has
+/// compiled line 5 yet, it is the hottest row, named with its source text.
+#[test]
+fn text_report_names_the_hot_line_and_its_source() {
+    let p = script("text");
+    let err = profile(&p, &["--jit-loops=false"]);
+    let first = first_row(&err);
+    assert!(first.contains(":5:"), "the hot line is line 5: {first}");
+    assert!(first.contains("s + i * 3.5 - 1"), "{first}");
+    let _ = std::fs::remove_file(p);
+}
+
+/// With the loop compiled at its first iteration, the loop region takes the time: it
+/// ranks first, named by its line span and its head's source, in state `compiled`.
+/// (In the default background mode either shape can come first, depending on when the
+/// compile thread publishes the loop.)
+#[test]
+fn text_report_ranks_a_compiled_loop_by_its_span() {
+    let p = script("loop");
+    let err = profile(&p, &["--jit=sync", "--jit-eager", "--jit-hot-loop=1"]);
+    let first = first_row(&err);
+    assert!(first.contains(":4-6"), "the loop spans lines 4-6: {first}");
+    assert!(first.contains("while i < n"), "{first}");
+    assert!(first.contains("compiled"), "{first}");
     let _ = std::fs::remove_file(p);
 }
 
