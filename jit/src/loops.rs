@@ -1,6 +1,6 @@
 //! Loop region description to Cranelift IR: a whole nest of numeric `while` loops
-//! as one function, `extern "C" fn(window: *mut Value, head: u32, iters: *mut u64)
-//! -> u32`, entered at the head the interpreter is at (on-stack replacement).
+//! as one function, `extern "C" fn(window: *mut Value, head: u32, iters: *mut u64,
+//! consts: *const Value, caches: *const Cell<u32>) -> u32`, entered at the head the interpreter is at (on-stack replacement).
 //!
 //! Shape of the function:
 //! - the entry block checks the tag byte of every local the nest touches and
@@ -29,12 +29,13 @@ use crate::translate::{
     emit_bin, emit_guard, float_cc, Helpers, FIELD_GET, FIELD_SET, LIST_GET, LIST_GET_REF, LIST_SET,
 };
 
-/// `(window, head, iters, consts) -> u32`.
+/// `(window, head, iters, consts, caches) -> u32`.
 pub(crate) fn loop_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature {
     let ptr = isa.pointer_type();
     let mut s = Signature::new(isa.default_call_conv());
     s.params.push(AbiParam::new(ptr));
     s.params.push(AbiParam::new(types::I32));
+    s.params.push(AbiParam::new(ptr));
     s.params.push(AbiParam::new(ptr));
     s.params.push(AbiParam::new(ptr));
     s.returns.push(AbiParam::new(types::I32));
@@ -43,6 +44,11 @@ pub(crate) fn loop_sig(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Signature
 
 fn slot(r: u16) -> i32 {
     (r as i32) * 16
+}
+
+/// Byte offset of the inline cache of instruction `pc` (an array of `Cell<u32>`).
+fn cache_offset(pc: u32) -> i64 {
+    pc as i64 * std::mem::size_of::<std::cell::Cell<u32>>() as i64
 }
 
 /// `clamp01(|x|)` exactly as the interpreter's fuzzy logic computes it: `-x` only
@@ -201,7 +207,8 @@ pub(crate) fn build(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
-    let (window, head, iters, consts) = (params[0], params[1], params[2], params[3]);
+    let (window, head, iters, consts, caches) =
+        (params[0], params[1], params[2], params[3], params[4]);
     let ctx = Ctx {
         vars,
         window,
@@ -394,12 +401,14 @@ pub(crate) fn build(
                 map,
                 key,
                 fallback,
+                cache,
             } => {
                 let at = b.ins().iadd_imm_s(window, slot(map) as i64);
                 let k = b.ins().iadd_imm_s(consts, slot(key) as i64);
                 let out = b.ins().stack_addr(ptr, out_slot, 0);
+                let ic = b.ins().iadd_imm_s(caches, cache_offset(cache));
                 let fail_to = exit_blocks[fallback as usize - n];
-                fallible_call(b, helpers, FIELD_GET, &[at, k, out], fail_to);
+                fallible_call(b, helpers, FIELD_GET, &[at, k, out, ic], fail_to);
                 let v = b.ins().load(types::F64, flags, out, 0);
                 b.def_var(ctx.var(dst), v);
             }
@@ -408,12 +417,14 @@ pub(crate) fn build(
                 key,
                 value,
                 fallback,
+                cache,
             } => {
                 let v = ctx.get(b, value);
                 let at = b.ins().iadd_imm_s(window, slot(map) as i64);
                 let k = b.ins().iadd_imm_s(consts, slot(key) as i64);
+                let ic = b.ins().iadd_imm_s(caches, cache_offset(cache));
                 let fail_to = exit_blocks[fallback as usize - n];
-                fallible_call(b, helpers, FIELD_SET, &[at, k, v], fail_to);
+                fallible_call(b, helpers, FIELD_SET, &[at, k, v, ic], fail_to);
             }
             LInstr::Head { .. } | LInstr::Nop => {}
         }

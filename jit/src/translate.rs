@@ -87,7 +87,7 @@ pub(crate) const HELPERS: [(ROp, &str, Helper); 10] = [
 
 /// The container accesses of loop code (`miniscript::interp::list_get` and the
 /// others), after the `HELPERS` in the module's numbering, with their symbols and
-/// the types of their three parameters ('p' a pointer, 'f' an f64); all return a
+/// the types of their parameters ('p' a pointer, 'f' an f64); all return a
 /// u32, 0 when done.
 pub(crate) const LIST_GET: usize = HELPERS.len();
 pub(crate) const LIST_SET: usize = HELPERS.len() + 1;
@@ -112,12 +112,12 @@ const CONTAINER_HELPERS: [(&str, &str, *const u8); 5] = [
     ),
     (
         "ms_field_get",
-        "ppp",
+        "pppp",
         miniscript::interp::field_get as *const u8,
     ),
     (
         "ms_field_set",
-        "ppf",
+        "ppfp",
         miniscript::interp::field_set as *const u8,
     ),
 ];

@@ -231,11 +231,14 @@ pub enum LInstr {
     /// the index of a string in the function's constants and the field a number of
     /// the map itself; otherwise (inherited, missing, not a number, not a map) it
     /// leaves by `fallback`.
+    /// `cache` is the pc of the TAC instruction, whose inline cache (see
+    /// `Proto::name_cache`) the helper uses.
     FieldGet {
         dst: u16,
         map: u16,
         key: u16,
         fallback: u32,
+        cache: u32,
     },
     /// `map.key := value` when the map has the field already; else `fallback`.
     FieldSet {
@@ -243,6 +246,7 @@ pub enum LInstr {
         key: u16,
         value: LOperand,
         fallback: u32,
+        cache: u32,
     },
     /// The head of a loop of the nest: an entry point, and the target of its
     /// back-edges (each counts toward the pause that lets the interpreter check for
@@ -731,6 +735,7 @@ pub fn describe_loop(
                         key: key & !K_BIT,
                         value: rk(ins.c)?,
                         fallback,
+                        cache: pc as u32,
                     },
                     Op::SetIndex => {
                         let (index, value) = (rk(ins.b)?, rk(ins.c)?);
@@ -750,6 +755,7 @@ pub fn describe_loop(
                             map: base,
                             key: key & !K_BIT,
                             fallback,
+                            cache: pc as u32,
                         }
                     }
                     Op::GetField => return Err("reads a field by a computed name".to_string()),
@@ -969,24 +975,28 @@ pub fn fingerprint(d: &RegionDesc) -> u64 {
                     map,
                     key,
                     fallback,
+                    cache,
                 } => {
                     put(&[14]);
                     put(&dst.to_le_bytes());
                     put(&map.to_le_bytes());
                     put(&key.to_le_bytes());
                     put(&fallback.to_le_bytes());
+                    put(&cache.to_le_bytes());
                 }
                 LInstr::FieldSet {
                     map,
                     key,
                     value,
                     fallback,
+                    cache,
                 } => {
                     put(&[15]);
                     put(&map.to_le_bytes());
                     put(&key.to_le_bytes());
                     lop(value, &mut put);
                     put(&fallback.to_le_bytes());
+                    put(&cache.to_le_bytes());
                 }
                 LInstr::Head { index } => put(&[9, *index]),
                 LInstr::Nop => put(&[10]),

@@ -208,8 +208,11 @@ pub struct Proto {
     pub self_param: bool,
     pub sites: Vec<SiteInfo>,
     /// Inline cache per instruction: for `CallName`, the index in the globals map
-    /// where the name was last found (`u32::MAX`: none). Always validated by key
-    /// identity before use, so a stale entry only costs a normal lookup.
+    /// where the name was last found (`u32::MAX`: none); for a field read or write
+    /// by a constant name (`GetField`, `CallMember` without arguments, `SetIndex`,
+    /// and their native versions in loop regions), the index of the field in the
+    /// map last used. Always validated by key before use, so a stale entry only
+    /// costs a normal lookup.
     pub name_cache: Box<[std::cell::Cell<u32>]>,
     /// Compilable regions, indexed by the `x` of their `Site` instruction.
     pub regions: Vec<crate::region::RegionInfo>,

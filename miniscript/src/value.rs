@@ -363,6 +363,26 @@ impl MsMap {
         }
         self.0.insert(k, v)
     }
+
+    /// The index of the field `key`, using `cache`, an inline cache of the
+    /// instruction asking: the index where it last found its key in some map. The
+    /// entry there is checked by key equality (a pointer comparison when both are
+    /// the same interned constant), so a stale or foreign hint only costs the
+    /// normal hash lookup, after which the cache is updated. Maps built the same
+    /// way (objects of one "class") hold their fields at the same indices, so one
+    /// cache serves all of them.
+    #[inline]
+    pub fn index_cached(&self, key: &Value, cache: &Cell<u32>) -> Option<usize> {
+        let hint = cache.get() as usize;
+        if let Some((k, _)) = self.0.get_index(hint) {
+            if k == key {
+                return Some(hint);
+            }
+        }
+        let i = self.0.get_index_of(key)?;
+        cache.set(i as u32);
+        Some(i)
+    }
 }
 
 thread_local! {
@@ -640,6 +660,32 @@ mod tests {
         assert_eq!(payload, -2.5);
         assert_ne!(null_tag, NUM_TAG);
         assert_ne!(str_tag, NUM_TAG);
+    }
+
+    #[test]
+    fn field_cache_checks_its_hint_and_follows_other_layouts() {
+        let mut a = new_map();
+        a.insert(Value::str("x"), Value::Num(1.0));
+        a.insert(Value::str("y"), Value::Num(2.0));
+        let mut b = new_map();
+        b.insert(Value::str("y"), Value::Num(20.0));
+        b.insert(Value::str("x"), Value::Num(10.0));
+        let small = new_map();
+        let cache = Cell::new(u32::MAX);
+        // A key that is not the interned one: equal by contents.
+        let x = Value::str("x");
+        assert_eq!(a.index_cached(&x, &cache), Some(0));
+        assert_eq!(cache.get(), 0);
+        // The hint points at "y" in b: checked, then found by hashing.
+        assert_eq!(b.index_cached(&x, &cache), Some(1));
+        assert_eq!(cache.get(), 1);
+        assert_eq!(b[1], Value::Num(10.0));
+        // A hint past the end of a map, and a missing key, leave the hint alone.
+        assert_eq!(small.index_cached(&x, &cache), None);
+        assert_eq!(a.index_cached(&Value::str("z"), &cache), None);
+        assert_eq!(cache.get(), 1);
+        // The hint now points at a's "y": the right field still comes back.
+        assert_eq!(a.index_cached(&x, &cache), Some(0));
     }
 
     #[test]

@@ -265,8 +265,8 @@ impl Vm {
                                 let v = v.clone();
                                 let mut m = m.borrow_mut();
                                 // Overwrite in place when present: no key clone, no drop.
-                                if let Some(slot) = m.get_mut(k) {
-                                    *slot = v;
+                                if let Some(i) = m.index_cached(k, &proto.name_cache[pc - 1]) {
+                                    m[i] = v;
                                     true
                                 } else if crate::ops::check_map_len(m.len() + 1).is_ok() {
                                     m.insert(k.clone(), v);
@@ -352,7 +352,11 @@ impl Vm {
                     Op::GetField => {
                         // `obj.field` on a map that holds the field itself.
                         let hit = match rk!(ins.c) {
-                            Value::Map(m) => m.borrow().get(rk!(ins.b)).cloned(),
+                            Value::Map(m) => {
+                                let m = m.borrow();
+                                m.index_cached(rk!(ins.b), &proto.name_cache[pc - 1])
+                                    .map(|i| m[i].clone())
+                            }
                             _ => None,
                         };
                         match hit {
@@ -363,7 +367,11 @@ impl Vm {
                     Op::CallMember if ins.n == 0 && ins.a != NO_REG => {
                         // `obj.field` on a map that holds the field itself.
                         let hit = match &self.stack[base + ins.c as usize] {
-                            Value::Map(m) => m.borrow().get(rk!(ins.b)).cloned(),
+                            Value::Map(m) => {
+                                let m = m.borrow();
+                                m.index_cached(rk!(ins.b), &proto.name_cache[pc - 1])
+                                    .map(|i| m[i].clone())
+                            }
                             _ => None,
                         };
                         match hit {

@@ -5,6 +5,7 @@
 
 use crate::region::RegionInfo;
 use crate::value::Value;
+use std::cell::Cell;
 
 /// The most inputs or outputs a compiled region may have (the lowering rejects more).
 pub const MAX_IO: usize = 32;
@@ -64,21 +65,25 @@ pub(crate) fn run(
 /// failed (nothing was written), `k + 1` after leaving by exit `k`, or `PAUSE_BIT |
 /// h` when it paused at head `h`; in the last two cases every local the loop wrote
 /// has been stored back.
-/// The last argument is the function's constant table (field names).
-pub type LoopFn = extern "C" fn(*mut Value, u32, *mut u64, *const Value) -> u32;
+/// The fourth argument is the function's constant table (field names), the fifth
+/// its inline caches, one per TAC instruction (`Proto::name_cache`), which the
+/// field helpers share with the interpreter.
+pub type LoopFn = extern "C" fn(*mut Value, u32, *mut u64, *const Value, *const Cell<u32>) -> u32;
 
-/// Run the native loop code at `entry`, entering at head `head`, on the frame whose
-/// window starts at `base`. `None` if the window is out of range (never expected).
+/// Run the native loop code at `entry`, compiled from a loop of `proto`, entering
+/// at head `head`, on the frame whose window starts at `base`. `None` if the window
+/// is out of range (never expected).
 #[inline]
 pub(crate) fn run_loop(
     stack: &mut [Value],
     base: usize,
     entry: usize,
     head: u32,
-    nregs: usize,
     iters: &mut u64,
-    consts: &[Value],
+    proto: &crate::tac::Proto,
 ) -> Option<u32> {
+    let nregs = proto.nregs as usize;
+    let (consts, caches) = (&proto.consts, &proto.name_cache);
     let window = stack.get_mut(base..base + nregs)?;
     // SAFETY: `entry` is the address of a function the JIT compiled from this loop
     // region's description with the `LoopFn` signature, published with a release
@@ -92,9 +97,10 @@ pub(crate) fn run_loop(
     // holds a valid `Value::Num` afterwards. It writes one u64 through `iters`, a live
     // exclusive reference. Containers (lists and maps the loop indexes) and the
     // constants are only touched through the helpers below, whose contracts the
-    // generated calls meet: every pointer they get is a register of this window or
-    // an element of `consts`, which outlives the call (the running function holds
-    // its proto). No reference into the window is alive during the call,
+    // generated calls meet: every pointer they get is a register of this window,
+    // an element of `consts` or an element of `caches` (the cache of the field
+    // instruction's own pc, which is inside the code the loop was described from),
+    // all of which outlive the call (the running function holds its proto). No reference into the window is alive during the call,
     // nothing else runs on this thread meanwhile, and the code cannot trap: it
     // contains no integer division, no unchecked memory access outside the window
     // and no trap instruction, and it returns to the interpreter at least every
@@ -105,6 +111,7 @@ pub(crate) fn run_loop(
         head,
         iters as *mut u64,
         consts.as_ptr(),
+        caches.as_ptr(),
     ))
 }
 
@@ -204,16 +211,23 @@ pub unsafe extern "C" fn list_get_ref(list: *const Value, index: f64, dst: *mut 
 ///
 /// # Safety
 /// `map` must point at a live register of the running frame's window, `key` at a
-/// live `Value` (a constant of the running function) and `out` at a writable f64.
-pub unsafe extern "C" fn field_get(map: *const Value, key: *const Value, out: *mut f64) -> u32 {
-    // SAFETY: the caller's contract: both point at live values.
-    let (Value::Map(m), key) = (unsafe { &*map }, unsafe { &*key }) else {
+/// live `Value` (a constant of the running function), `out` at a writable f64 and
+/// `cache` at a live inline cache of the running function.
+pub unsafe extern "C" fn field_get(
+    map: *const Value,
+    key: *const Value,
+    out: *mut f64,
+    cache: *const Cell<u32>,
+) -> u32 {
+    // SAFETY: the caller's contract: all three point at live values.
+    let (Value::Map(m), key, cache) = (unsafe { &*map }, unsafe { &*key }, unsafe { &*cache })
+    else {
         return 1;
     };
     let Ok(fields) = m.try_borrow() else {
         return 1;
     };
-    match fields.get(key) {
+    match fields.index_cached(key, cache).map(|i| &fields[i]) {
         Some(Value::Num(x)) => {
             // SAFETY: the caller's contract: `out` is writable.
             unsafe { *out = *x };
@@ -230,17 +244,23 @@ pub unsafe extern "C" fn field_get(map: *const Value, key: *const Value, out: *m
 ///
 /// # Safety
 /// As for [`field_get`].
-pub unsafe extern "C" fn field_set(map: *const Value, key: *const Value, value: f64) -> u32 {
-    // SAFETY: the caller's contract: both point at live values.
-    let (Value::Map(m), key) = (unsafe { &*map }, unsafe { &*key }) else {
+pub unsafe extern "C" fn field_set(
+    map: *const Value,
+    key: *const Value,
+    value: f64,
+    cache: *const Cell<u32>,
+) -> u32 {
+    // SAFETY: the caller's contract: all three point at live values.
+    let (Value::Map(m), key, cache) = (unsafe { &*map }, unsafe { &*key }, unsafe { &*cache })
+    else {
         return 1;
     };
     let Ok(mut fields) = m.try_borrow_mut() else {
         return 1;
     };
-    match fields.get_mut(key) {
-        Some(slot) => {
-            *slot = Value::Num(value);
+    match fields.index_cached(key, cache) {
+        Some(i) => {
+            fields[i] = Value::Num(value);
             0
         }
         None => 1,

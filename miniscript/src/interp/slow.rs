@@ -730,16 +730,8 @@ impl Vm {
                 self.demote(gid);
                 return Ok(Flow::Next);
             }
-            let r = super::native::run_loop(
-                &mut self.stack,
-                base,
-                entry,
-                head,
-                proto.nregs as usize,
-                &mut iters,
-                &proto.consts,
-            )
-            .unwrap_or(0);
+            let r = super::native::run_loop(&mut self.stack, base, entry, head, &mut iters, &proto)
+                .unwrap_or(0);
             let rt = &mut self.regions_rt[gid];
             rt.iters += iters;
             if r == 0 {
