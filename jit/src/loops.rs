@@ -16,7 +16,7 @@
 //! The number of back-edges run is stored through `iters` before every return.
 //! As in straight regions only non-trapping instructions are emitted.
 
-use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::Value;
 use cranelift_codegen::ir::{
     types, AbiParam, Block, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
@@ -26,7 +26,8 @@ use miniscript::region::{LInstr, LOperand, LoopBody, RegionDesc, Test, PAUSE_BIT
 use miniscript::value::NUM_OFFSET;
 
 use crate::translate::{
-    emit_bin, emit_guard, float_cc, Helpers, FIELD_GET, FIELD_SET, LIST_GET, LIST_GET_REF, LIST_SET,
+    emit_bin, emit_guard, float_cc, Helpers, COPY_VALUE, FIELD_GET, FIELD_SET, FOR_NEXT, LIST_GET,
+    LIST_GET_REF, LIST_SET,
 };
 
 /// `(window, head, iters, consts, caches) -> u32`.
@@ -165,7 +166,15 @@ pub(crate) fn build(
             LInstr::ListGetRef { index, .. } => note(index),
             LInstr::FieldGet { dst, .. } => note(&LOperand::Reg(*dst)),
             LInstr::FieldSet { value, .. } => note(value),
-            LInstr::Jump { .. } | LInstr::Head { .. } | LInstr::Nop => {}
+            LInstr::ForNext {
+                dst, idx, by_ref, ..
+            } => {
+                note(&LOperand::Reg(*idx));
+                if !by_ref {
+                    note(&LOperand::Reg(*dst));
+                }
+            }
+            LInstr::Jump { .. } | LInstr::Head { .. } | LInstr::Nop | LInstr::CopyRef { .. } => {}
         }
     }
     for r in desc.input_regs.iter().chain(&desc.output_regs) {
@@ -185,7 +194,8 @@ pub(crate) fn build(
             LInstr::Head { .. } => leader[i] = true,
             LInstr::Jump { target }
             | LInstr::BranchCmp { target, .. }
-            | LInstr::BranchTest { target, .. } => {
+            | LInstr::BranchTest { target, .. }
+            | LInstr::ForNext { done: target, .. } => {
                 if (*target as usize) < n {
                     leader[*target as usize] = true;
                 }
@@ -218,7 +228,8 @@ pub(crate) fn build(
         outputs: desc.output_regs.iter().chain(&lp.temps).copied().collect(),
     };
     let ptr = b.func.dfg.value_type(window);
-    let out_slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+    let out_slot =
+        b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
     let fail = b.create_block();
     let load = b.create_block();
     emit_guard(b, window, &desc.input_regs, fail, load);
@@ -425,6 +436,52 @@ pub(crate) fn build(
                 let ic = b.ins().iadd_imm_s(caches, cache_offset(cache));
                 let fail_to = exit_blocks[fallback as usize - n];
                 fallible_call(b, helpers, FIELD_SET, &[at, k, v, ic], fail_to);
+            }
+            LInstr::CopyRef { dst, src } => {
+                let from = b.ins().iadd_imm_s(window, slot(src) as i64);
+                let to = b.ins().iadd_imm_s(window, slot(dst) as i64);
+                let f = helpers.get(b, COPY_VALUE);
+                b.ins().call(f, &[from, to]);
+            }
+            LInstr::ForNext {
+                dst,
+                seq,
+                idx,
+                by_ref,
+                done,
+                fallback,
+            } => {
+                let i_now = b.use_var(ctx.var(idx));
+                let at = b.ins().iadd_imm_s(window, slot(seq) as i64);
+                let out = b.ins().stack_addr(ptr, out_slot, 0);
+                let to = if by_ref {
+                    b.ins().iadd_imm_s(window, slot(dst) as i64)
+                } else {
+                    b.ins().iconst(ptr, 0)
+                };
+                let f = helpers.get(b, FOR_NEXT);
+                let call = b.ins().call(f, &[at, i_now, out, to]);
+                let r = b.inst_results(call)[0];
+                let (ok, not_ok, past_end) = (b.create_block(), b.create_block(), b.create_block());
+                b.ins().brif(r, not_ok, &[], ok, &[]);
+                // Past the end: the index moved; the loop is done.
+                b.switch_to_block(not_ok);
+                let is_end = b.ins().icmp_imm_u(IntCC::Equal, r, 1);
+                let fail_to = exit_blocks[fallback as usize - n];
+                b.ins().brif(is_end, past_end, &[], fail_to, &[]);
+                b.switch_to_block(past_end);
+                let j = b.ins().load(types::F64, flags, out, 0);
+                b.def_var(ctx.var(idx), j);
+                let done_to = edge(b, i, done);
+                b.ins().jump(done_to, &[]);
+                // An element: the index and (for a number) the variable move on.
+                b.switch_to_block(ok);
+                let j = b.ins().load(types::F64, flags, out, 0);
+                b.def_var(ctx.var(idx), j);
+                if !by_ref {
+                    let x = b.ins().load(types::F64, flags, out, 8);
+                    b.def_var(ctx.var(dst), x);
+                }
             }
             LInstr::Head { .. } | LInstr::Nop => {}
         }

@@ -94,7 +94,9 @@ pub(crate) const LIST_SET: usize = HELPERS.len() + 1;
 pub(crate) const LIST_GET_REF: usize = HELPERS.len() + 2;
 pub(crate) const FIELD_GET: usize = HELPERS.len() + 3;
 pub(crate) const FIELD_SET: usize = HELPERS.len() + 4;
-const CONTAINER_HELPERS: [(&str, &str, *const u8); 5] = [
+pub(crate) const FOR_NEXT: usize = HELPERS.len() + 5;
+pub(crate) const COPY_VALUE: usize = HELPERS.len() + 6;
+const CONTAINER_HELPERS: [(&str, &str, *const u8); 7] = [
     (
         "ms_list_get",
         "pfp",
@@ -119,6 +121,16 @@ const CONTAINER_HELPERS: [(&str, &str, *const u8); 5] = [
         "ms_field_set",
         "ppfp",
         miniscript::interp::field_set as *const u8,
+    ),
+    (
+        "ms_for_next",
+        "pfpp",
+        miniscript::interp::for_next as *const u8,
+    ),
+    (
+        "ms_copy_value",
+        "pp",
+        miniscript::interp::copy_value as *const u8,
     ),
 ];
 const NHELPERS: usize = HELPERS.len() + CONTAINER_HELPERS.len();

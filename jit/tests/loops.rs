@@ -630,3 +630,53 @@ print step(q, 4)";
         "fallbacks for the inherited field, the string and the list: {counters:?}"
     );
 }
+
+#[test]
+fn for_loops_over_lists_run_natively_and_fall_back_exactly() {
+    // A `for` loop's head is a loop region entry like a `while`'s: over numbers
+    // (the variable is a number), over maps (the variable is a container), nested
+    // in a `while`, with `break` and `continue`; then sequences the native code
+    // leaves to the interpreter: an element that is a string, a string, a map.
+    let src = "total = function(l)
+  s = 0
+  for x in l
+    if x < 0 then continue
+    if x > 1e9 then break
+    s = s + x * 0.5
+  end for
+  return [s, x, __x_idx]
+end function
+bump = function(ps, n)
+  k = 0
+  while k < n
+    for p in ps
+      p.x = p.x + p.v
+    end for
+    k = k + 1
+  end while
+  return ps[0].x + ps[1].x
+end function
+ps = [{\"x\": 1, \"v\": 2}, {\"x\": -0, \"v\": 0.25}]
+print total(range(-5, 400))
+print total([1, 2, 3e9, 4])
+print total([1, 2, \"x\", 4])
+print total(\"abc\")
+print total({\"a\": 1})
+result = [bump(ps, 50), total(range(0, 100))[0], ps[1].x]";
+    let (got, got_out, counters) = run(src, true, 1);
+    let (want, want_out, _) = run(src, false, 1);
+    assert_eq!(got_out, want_out);
+    assert_eq!(got, want);
+    assert_eq!(want.len(), 3, "{want_out}");
+    let native: Vec<_> = counters.iter().filter(|c| c.iters > 0).collect();
+    assert!(
+        native.len() >= 2,
+        "the loop over numbers and the loop over maps ran natively: {counters:?}"
+    );
+    assert!(
+        counters
+            .iter()
+            .any(|c| c.exits[ExitKind::Fallback as usize] > 0),
+        "the string element falls back: {counters:?}"
+    );
+}

@@ -248,6 +248,25 @@ pub enum LInstr {
         fallback: u32,
         cache: u32,
     },
+    /// `dst := src` between container registers (the sequence of a `for` loop and
+    /// the copies it is made from): the value, of any type, is cloned in the window.
+    CopyRef {
+        dst: u16,
+        src: u16,
+    },
+    /// One step of a `for` loop over the list in container register `seq`: `idx`
+    /// (a numeric local) becomes `trunc(idx + 1)`, and `dst` that element (a number,
+    /// or any value when `by_ref`: `dst` is then a container register), or, past
+    /// the end, the loop is done: jump to `done`. A sequence that is not a list, or
+    /// an element that is not a number (not `by_ref`), leaves by `fallback`.
+    ForNext {
+        dst: u16,
+        seq: u16,
+        idx: u16,
+        by_ref: bool,
+        done: u32,
+        fallback: u32,
+    },
     /// The head of a loop of the nest: an entry point, and the target of its
     /// back-edges (each counts toward the pause that lets the interpreter check for
     /// interrupts and time slices).
@@ -500,7 +519,6 @@ fn loop_refusal(op: Op) -> String {
             "uses locals, outer or globals".to_string()
         }
         Op::GetSelf | Op::SetSelf | Op::GetSuper => "uses self or super".to_string(),
-        Op::ForNext => "contains a for loop".to_string(),
         Op::Return => "returns from inside the loop".to_string(),
         Op::BindFunc | Op::FuncLit => "defines a function".to_string(),
         other => format!("uses '{}'", other.name()),
@@ -558,6 +576,13 @@ pub fn describe_loop(
             Op::Index => ins.b,
             Op::SetIndex => ins.a,
             Op::GetField => ins.c,
+            // The sequence of a `for` loop is a temporary holding a copy.
+            Op::ForNext if ins.b & K_BIT == 0 => {
+                if !lists.contains(&ins.b) {
+                    lists.push(ins.b);
+                }
+                continue;
+            }
             _ => continue,
         };
         if base & K_BIT != 0 || base >= nlocals {
@@ -567,10 +592,33 @@ pub fn describe_loop(
             lists.push(base);
         }
     }
+    // Registers copied into containers are containers too (`for b in bodies` copies
+    // `bodies` into the sequence register through a temporary).
+    loop {
+        let before = lists.len();
+        for ins in &code[head..end] {
+            if matches!(ins.op, Op::Move | Op::MoveRaw)
+                && lists.contains(&ins.a)
+                && ins.b & K_BIT == 0
+                && !lists.contains(&ins.b)
+            {
+                lists.push(ins.b);
+            }
+        }
+        if lists.len() == before {
+            break;
+        }
+    }
     let mut temps: Vec<u16> = Vec::new();
+    let mut mixed = false;
     let mut reg = |r: u16, write: bool| -> Result<u16, String> {
         if r >= NO_REG {
             return Err("discards a result".to_string());
+        }
+        // A container used as a number: refused after the scan (other reasons
+        // are more telling).
+        if lists.contains(&r) {
+            mixed = true;
         }
         if r < nlocals {
             if !touched.contains(&r) {
@@ -659,6 +707,36 @@ pub fn describe_loop(
                 LInstr::Not {
                     dst: reg(ins.a, true)?,
                     a,
+                }
+            }
+            Op::Move | Op::MoveRaw if lists.contains(&ins.a) => {
+                if ins.b & K_BIT != 0 {
+                    return Err("uses a value that is not a number".to_string());
+                }
+                LInstr::CopyRef {
+                    dst: ins.a,
+                    src: ins.b,
+                }
+            }
+            Op::ForNext => {
+                if ins.c >= nlocals {
+                    return Err("keeps a for loop's index in a temporary".to_string());
+                }
+                let by_ref = lists.contains(&ins.a);
+                let dst = if by_ref { ins.a } else { reg(ins.a, true)? };
+                if by_ref && ins.a >= nlocals {
+                    return Err("keeps a for loop's variable in a temporary".to_string());
+                }
+                let idx = reg(ins.c, true)?;
+                let done = target(ins.x as usize)?;
+                let fallback = exit_target(&mut exits, (pc as u32, ExitKind::Fallback), n);
+                LInstr::ForNext {
+                    dst,
+                    seq: ins.b,
+                    idx,
+                    by_ref,
+                    done,
+                    fallback,
                 }
             }
             Op::Move | Op::MoveRaw => {
@@ -791,7 +869,7 @@ pub fn describe_loop(
     }
     // A list local is only ever a list here: it is neither written nor used as a
     // number (the entry guard checks numbers; the list helpers check lists).
-    if lists.iter().any(|r| touched.contains(r)) {
+    if mixed || lists.iter().any(|r| touched.contains(r)) {
         return Err("uses a local both as a container and as a number".to_string());
     }
     if !exits.iter().any(|e| e.1 == ExitKind::Fallback) {
@@ -806,7 +884,8 @@ pub fn describe_loop(
                 | LInstr::ListSet { .. }
                 | LInstr::ListGetRef { .. }
                 | LInstr::FieldGet { .. }
-                | LInstr::FieldSet { .. } => 2,
+                | LInstr::FieldSet { .. }
+                | LInstr::ForNext { .. } => 2,
                 _ => 0,
             })
             .sum::<u32>();
@@ -997,6 +1076,26 @@ pub fn fingerprint(d: &RegionDesc) -> u64 {
                     lop(value, &mut put);
                     put(&fallback.to_le_bytes());
                     put(&cache.to_le_bytes());
+                }
+                LInstr::CopyRef { dst, src } => {
+                    put(&[16]);
+                    put(&dst.to_le_bytes());
+                    put(&src.to_le_bytes());
+                }
+                LInstr::ForNext {
+                    dst,
+                    seq,
+                    idx,
+                    by_ref,
+                    done,
+                    fallback,
+                } => {
+                    put(&[17, *by_ref as u8]);
+                    put(&dst.to_le_bytes());
+                    put(&seq.to_le_bytes());
+                    put(&idx.to_le_bytes());
+                    put(&done.to_le_bytes());
+                    put(&fallback.to_le_bytes());
                 }
                 LInstr::Head { index } => put(&[9, *index]),
                 LInstr::Nop => put(&[10]),

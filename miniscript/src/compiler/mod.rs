@@ -451,7 +451,7 @@ impl<'s> FnBuilder<'s> {
                 if marked {
                     let end = self.here();
                     let last_line = self.lines[top..end].iter().copied().max().unwrap_or(s.line);
-                    let text = self.span_text(cond);
+                    let text = format!("while {}", self.span_text(cond)).into();
                     self.raw_loops.push(RawLoop {
                         head: top,
                         cond_end,
@@ -525,6 +525,11 @@ impl<'s> FnBuilder<'s> {
         let minus1 = self.k_num(-1.0);
         self.emit(Op::MoveRaw, idx, minus1, 0);
         let top = self.here();
+        // Like a `while`, a `for` loop's head may become a loop region's entry.
+        let marked = self.sites_on && self.loops_on && !self.map_mode;
+        if marked {
+            self.emit(Op::Loop, 0, 0, 0);
+        }
         let (dst, via_map) = match self.slot_of(var) {
             Some(r) => (r, false),
             None => (self.alloc(), true),
@@ -552,6 +557,20 @@ impl<'s> FnBuilder<'s> {
         let j = self.emit_jump(Op::Jump, 0, 0);
         self.patch(j, top);
         self.close_loop();
+        if marked {
+            let end = self.here();
+            let last_line = self.lines[top..end].iter().copied().max().unwrap_or(line);
+            let text = format!("for {var} in {}", self.span_text(seq)).into();
+            self.raw_loops.push(RawLoop {
+                head: top,
+                cond_end: next + 1,
+                end,
+                line,
+                col: seq.span.col,
+                last_line,
+                text,
+            });
+        }
         Ok(())
     }
 

@@ -215,7 +215,7 @@ impl FnBuilder<'_> {
                 end: l.end as u32,
                 inputs,
                 outputs,
-                exprs: vec![(l.line, l.col, format!("while {}", l.text).into())],
+                exprs: vec![(l.line, l.col, l.text.clone())],
                 complexity,
                 lp: Some(crate::region::LoopMeta {
                     heads,

@@ -22,7 +22,7 @@ mod host_call;
 pub use host_call::MAX_NESTED_RUNS;
 mod native;
 /// The list accesses of native loop code (helpers the JIT registers as symbols).
-pub use native::{field_get, field_set, list_get, list_get_ref, list_set};
+pub use native::{copy_value, field_get, field_set, for_next, list_get, list_get_ref, list_set};
 pub use native::{RegionFn, MAX_IO};
 pub mod frame;
 mod slow;

@@ -266,3 +266,73 @@ pub unsafe extern "C" fn field_set(
         None => 1,
     }
 }
+
+/// One step of `for` over a list for native loop code, the interpreter's fast path:
+/// the next index is `trunc(idx + 1)`, stored at `out[0]`. Returns 1 when past the
+/// end (the loop is done), 0 with the element stored, 2 having stored nothing when
+/// `seq` is not a list or (with a null `dst`) the element is not a number: the
+/// interpreter then does the step itself. The element goes to `out[1]` when `dst`
+/// is null, else it is cloned into the register `dst`.
+///
+/// # Safety
+/// `seq` must point at a live register of the running frame's window, `out` at two
+/// writable f64s, and `dst` be null or point at a live register of the window other
+/// than `seq`; nothing may hold a reference to any of them.
+pub unsafe extern "C" fn for_next(
+    seq: *const Value,
+    idx: f64,
+    out: *mut f64,
+    dst: *mut Value,
+) -> u32 {
+    let j = (idx + 1.0) as usize;
+    let element = {
+        // SAFETY: the caller's contract: `seq` is a live register; this reference
+        // ends with the block, before `dst` is written.
+        let Value::List(l) = (unsafe { &*seq }) else {
+            return 2;
+        };
+        let Ok(items) = l.try_borrow() else {
+            return 2;
+        };
+        match items.get(j) {
+            None => None,
+            Some(Value::Num(x)) if dst.is_null() => Some(Value::Num(*x)),
+            Some(_) if dst.is_null() => return 2,
+            Some(v) => Some(v.clone()),
+        }
+    };
+    // SAFETY: the caller's contract: `out` points at two writable f64s, and a
+    // non-null `dst` at a live register nothing refers to (assigning drops its old
+    // value properly).
+    unsafe {
+        *out = j as f64;
+        match element {
+            None => 1,
+            Some(Value::Num(x)) if dst.is_null() => {
+                *out.add(1) = x;
+                0
+            }
+            Some(v) => {
+                *dst = v;
+                0
+            }
+        }
+    }
+}
+
+/// `dst := src` for native loop code, between container registers: clones the
+/// value (of any type) into `dst`, dropping what it held. Returns 0.
+///
+/// # Safety
+/// `src` and `dst` must point at live registers of the running frame's window
+/// (maybe the same one); nothing may hold a reference to either.
+pub unsafe extern "C" fn copy_value(src: *const Value, dst: *mut Value) -> u32 {
+    // SAFETY: the caller's contract: `src` is a live register; the clone is made
+    // before `dst` (maybe the same register) is written, and assigning drops the
+    // old value properly.
+    unsafe {
+        let v = (*src).clone();
+        *dst = v;
+    }
+    0
+}
