@@ -121,6 +121,14 @@ fn gen_body(r: &mut Rng, level: u32, out: &mut String, indent: &str) {
             }
             6 => out.push_str(&format!("{indent}if {} then break\n", gen_expr(r, 2))),
             7 => out.push_str(&format!("{indent}if {} then continue\n", gen_expr(r, 2))),
+            8 if level == 0 && r.below(3) == 0 => {
+                // A for loop over the list (whose elements the body may change).
+                out.push_str(&format!("{indent}for e in la\n"));
+                let v = r.pick(VARS);
+                out.push_str(&format!("{indent}  {v} = {v} + e * {}\n", gen_expr(r, 1)));
+                gen_body(r, 1, out, &format!("{indent}  "));
+                out.push_str(&format!("{indent}end for\n"));
+            }
             8 if level == 0 => {
                 out.push_str(&format!("{indent}j = 0\n"));
                 out.push_str(&format!(
@@ -219,7 +227,7 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
     let (mut native_cases, mut iters, mut breaks) = (0usize, 0u64, 0u64);
-    let (mut with_calls, mut with_lists) = (0usize, 0usize);
+    let (mut with_calls, mut with_lists, mut with_for) = (0usize, 0usize, 0usize);
     for _ in 0..cases {
         let src = gen_program(&mut rng);
         let (want, want_out, _) = run(&src, false, 1);
@@ -235,6 +243,9 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
             native_cases += 1;
             if src.contains("la[") {
                 with_lists += 1;
+            }
+            if src.contains("for e in la") {
+                with_for += 1;
             }
             if [
                 "abs(", "sqrt(", "floor(", "ceil(", "round(", "sign(", "sin(", "cos(", "tan(",
@@ -254,8 +265,12 @@ fn generated_loop_nests_end_with_bit_identical_locals() {
     }
     eprintln!(
         "loop differential: {cases} generated loop nests, {native_cases} run natively \
-         ({iters} native back-edges, {breaks} break exits, {with_calls} calling intrinsics, {with_lists} using a list), \
-         all bit-identical"
+         ({iters} native back-edges, {breaks} break exits, {with_calls} calling intrinsics, {with_lists} using a list, \
+         {with_for} with a for loop), all bit-identical"
+    );
+    assert!(
+        with_for * 20 > cases,
+        "only {with_for} native nests contain a for loop"
     );
     assert!(
         with_lists * 4 > cases,

@@ -92,6 +92,14 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
+/// The hidden local that holds a `for` loop's sequence while it runs, named after
+/// the sequence expression's place in the source (unique per loop, and not an
+/// identifier a program can write). A local rather than a temporary, so that the
+/// register is a container in every statement (see `region::describe_loop`).
+pub(super) fn for_seq_name(seq: &Expr) -> Rc<str> {
+    format!("for@{}", seq.span.start).into()
+}
+
 /// Names assigned in a function body: its local variables (plus each `for` loop's
 /// hidden index variable).
 pub(super) fn collect_assigned(body: &[Stmt], out: &mut Vec<Rc<str>>) {
@@ -111,9 +119,10 @@ pub(super) fn collect_assigned(body: &[Stmt], out: &mut Vec<Rc<str>>) {
                 }
             }
             StmtKind::While(_, b) => collect_assigned(b, out),
-            StmtKind::For(v, _, b) => {
+            StmtKind::For(v, seq, b) => {
                 out.push(v.clone());
                 out.push(format!("__{v}_idx").into());
+                out.push(for_seq_name(seq));
                 collect_assigned(b, out);
             }
             _ => {}

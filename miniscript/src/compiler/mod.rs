@@ -514,9 +514,11 @@ impl<'s> FnBuilder<'s> {
     }
 
     fn for_loop(&mut self, var: &Rc<str>, seq: &Expr, body: &[Stmt], line: u32) -> MsResult<()> {
-        let seq_reg = self.alloc();
-        let s = self.expr_val(seq)?;
-        self.emit(Op::MoveRaw, seq_reg, s, 0);
+        let seq_reg = match self.slot_of(&analysis::for_seq_name(seq)) {
+            Some(r) => r,
+            None => self.alloc(),
+        };
+        self.expr_into(seq, seq_reg)?;
         let idx_name: Rc<str> = format!("__{var}_idx").into();
         let idx = match self.slot_of(&idx_name) {
             Some(r) => r,
