@@ -719,6 +719,9 @@ pub fn describe_loop(
                 }
             }
             Op::ForNext => {
+                if ins.b & K_BIT != 0 {
+                    return Err("loops over a constant".to_string());
+                }
                 if ins.c >= nlocals {
                     return Err("keeps a for loop's index in a temporary".to_string());
                 }

@@ -383,6 +383,12 @@ impl MsMap {
         cache.set(i as u32);
         Some(i)
     }
+
+    /// The value of the field `key`, through `cache` (see [`MsMap::index_cached`]).
+    #[inline]
+    pub fn get_cached(&self, key: &Value, cache: &Cell<u32>) -> Option<&Value> {
+        self.index_cached(key, cache).map(|i| &self.0[i])
+    }
 }
 
 thread_local! {

@@ -433,10 +433,7 @@ impl<'s> FnBuilder<'s> {
             }
             StmtKind::While(cond, body) => {
                 let top = self.here();
-                let marked = self.sites_on && self.loops_on && !self.map_mode;
-                if marked {
-                    self.emit(Op::Loop, 0, 0, 0);
-                }
+                let marked = self.mark_loop_head();
                 let exit = self.cond_jump_unless(cond)?;
                 let cond_end = self.here();
                 self.loops.push(LoopCtx {
@@ -449,18 +446,8 @@ impl<'s> FnBuilder<'s> {
                 self.patch(j, top);
                 self.close_loop();
                 if marked {
-                    let end = self.here();
-                    let last_line = self.lines[top..end].iter().copied().max().unwrap_or(s.line);
-                    let text = format!("while {}", self.span_text(cond)).into();
-                    self.raw_loops.push(RawLoop {
-                        head: top,
-                        cond_end,
-                        end,
-                        line: s.line,
-                        col: cond.span.col,
-                        last_line,
-                        text,
-                    });
+                    let text = format!("while {}", self.span_text(cond));
+                    self.note_loop(top, cond_end, s.line, cond.span.col, text);
                 }
             }
             StmtKind::For(var, seq, body) => self.for_loop(var, seq, body, s.line)?,
@@ -528,10 +515,7 @@ impl<'s> FnBuilder<'s> {
         self.emit(Op::MoveRaw, idx, minus1, 0);
         let top = self.here();
         // Like a `while`, a `for` loop's head may become a loop region's entry.
-        let marked = self.sites_on && self.loops_on && !self.map_mode;
-        if marked {
-            self.emit(Op::Loop, 0, 0, 0);
-        }
+        let marked = self.mark_loop_head();
         let (dst, via_map) = match self.slot_of(var) {
             Some(r) => (r, false),
             None => (self.alloc(), true),
@@ -560,20 +544,37 @@ impl<'s> FnBuilder<'s> {
         self.patch(j, top);
         self.close_loop();
         if marked {
-            let end = self.here();
-            let last_line = self.lines[top..end].iter().copied().max().unwrap_or(line);
-            let text = format!("for {var} in {}", self.span_text(seq)).into();
-            self.raw_loops.push(RawLoop {
-                head: top,
-                cond_end: next + 1,
-                end,
-                line,
-                col: seq.span.col,
-                last_line,
-                text,
-            });
+            let text = format!("for {var} in {}", self.span_text(seq));
+            self.note_loop(top, next + 1, line, seq.span.col, text);
         }
         Ok(())
+    }
+
+    /// Emit a `loop` instruction at a loop head when loops may be compiled here
+    /// (sites on, loop regions on, locals in registers); says whether it did.
+    fn mark_loop_head(&mut self) -> bool {
+        let marked = self.sites_on && self.loops_on && !self.map_mode;
+        if marked {
+            self.emit(Op::Loop, 0, 0, 0);
+        }
+        marked
+    }
+
+    /// Record the loop whose head is at `top` and that ends here, as a candidate
+    /// loop region: `cond_end` is the first pc after its condition (or `fornext`),
+    /// `text` its label in reports.
+    fn note_loop(&mut self, top: usize, cond_end: usize, line: u32, col: u32, text: String) {
+        let end = self.here();
+        let last_line = self.lines[top..end].iter().copied().max().unwrap_or(line);
+        self.raw_loops.push(RawLoop {
+            head: top,
+            cond_end,
+            end,
+            line,
+            col,
+            last_line,
+            text: text.into(),
+        });
     }
 
     /// Evaluate a condition and emit a jump taken when it is not truthy; returns the

@@ -352,11 +352,10 @@ impl Vm {
                     Op::GetField => {
                         // `obj.field` on a map that holds the field itself.
                         let hit = match rk!(ins.c) {
-                            Value::Map(m) => {
-                                let m = m.borrow();
-                                m.index_cached(rk!(ins.b), &proto.name_cache[pc - 1])
-                                    .map(|i| m[i].clone())
-                            }
+                            Value::Map(m) => m
+                                .borrow()
+                                .get_cached(rk!(ins.b), &proto.name_cache[pc - 1])
+                                .cloned(),
                             _ => None,
                         };
                         match hit {
@@ -367,11 +366,10 @@ impl Vm {
                     Op::CallMember if ins.n == 0 && ins.a != NO_REG => {
                         // `obj.field` on a map that holds the field itself.
                         let hit = match &self.stack[base + ins.c as usize] {
-                            Value::Map(m) => {
-                                let m = m.borrow();
-                                m.index_cached(rk!(ins.b), &proto.name_cache[pc - 1])
-                                    .map(|i| m[i].clone())
-                            }
+                            Value::Map(m) => m
+                                .borrow()
+                                .get_cached(rk!(ins.b), &proto.name_cache[pc - 1])
+                                .cloned(),
                             _ => None,
                         };
                         match hit {

@@ -100,7 +100,8 @@ pub(crate) fn run_loop(
     // generated calls meet: every pointer they get is a register of this window,
     // an element of `consts` or an element of `caches` (the cache of the field
     // instruction's own pc, which is inside the code the loop was described from),
-    // all of which outlive the call (the running function holds its proto). No reference into the window is alive during the call,
+    // all of which outlive the call (the running function holds its proto). No
+    // reference into the window is alive during the call,
     // nothing else runs on this thread meanwhile, and the code cannot trap: it
     // contains no integer division, no unchecked memory access outside the window
     // and no trap instruction, and it returns to the interpreter at least every
@@ -227,7 +228,7 @@ pub unsafe extern "C" fn field_get(
     let Ok(fields) = m.try_borrow() else {
         return 1;
     };
-    match fields.index_cached(key, cache).map(|i| &fields[i]) {
+    match fields.get_cached(key, cache) {
         Some(Value::Num(x)) => {
             // SAFETY: the caller's contract: `out` is writable.
             unsafe { *out = *x };
