@@ -18,10 +18,6 @@ use std::time::Instant;
 
 use miniscript::host::Interpreter;
 
-// The command line's wiring of the profiler and JIT, shared rather than copied.
-#[path = "../tools/src/tiering.rs"]
-mod tiering;
-
 /// Live JIT statistics: compilable regions seen, how many have run native code,
 /// and the share of region entries that ran natively.
 fn jit_line(interp: &Interpreter) -> String {
@@ -111,8 +107,8 @@ fn main() {
         }
     };
     let mut interp = Interpreter::new();
-    interp.set_compile_options(tiering::compile_options(&options));
-    tiering::attach(interp.vm_mut(), &options, None);
+    // The profiler and JIT, wired as the command line wires them.
+    jit::Attach::new(&options).to_interpreter(&mut interp);
     let frame = Rc::new(Cell::new(0u64));
     let f = frame.clone();
     let log = interp.register("hostLog", &["msg"], |_vm, args| {
@@ -161,7 +157,7 @@ fn main() {
     }
     let total = start.elapsed();
     // Reports requested by the options (`MINISCRIPT_JIT_STATS=1`, profile).
-    tiering::finish(interp.vm_mut());
+    jit::attach::finish(interp.vm_mut());
     println!(
         "{frames} updates in {:.2} s ({:.2} µs each)",
         total.as_secs_f64(),

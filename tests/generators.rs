@@ -40,9 +40,6 @@
 
 mod common;
 
-#[path = "../tools/src/tiering.rs"]
-mod tiering;
-
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
@@ -564,8 +561,7 @@ fn run_program(src: &str, jit: bool, budget: Duration) -> Outcome {
     let out = StringSink::default();
     interp.set_output(out.clone());
     interp.set_error_output(StringSink::default());
-    interp.set_compile_options(tiering::compile_options(&options));
-    tiering::attach(interp.vm_mut(), &options, None);
+    jit::Attach::new(&options).to_interpreter(&mut interp);
     let start = Instant::now();
     let mut error = None;
     let mut timed_out = false;
@@ -586,7 +582,7 @@ fn run_program(src: &str, jit: bool, budget: Duration) -> Outcome {
             }
         },
     }
-    tiering::finish(interp.vm_mut());
+    jit::attach::finish(interp.vm_mut());
     let native = interp.vm().region_counters().iter().map(|c| c.native).sum();
     let mut text = out.0.borrow().clone();
     if let Some(e) = error {

@@ -444,24 +444,17 @@ fn host_calls_run_jit_compiled_code() {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let options = profiler::Options::load(None, None, |_| None, &flags).unwrap();
-    let jit = match jit::Jit::start(jit::JitConfig::from_options(&options)) {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("JIT unavailable here ({e}); skipping");
-            return;
-        }
-    };
     let (mut interp, _out, _err) = captured();
+    if !jit::Attach::new(&options).to_interpreter(&mut interp).jit {
+        eprintln!("JIT unavailable here; skipping");
+        return;
+    }
+    // Markers on every region, however simple.
     interp.set_compile_options(miniscript::compiler::CompileOptions {
         sites: true,
         min_complexity: 0,
         loops: true,
     });
-    let p = profiler::Profiler::new(
-        profiler::Settings::from_options(&options),
-        Some(Box::new(jit)),
-    );
-    interp.vm_mut().set_tier(Box::new(p));
     interp
         .run_source(
             "",
@@ -476,7 +469,7 @@ fn host_calls_run_jit_compiled_code() {
     }
     let native: u64 = interp.vm().region_counters().iter().map(|c| c.native).sum();
     assert!(native > 9_000, "only {native} native executions");
-    interp.vm_mut().finish_tier();
+    jit::attach::finish(interp.vm_mut());
 }
 
 /// An interpreter with the profiler and a sync JIT that compiles loops at their
@@ -487,21 +480,15 @@ fn with_loop_jit() -> (Interpreter, StringSink) {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let options = profiler::Options::load(None, None, |_| None, &flags).unwrap();
-    let jit = match jit::Jit::start(jit::JitConfig::from_options(&options)) {
-        Ok(j) => j,
-        Err(e) => panic!("JIT unavailable: {e}"),
-    };
     let (mut interp, out, _err) = captured();
+    let attached = jit::Attach::new(&options).to_interpreter(&mut interp);
+    assert!(attached.jit, "JIT unavailable");
+    // Markers on every region, however simple.
     interp.set_compile_options(miniscript::compiler::CompileOptions {
         sites: true,
         min_complexity: 0,
         loops: true,
     });
-    let p = profiler::Profiler::new(
-        profiler::Settings::from_options(&options),
-        Some(Box::new(jit)),
-    );
-    interp.vm_mut().set_tier(Box::new(p));
     (interp, out)
 }
 

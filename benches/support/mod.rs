@@ -111,32 +111,22 @@ pub fn options(settings: &[(&str, &str)]) -> profiler::Options {
     o
 }
 
-// The command-line host's choice of compile options (region markers when the JIT
-// or the profiler is on, every region when profiling), shared rather than copied.
-#[path = "../../tools/src/tiering.rs"]
-mod tiering;
-pub use tiering::compile_options;
-
+/// Compile for the profiler and the JIT as `o` configures them.
 pub fn compile_for(name: &str, source: &str, o: &profiler::Options) -> Rc<Proto> {
     let program = miniscript::parser::parse(source).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-    miniscript::compiler::compile_with(&program, source, None, compile_options(o))
+    miniscript::compiler::compile_with(&program, source, None, jit::attach::compile_options(o))
         .unwrap_or_else(|e| panic!("{name}: {e:?}"))
 }
 
 /// A `Vm` with the profiler and (unless the JIT is off) the JIT attached, the way the
-/// command-line host attaches them, minus the exit reports.
+/// command-line host attaches them (`o` asks for no exit report).
 pub fn tiered_vm(out: Box<dyn OutputSink>, o: &profiler::Options) -> Vm {
     let mut vm = Vm::new(out);
-    if compile_options(o).sites {
-        let backend: Option<Box<dyn profiler::Backend>> = if o.jit_mode() == "off" {
-            None
-        } else {
-            let jit = jit::Jit::start(jit::JitConfig::from_options(o)).expect("JIT start");
-            Some(Box::new(jit))
-        };
-        let p = profiler::Profiler::new(profiler::Settings::from_options(o), backend);
-        vm.set_tier(Box::new(p));
-    }
+    let attached = jit::Attach::new(o).to_vm(&mut vm);
+    assert!(
+        attached.jit || o.jit_mode() == profiler::JitMode::Off,
+        "JIT start"
+    );
     vm
 }
 

@@ -13,6 +13,9 @@
 //! code memory rather than unmapping it, so a published pointer stays valid for as
 //! long as any interpreter can load it. The code-memory budget bounds the leak.
 
+pub mod attach;
+mod config;
+mod fault;
 mod loops;
 mod translate;
 
@@ -27,71 +30,9 @@ use miniscript::region::RegionDesc;
 use miniscript::tier::{state, RegionCounters, SiteSlot};
 use profiler::{Backend, CompileOutcome};
 
+pub use attach::{Attach, Attached};
+pub use config::{JitConfig, Mode};
 pub use translate::{helper_fmod, helper_pow};
-
-/// How the JIT runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Compile on the background thread; the interpreter never waits.
-    Background,
-    /// Compile on request and wait for the result (deterministic, for tests).
-    Sync,
-}
-
-/// JIT settings from the options table.
-#[derive(Clone, Debug)]
-pub struct JitConfig {
-    pub mode: Mode,
-    pub queue: usize,
-    pub opt_level: String,
-    pub code_budget: u64,
-    pub verbose: bool,
-    pub dump: bool,
-    pub perf_map: bool,
-    /// Threads generating code for a batch (`--jit-threads`; 1: the compile thread).
-    pub threads: usize,
-    /// Test hook: fail every compile whose fingerprint is listed.
-    pub fail_fingerprints: Vec<u64>,
-    /// Test hook: panic in the compile thread on this fingerprint.
-    pub panic_fingerprint: Option<u64>,
-}
-
-impl Default for JitConfig {
-    fn default() -> Self {
-        JitConfig {
-            mode: Mode::Background,
-            queue: 1024,
-            opt_level: "speed".into(),
-            code_budget: 64 << 20,
-            verbose: false,
-            dump: false,
-            perf_map: false,
-            threads: 1,
-            fail_fingerprints: Vec::new(),
-            panic_fingerprint: None,
-        }
-    }
-}
-
-impl JitConfig {
-    pub fn from_options(o: &profiler::Options) -> JitConfig {
-        JitConfig {
-            mode: if o.jit_mode() == "sync" {
-                Mode::Sync
-            } else {
-                Mode::Background
-            },
-            queue: o.jit_queue(),
-            opt_level: o.jit_opt_level().to_string(),
-            code_budget: o.jit_code_budget_bytes(),
-            verbose: o.jit_verbose(),
-            dump: o.jit_dump(),
-            perf_map: o.perf_map(),
-            threads: o.jit_threads(),
-            ..JitConfig::default()
-        }
-    }
-}
 
 struct Request {
     gid: u32,

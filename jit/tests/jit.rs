@@ -12,7 +12,10 @@ use miniscript::interp::RegionFn;
 use miniscript::tier::{state, SiteSlot};
 use miniscript::value::Value;
 use miniscript::{StringSink, Vm};
-use profiler::{Backend, Profiler, Settings};
+use profiler::Backend;
+
+mod common;
+use common::{default_settings, plug, sync_cfg, tiers, Rng};
 
 const SITES: CompileOptions = CompileOptions {
     sites: true,
@@ -20,20 +23,6 @@ const SITES: CompileOptions = CompileOptions {
     // These tests are about straight-line regions; loop regions have their own.
     loops: false,
 };
-
-/// Deterministic xorshift generator (no external crates, fixed seed).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
 
 const SPECIAL: &[f64] = &[
     0.0,
@@ -111,11 +100,7 @@ fn region_of(expr: &str) -> (Rc<miniscript::tac::Proto>, String) {
 }
 
 fn jit_sync() -> jit::Jit {
-    jit::Jit::start(jit::JitConfig {
-        mode: jit::Mode::Sync,
-        ..jit::JitConfig::default()
-    })
-    .expect("JIT starts")
+    jit::Jit::start(sync_cfg()).expect("JIT starts")
 }
 
 #[test]
@@ -213,22 +198,16 @@ fn run_with_jit(
     let out = StringSink::default();
     let text = out.0.clone();
     let mut vm = Vm::new(Box::new(out));
-    let opts = profiler::Options::default();
-    let mut settings = Settings::from_options(&opts);
+    let mut settings = default_settings();
     settings.thresholds.eager = true;
     settings.thresholds.min_complexity = 0;
     settings.max_misses = max_misses;
-    let p = Profiler::new(
-        settings,
-        Some(Box::new(jit::Jit::start(cfg).expect("JIT starts"))),
-    );
     let states: Rc<RefCell<Vec<u8>>> = Rc::default();
-    let mut p = p;
     let s2 = states.clone();
-    p.on_finish = Some(Box::new(move |p: &mut Profiler| {
+    let tiers = tiers(settings, cfg).on_finish(move |p| {
         *s2.borrow_mut() = p.sites.iter().map(|s| s.slot.state()).collect();
-    }));
-    vm.set_tier(Box::new(p));
+    });
+    plug(tiers, &mut vm);
     let program = miniscript::parser::parse(src).expect("parses");
     let proto = compile_with(&program, src, None, SITES).expect("compiles");
     let r = vm.run_main(proto);
@@ -251,13 +230,6 @@ fn run_interpreted(src: &str) -> String {
     }
     let s = text.borrow().clone();
     s
-}
-
-fn sync_cfg() -> jit::JitConfig {
-    jit::JitConfig {
-        mode: jit::Mode::Sync,
-        ..jit::JitConfig::default()
-    }
 }
 
 const TYPE_CHANGE: &str = "f = function(n)
@@ -504,13 +476,10 @@ fn one_compiled_program_runs_in_several_interpreters_with_profilers() {
         let out = StringSink::default();
         let text = out.0.clone();
         let mut vm = Vm::new(Box::new(out));
-        let mut settings = Settings::from_options(&profiler::Options::default());
+        let mut settings = default_settings();
         settings.thresholds.eager = true;
         settings.thresholds.min_complexity = 0;
-        vm.set_tier(Box::new(Profiler::new(
-            settings,
-            Some(Box::new(jit_sync())),
-        )));
+        plug(tiers(settings, sync_cfg()), &mut vm);
         (vm, text)
     };
     let (mut one, t1) = make();

@@ -9,30 +9,15 @@ use miniscript::region::ExitKind;
 use miniscript::tier::RegionCounters;
 use miniscript::value::Value;
 use miniscript::{RunStatus, StringSink, Vm};
-use profiler::{Profiler, Settings};
+
+mod common;
+use common::{default_settings, plug, sync_cfg, tiers, Rng};
 
 const LOOPS: CompileOptions = CompileOptions {
     sites: true,
     min_complexity: 0,
     loops: true,
 };
-
-/// Deterministic xorshift generator (fixed seed).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
 
 /// MiniScript source text of a special value.
 const SPECIAL: &[&str] = &[
@@ -185,17 +170,11 @@ fn run(src: &str, jit: bool, hot_loop: u64) -> (Vec<u64>, String, Vec<RegionCoun
     let text = out.0.clone();
     let mut vm = Vm::new(Box::new(out));
     if jit {
-        let opts = profiler::Options::default();
-        let mut settings = Settings::from_options(&opts);
+        let mut settings = default_settings();
         settings.thresholds.hot_loop = hot_loop;
         // Only loop regions here: straight regions have their own tests.
         settings.thresholds.min_complexity = u32::MAX;
-        let cfg = jit::JitConfig {
-            mode: jit::Mode::Sync,
-            ..jit::JitConfig::default()
-        };
-        let p = Profiler::new(settings, Some(Box::new(jit::Jit::start(cfg).expect("JIT"))));
-        vm.set_tier(Box::new(p));
+        plug(tiers(settings, sync_cfg()), &mut vm);
     }
     let program = miniscript::parser::parse(src).expect("parses");
     let proto = compile_with(&program, src, None, LOOPS).expect("compiles");
@@ -394,17 +373,9 @@ fn an_infinite_native_loop_is_stopped_by_the_interrupt_flag() {
     let src = "f = function\n  x = 0\n  while 1\n    x = x + 1\n  end while\nend function\nf\n";
     let out = StringSink::default();
     let mut vm = Vm::new(Box::new(out));
-    let opts = profiler::Options::default();
-    let mut settings = Settings::from_options(&opts);
+    let mut settings = default_settings();
     settings.thresholds.hot_loop = 1;
-    let cfg = jit::JitConfig {
-        mode: jit::Mode::Sync,
-        ..jit::JitConfig::default()
-    };
-    vm.set_tier(Box::new(Profiler::new(
-        settings,
-        Some(Box::new(jit::Jit::start(cfg).expect("JIT"))),
-    )));
+    plug(tiers(settings, sync_cfg()), &mut vm);
     let flag = vm.interrupt.clone();
     let program = miniscript::parser::parse(src).unwrap();
     let proto = compile_with(&program, src, None, LOOPS).unwrap();
@@ -430,17 +401,9 @@ fn a_time_sliced_native_loop_yields_and_resumes_with_the_right_result() {
         let out = StringSink::default();
         let mut vm = Vm::new(Box::new(out));
         if jit {
-            let opts = profiler::Options::default();
-            let mut settings = Settings::from_options(&opts);
+            let mut settings = default_settings();
             settings.thresholds.hot_loop = 1;
-            let cfg = jit::JitConfig {
-                mode: jit::Mode::Sync,
-                ..jit::JitConfig::default()
-            };
-            vm.set_tier(Box::new(Profiler::new(
-                settings,
-                Some(Box::new(jit::Jit::start(cfg).expect("JIT"))),
-            )));
+            plug(tiers(settings, sync_cfg()), &mut vm);
         }
         let program = miniscript::parser::parse(&src).unwrap();
         let proto = compile_with(&program, &src, None, LOOPS).unwrap();

@@ -12,6 +12,7 @@ pub mod interp;
 pub mod intrinsics;
 pub mod lexer;
 pub mod ops;
+pub mod options;
 pub mod parser;
 pub mod region;
 pub mod tac;

@@ -22,8 +22,9 @@ use crate::value::{new_map, ListRef, MapRef, MsStr, StrKey, Value};
 pub const MAX_SIZE: usize = 0xFF_FFFF;
 
 /// Default memory ceiling (`VmConfig::max_memory`): the most bytes one string,
-/// list or map may grow to.
-pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
+/// list or map may grow to (option `max-memory-mb`).
+pub const DEFAULT_MAX_MEMORY: usize =
+    crate::options::mib_to_bytes(crate::options::Id::max_memory_mb.default_int());
 
 /// Estimated bytes per list element and per map entry (key, value, index).
 pub const LIST_ELEM_BYTES: usize = std::mem::size_of::<Value>();

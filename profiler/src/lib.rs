@@ -16,7 +16,7 @@ use hdrhistogram::Histogram;
 use miniscript::region::{RegionDesc, RegionInfo};
 use miniscript::tier::{state, RegionCounters, SiteSlot, TierHook};
 
-pub use options::Options;
+pub use options::{JitMode, Options};
 
 /// What happened to one compile request (reported back by the backend).
 #[derive(Clone, Debug)]
@@ -93,7 +93,7 @@ impl Settings {
                 weight_time: o.weight_time(),
                 eager: o.jit_eager(),
             },
-            jit_off: o.jit_mode() == "off",
+            jit_off: o.jit_mode() == JitMode::Off,
             max_misses: o.jit_max_misses(),
             sample_shift: o.profile_sample_shift(),
             verbose: o.jit_verbose(),

@@ -1,96 +1,13 @@
-//! The one options table (DESIGN §3). Every knob is declared once, below, with its
-//! name, kind, default and help. Command-line flags (`--NAME=VALUE`), environment
-//! variables (`MINISCRIPT_NAME` upper-cased with `_`), the TOML file and `--help` are
-//! all derived from this table. Precedence: default < file < environment < flag.
+//! The effective options: parsing of command-line flags (`--NAME=VALUE`),
+//! environment variables (`MINISCRIPT_NAME` upper-cased with `_`) and the TOML file
+//! over the one options table (`miniscript::options`, DESIGN §3), typed access, and
+//! `--help` and `--print-config`. Precedence: default < file < environment < flag.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// The type and allowed range of an option.
-#[derive(Clone, Copy, Debug)]
-pub enum Kind {
-    Bool,
-    Int { min: i64, max: i64 },
-    Float { min: f64, max: f64 },
-    Choice(&'static [&'static str]),
-    Text,
-}
-
-/// One option.
-#[derive(Debug)]
-pub struct OptSpec {
-    /// Flag name without dashes; also the TOML key.
-    pub name: &'static str,
-    pub kind: Kind,
-    pub default: &'static str,
-    pub help: &'static str,
-}
-
-macro_rules! options {
-    ($( $id:ident : $name:literal, $kind:expr, $default:literal, $help:literal; )*) => {
-        /// Every option, in `--help` order.
-        pub static OPTIONS: &[OptSpec] = &[$(OptSpec { name: $name, kind: $kind, default: $default, help: $help },)*];
-
-        /// Indexes into `OPTIONS`, for typed access.
-        #[allow(non_camel_case_types)]
-        #[derive(Clone, Copy, Debug)]
-        #[repr(usize)]
-        enum Id { $($id,)* }
-    };
-}
-
-options! {
-    jit: "jit", Kind::Choice(&["off", "background", "sync"]), "background",
-        "JIT mode: off, background (compile on a background thread), or sync (compile on the interpreter thread; deterministic, for tests)";
-    jit_hot_count: "jit-hot-count", Kind::Int { min: 1, max: 1_000_000_000 }, "1000",
-        "executions after which a site is considered for compilation";
-    jit_hot_time_us: "jit-hot-time-us", Kind::Float { min: 0.0, max: 1e9 }, "20",
-        "estimated interpreted time (microseconds) that also makes a site hot";
-    jit_min_complexity: "jit-min-complexity", Kind::Int { min: 0, max: 10_000 }, "3",
-        "minimum weighted operation count of a site worth compiling";
-    jit_eager: "jit-eager", Kind::Bool, "false",
-        "propose every eligible site at its first execution (for tests)";
-    jit_loops: "jit-loops", Kind::Bool, "true",
-        "compile whole numeric while loops (loop regions), entered at a loop head even while the loop runs";
-    jit_hot_loop: "jit-hot-loop", Kind::Int { min: 1, max: 1_000_000_000 }, "200",
-        "loop-head executions (iterations) after which a loop region is considered for compilation";
-    jit_queue: "jit-queue", Kind::Int { min: 1, max: 1_000_000 }, "1024",
-        "capacity of the compile queue; requests beyond it are dropped and retried later";
-    jit_threads: "jit-threads", Kind::Int { min: 1, max: 64 }, "1",
-        "threads that generate code for a batch of sites in parallel";
-    jit_opt_level: "jit-opt-level", Kind::Choice(&["none", "speed", "speed_and_size"]), "speed",
-        "Cranelift optimization level";
-    jit_code_budget_kb: "jit-code-budget-kb", Kind::Int { min: 0, max: 16_777_216 }, "65536",
-        "native code memory budget in KiB; past it nothing new is compiled";
-    jit_max_misses: "jit-max-misses", Kind::Int { min: 1, max: 1_000_000_000 }, "100",
-        "guard misses after which a compiled site is demoted to interpreted for good";
-    jit_stats: "jit-stats", Kind::Bool, "false",
-        "print JIT counters at exit (stderr)";
-    jit_verbose: "jit-verbose", Kind::Bool, "false",
-        "print one line per compiled site (stderr)";
-    jit_dump: "jit-dump", Kind::Bool, "false",
-        "print Cranelift IR and code size of each compiled site (stderr)";
-    perf_map: "perf-map", Kind::Bool, "false",
-        "write /tmp/perf-PID.map so that perf names JIT code";
-    profile: "profile", Kind::Bool, "false",
-        "print the hot-expressions report at exit";
-    profile_sample: "profile-sample", Kind::Int { min: 0, max: 20 }, "7",
-        "time one site execution in 2^k (0 times every execution)";
-    profile_format: "profile-format", Kind::Choice(&["text", "json"]), "text",
-        "format of the hot-expressions report";
-    profile_out: "profile-out", Kind::Text, "",
-        "write the report to this file instead of stderr";
-    profile_top: "profile-top", Kind::Int { min: 1, max: 1_000_000 }, "20",
-        "number of sites in the report";
-    weight_count: "jit-weight-count", Kind::Float { min: 0.0, max: 1e6 }, "1",
-        "score weight of the execution count (relative to jit-hot-count)";
-    weight_time: "jit-weight-time", Kind::Float { min: 0.0, max: 1e6 }, "1",
-        "score weight of the sampled time (relative to jit-hot-time-us)";
-    max_call_depth: "max-call-depth", Kind::Int { min: 16, max: 100_000_000 }, "400000",
-        "maximum depth of nested MiniScript calls";
-    max_memory_mb: "max-memory-mb", Kind::Int { min: 1, max: 1_048_576 }, "1024",
-        "memory ceiling in MiB: the most one string, list or map may grow to (past it: a 'too large' runtime error)";
-}
+use miniscript::options::{kib_to_bytes, mib_to_bytes, Id};
+pub use miniscript::options::{JitMode, Kind, OptSpec, OPTIONS};
 
 /// Where an effective value came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -359,8 +276,9 @@ impl Options {
         }
     }
 
-    pub fn jit_mode(&self) -> &str {
-        self.text(Id::jit)
+    pub fn jit_mode(&self) -> JitMode {
+        // The value was checked against the mode names when it was set.
+        JitMode::from_name(self.text(Id::jit)).unwrap_or_default()
     }
     pub fn jit_hot_count(&self) -> u64 {
         self.int(Id::jit_hot_count) as u64
@@ -390,7 +308,7 @@ impl Options {
         self.text(Id::jit_opt_level)
     }
     pub fn jit_code_budget_bytes(&self) -> u64 {
-        self.int(Id::jit_code_budget_kb) as u64 * 1024
+        kib_to_bytes(self.int(Id::jit_code_budget_kb))
     }
     pub fn jit_max_misses(&self) -> u64 {
         self.int(Id::jit_max_misses) as u64
@@ -433,7 +351,7 @@ impl Options {
     }
     /// The memory ceiling in bytes.
     pub fn max_memory_bytes(&self) -> usize {
-        (self.int(Id::max_memory_mb) as usize).saturating_mul(1 << 20)
+        mib_to_bytes(self.int(Id::max_memory_mb))
     }
 }
 
@@ -461,7 +379,7 @@ mod tests {
         assert_eq!(o.jit_min_complexity(), 3); // file
         assert_eq!(o.jit_hot_count(), 60); // env beats file
         assert_eq!(o.profile_top(), 9); // flag beats env
-        assert_eq!(o.jit_mode(), "background"); // default
+        assert_eq!(o.jit_mode(), JitMode::Background); // default
         let shown = o.print_config();
         assert!(shown.contains("jit-hot-count"), "{shown}");
         assert!(shown.contains("(env MINISCRIPT_JIT_HOT_COUNT)"), "{shown}");

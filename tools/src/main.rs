@@ -6,12 +6,11 @@
 //! wording, and outcomes mapped to exit codes (see `cli.rs`). The interpreter runs on
 //! a thread with a large stack so that deeply nested data (printing or comparing
 //! very deep lists) cannot overflow it. The profiler and the JIT are plugged in
-//! from the options (`tiering.rs`); their reports are printed when the program (or
+//! from the options (`jit::attach`); their reports are printed when the program (or
 //! the REPL session) ends.
 
 mod cli;
 mod repl;
-mod tiering;
 
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
@@ -30,7 +29,7 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         max_memory: opts.tuning.max_memory_bytes(),
     };
     let mut interp = Interpreter::with_config(config);
-    interp.set_compile_options(tiering::compile_options(&opts.tuning));
+    interp.set_compile_options(jit::attach::compile_options(&opts.tuning));
     interp.set_interrupt_handle(&interrupt);
     interp.set_yield_pause(YIELD_PAUSE);
     let script_path = match &opts.input {
@@ -60,24 +59,25 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
                 }
             };
         }
-        let main_file = match &opts.input {
-            Input::File(p, _) => Some(p.to_string()),
-            _ => None,
+        let tiering = jit::Attach::new(&opts.tuning);
+        let tiering = match &opts.input {
+            Input::File(p, _) => tiering.main_file(p.as_str()),
+            _ => tiering,
         };
-        tiering::attach(interp.vm_mut(), &opts.tuning, main_file.as_deref());
+        tiering.to_vm(interp.vm_mut());
         let status = match interp.run_source("", source) {
             Ok(()) => 0,
             Err(e) => exit_status(&interp, &e),
         };
         if interp.exit_code().is_some() || !opts.interactive {
-            tiering::finish(interp.vm_mut());
+            jit::attach::finish(interp.vm_mut());
             return status;
         }
     } else {
-        tiering::attach(interp.vm_mut(), &opts.tuning, None);
+        jit::Attach::new(&opts.tuning).to_vm(interp.vm_mut());
     }
     let status = repl::run(&mut interp, &interrupt, opts.quiet);
-    tiering::finish(interp.vm_mut());
+    jit::attach::finish(interp.vm_mut());
     status
 }
 

@@ -114,8 +114,9 @@ pub struct VmConfig {
 
 impl Default for VmConfig {
     fn default() -> Self {
+        use crate::options::Id;
         VmConfig {
-            max_call_depth: 400_000,
+            max_call_depth: const { Id::max_call_depth.default_int() as usize },
             max_memory: crate::ops::DEFAULT_MAX_MEMORY,
         }
     }
