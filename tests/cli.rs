@@ -3,100 +3,22 @@
 //! sessions fed through stdin, the exit code of each outcome, and the `file`
 //! intrinsics on a temporary directory.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_miniscript")
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "miniscript-cli-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        if let Some(d) = p.parent() {
-            std::fs::create_dir_all(d).unwrap();
-        }
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{code, own_bin as bin, run_bin, stderr, stdout, TempDir};
 
 /// Runs the binary with `args`, feeding `stdin`, in `dir` (if any), with extra
 /// environment variables; fails the test after 60 s.
 fn run_in(dir: Option<&Path>, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("MS_IMPORT_PATH");
-    if let Some(d) = dir {
-        cmd.current_dir(d);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("the miniscript binary runs");
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("miniscript {args:?} timed out");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let _ = writer.join();
-    child.wait_with_output().unwrap()
+    run_bin(dir, env, args, Some(stdin), Duration::from_secs(60))
 }
 
 fn run(args: &[&str]) -> Output {
     run_in(None, &[], args, "")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
 }
 
 #[test]
@@ -111,7 +33,7 @@ fn eval_runs_code() {
 
 #[test]
 fn arguments_after_the_script_reach_shell_args() {
-    let dir = TempDir::new("args");
+    let dir = TempDir::new("cli-args");
     let script = dir.write("args.ms", "print shellArgs\nprint shellArgs.len");
     let s = script.to_str().unwrap();
     // Options after the script belong to the script.
@@ -139,7 +61,7 @@ fn arguments_after_the_script_reach_shell_args() {
 
 #[test]
 fn exit_codes() {
-    let dir = TempDir::new("codes");
+    let dir = TempDir::new("cli-codes");
     // Success.
     assert_eq!(code(&run(&["-e", "x = 1"])), 0);
     // Runtime error: earlier output stays, one error line on stderr.
@@ -224,7 +146,7 @@ fn exit_codes() {
 #[test]
 fn unreadable_file_is_a_clear_error() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new("perm");
+    let dir = TempDir::new("cli-perm");
     let p = dir.write("secret.ms", "print 1");
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&p).is_ok() {
@@ -280,7 +202,7 @@ fn ctrl_c_interrupts_a_running_script() {
 
 #[test]
 fn import_from_ms_import_path() {
-    let dir = TempDir::new("import");
+    let dir = TempDir::new("cli-import");
     dir.write(
         "mods/vec.ms",
         "scale = 2\nlen2 = function(x, y)\n  return (x*x + y*y) * scale\nend function\nprint \"vec loaded\"\n",
@@ -337,7 +259,7 @@ fn import_from_ms_import_path() {
 
 #[test]
 fn import_defaults_to_the_script_directory_and_its_lib() {
-    let dir = TempDir::new("importdef");
+    let dir = TempDir::new("cli-importdef");
     dir.write(
         "app/lib/helper.ms",
         "greet = function(n)\n  return \"hi \" + n\nend function\n",
@@ -413,7 +335,7 @@ x
 
 #[test]
 fn repl_after_a_script() {
-    let dir = TempDir::new("interactive");
+    let dir = TempDir::new("cli-interactive");
     let script = dir.write("setup.ms", "counter = 41\nprint \"setup done\"\n");
     let o = run_in(
         None,
@@ -429,7 +351,7 @@ fn repl_after_a_script() {
 
 #[test]
 fn file_intrinsics_on_a_temporary_directory() {
-    let dir = TempDir::new("files");
+    let dir = TempDir::new("cli-files");
     let program = r#"
 root = file.curdir
 d = file.child(root, "data")

@@ -1,11 +1,11 @@
 //! The profiler and the JIT as a user sees them: `--profile` names the hot line and
 //! its source text, the JSON report parses, `--jit-stats` and `--print-config` work.
 
+mod common;
+
 use std::process::Command;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_miniscript")
-}
+use common::own_bin as bin;
 
 const HOT: &str = "f = function(n)
   s = 0

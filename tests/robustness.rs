@@ -8,111 +8,22 @@
 //! Each test checks the process *exited* (a code, not a signal) with the code the
 //! README documents, and the exact error text.
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_miniscript")
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "miniscript-robust-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{code, own_bin as bin, run_bin, stderr, stdout, wait_for, TempDir};
 
 /// Runs the binary with `args` and extra environment variables; fails the test
 /// when it takes longer than `limit`.
 fn run_env(env: &[(&str, &str)], args: &[&str], limit: Duration) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("the miniscript binary runs");
-    wait_for(child, limit, &format!("{args:?}"))
+    run_bin(None, env, args, None, limit)
 }
 
 fn run(args: &[&str]) -> Output {
     run_env(&[], args, Duration::from_secs(60))
-}
-
-/// Waits for `child`, reading its output on the side (a full pipe must not stall
-/// it); kills it and fails after `limit`.
-fn wait_for(mut child: std::process::Child, limit: Duration, what: &str) -> Output {
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = |r: &mut dyn std::io::Read| {
-        let mut v = Vec::new();
-        let _ = r.read_to_end(&mut v);
-        v
-    };
-    let t_out = std::thread::spawn(move || reader(&mut out));
-    let t_err = std::thread::spawn(move || reader(&mut err));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("miniscript {what} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    Output {
-        status,
-        stdout: t_out.join().unwrap(),
-        stderr: t_err.join().unwrap(),
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The exit code; fails the test when the process was killed by a signal (an
-/// abort, a stack overflow).
-fn code(o: &Output) -> i32 {
-    match o.status.code() {
-        Some(c) => c,
-        None => panic!(
-            "the process did not exit normally ({:?}); stderr: {}",
-            o.status,
-            stderr(o)
-        ),
-    }
 }
 
 /// Runs `-e src` with `flags` and checks: exit code 1 (runtime error), the output
@@ -531,7 +442,7 @@ fn jit_faults_leave_the_program_running_interpreted() {
 
 #[test]
 fn empty_and_enormous_files() {
-    let dir = TempDir::new("files");
+    let dir = TempDir::new("robust-files");
     let empty = dir.path().join("empty.ms");
     std::fs::write(&empty, "").unwrap();
     let o = run(&[empty.to_str().unwrap()]);
@@ -623,7 +534,7 @@ fn bad_option_values_are_one_line_and_exit_64() {
 #[test]
 fn deeply_nested_source_is_a_compile_error() {
     // From files: one argument cannot be that long.
-    let dir = TempDir::new("nest");
+    let dir = TempDir::new("robust-nest");
     let script = |name: &str, src: String| {
         let p = dir.path().join(name);
         std::fs::write(&p, src).unwrap();

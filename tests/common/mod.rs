@@ -1,26 +1,32 @@
 //! Shared harness for the integration tests: locating the `miniscript` binary and
-//! the shared data directory, running a program with a timeout, and turning its
-//! output into the line list that expected outputs are written in.
+//! the shared data directory, running a program with a timeout, turning its
+//! output into the line list that expected outputs are written in, and temporary
+//! directories.
 //!
 //! Each test file includes this with `mod common;`; not every test uses every item.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
 /// The binary under test: `$MINISCRIPT_BIN` if set (to check another
-/// implementation against the same expectations), else the `miniscript` binary
-/// Cargo built for this test target's profile.
+/// implementation against the same expectations), else [`own_bin`].
 pub fn bin() -> String {
     match std::env::var("MINISCRIPT_BIN") {
         Ok(b) if !b.is_empty() => b,
-        _ => env!("CARGO_BIN_EXE_miniscript").to_string(),
+        _ => own_bin().to_string(),
     }
+}
+
+/// The `miniscript` binary Cargo built for this test target's profile (tests of
+/// this implementation's own command line use it whatever `$MINISCRIPT_BIN` says).
+pub fn own_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_miniscript")
 }
 
 /// Repository root: the workspace directory above `tools/`.
@@ -252,4 +258,137 @@ pub fn diff_text(expected: &[String], actual: &[String]) -> String {
         "{}",
         pretty_assertions::Comparison::new(&expected.to_vec(), &actual.to_vec())
     )
+}
+
+/// Runs [`own_bin`] with `args` and extra environment variables (without the
+/// user's `MS_IMPORT_PATH`), in `dir` if given, feeding it `stdin` if given (else
+/// no input); fails the test when it takes longer than `limit`.
+pub fn run_bin(
+    dir: Option<&Path>,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&str>,
+    limit: Duration,
+) -> Output {
+    let mut cmd = Command::new(own_bin());
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("MS_IMPORT_PATH");
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the miniscript binary runs");
+    let writer = stdin.map(|text| {
+        let mut input = child.stdin.take().expect("stdin piped");
+        let data = text.as_bytes().to_vec();
+        thread::spawn(move || {
+            let _ = input.write_all(&data);
+        })
+    });
+    let out = wait_for(child, limit, &format!("{args:?}"));
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    out
+}
+
+/// Waits for `child`, reading its output on the side (a full pipe must not stall
+/// it); kills it and fails after `limit`.
+pub fn wait_for(mut child: Child, limit: Duration, what: &str) -> Output {
+    let mut out = child.stdout.take().expect("stdout piped");
+    let mut err = child.stderr.take().expect("stderr piped");
+    let reader = |r: &mut dyn Read| {
+        let mut v = Vec::new();
+        let _ = r.read_to_end(&mut v);
+        v
+    };
+    let t_out = thread::spawn(move || reader(&mut out));
+    let t_err = thread::spawn(move || reader(&mut err));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("miniscript {what} did not finish within {limit:?}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    }
+}
+
+/// A finished process's standard output, as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A finished process's standard error, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The exit code; fails the test when the process was killed by a signal (an
+/// abort, a stack overflow).
+pub fn code(o: &Output) -> i32 {
+    match o.status.code() {
+        Some(c) => c,
+        None => panic!(
+            "the process did not exit normally ({:?}); stderr: {}",
+            o.status,
+            stderr(o)
+        ),
+    }
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty directory whose name starts with `miniscript-TAG`.
+    pub fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "miniscript-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Write file `name` (its folders created as needed); returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
