@@ -77,7 +77,7 @@ fn default_dirs() -> Vec<PathBuf> {
 }
 
 /// Our binary: `--bin`, else `miniscript` next to msbench (both are built into
-/// target/<profile>/ by the same cargo command).
+/// `target/<profile>/` by the same cargo command).
 fn find_bin(opts: &Options) -> Result<PathBuf, String> {
     if let Some(b) = &opts.bin {
         return if b.is_file() {
@@ -149,7 +149,11 @@ fn engines(opts: &Options, bin: &Path, run_bin: &Path) -> Result<Vec<Engine>, St
     for e in [&mut interp, &mut jit] {
         e.jit_mode = runner::jit_mode(bin, &e.args, &e.env_remove);
     }
-    if jit.jit_mode.as_deref() == Some("off") {
+    let mode = jit
+        .jit_mode
+        .as_deref()
+        .and_then(profiler::JitMode::from_name);
+    if mode == Some(profiler::JitMode::Off) {
         jit.note = Some("the JIT is off in this column too (check --jit-arg)".into());
     }
     let mut list = vec![interp, jit];
