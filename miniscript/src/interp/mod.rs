@@ -71,15 +71,8 @@ impl OutputSink for StringSink {
     }
 }
 
-/// The built-in type maps that `string`, `list`, `map`, `number` and `funcRef` return
-/// and that member lookup on non-map values consults (spec §7.3).
-pub struct TypeMaps {
-    pub number: MapRef,
-    pub string: MapRef,
-    pub list: MapRef,
-    pub map: MapRef,
-    pub funcref: MapRef,
-}
+/// The built-in type maps (defined beside the member lookup that consults them).
+pub use crate::ops::TypeMaps;
 
 /// Random generator state for `rnd` (sequences are implementation-specific).
 pub struct Rng {
