@@ -59,6 +59,21 @@ pub fn compile_with(
     b.finish()
 }
 
+/// Parse and compile `source`. A non-empty `name` is shown in error messages as
+/// `[name line N]`; with an empty name they read `[line N]` (the main program).
+pub fn compile_source(name: &str, source: &str, options: CompileOptions) -> MsResult<Rc<Proto>> {
+    let file: Option<Rc<str>> = (!name.is_empty()).then(|| Rc::from(name));
+    // The parser does not know the file name; its errors get it here.
+    let with_file = |mut e: MsError| {
+        if e.file.is_none() {
+            e.file = file.clone();
+        }
+        e
+    };
+    let program = crate::parser::parse(source).map_err(with_file)?;
+    compile_with(&program, source, file.clone(), options).map_err(with_file)
+}
+
 /// A region while lowering: its `Site` instruction, end, and expressions.
 struct RawRegion {
     site: usize,

@@ -133,7 +133,7 @@ pub struct Vm {
     pub yield_requested: bool,
     pub config: VmConfig,
     /// State of the embedding API and the shell intrinsics (`crate::host`).
-    pub host: crate::host::HostState,
+    pub host: crate::intrinsics::HostState,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
     /// Number of live frames (`frames` beyond it are kept for reuse).
@@ -199,7 +199,7 @@ impl Vm {
             interrupt: Arc::new(AtomicBool::new(false)),
             yield_requested: false,
             config,
-            host: crate::host::HostState::default(),
+            host: crate::intrinsics::HostState::default(),
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
             depth: 0,
