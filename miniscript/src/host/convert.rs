@@ -66,7 +66,8 @@ impl<T: IntoValue> IntoValue for Vec<T> {
         Value::list(self.into_iter().map(IntoValue::into_value).collect())
     }
 }
-/// A MiniScript value converted to a Rust type (results of [`Interpreter::call`]).
+/// A MiniScript value converted to a Rust type (results of
+/// [`Interpreter::call`](super::Interpreter::call)).
 /// Conversions are strict: a number where a string is expected is an error rather
 /// than a silent `str`. `bool` uses MiniScript truthiness; `Option` maps null to
 /// `None`.
