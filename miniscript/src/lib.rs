@@ -17,8 +17,11 @@
 //! - Intrinsics take `&mut interp::Vm` (and read its `Rng`): they are the VM's
 //!   library and need its output, globals, type maps and interrupt flag. A context
 //!   type in between would add an indirection to every call for no other caller.
-//! - [`format`](mod@format) and [`ops`] use each other: `ops` formats values in its error texts,
-//!   and `format` obeys the memory ceiling kept in `ops` (beside its default).
+//! - [`format`](mod@format) and [`ops`] use each other: `ops` formats values in its
+//!   error texts, and `format` obeys the memory ceiling kept in `ops` (beside its
+//!   default, `DEFAULT_MAX_MEMORY`); the ceiling could move down once that settles.
+//! - [`value`] and [`tac`] name each other (a function value holds its `Proto`, a
+//!   `Proto` its constants), within the bottom layer.
 //! - `value` names `intrinsics::Intrinsic` and `compiler::SITE_INTRINSICS`, `tac`
 //!   and `compiler` name `region::RegionInfo`: the tiering layout moves these.
 
