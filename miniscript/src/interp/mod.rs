@@ -71,15 +71,8 @@ impl OutputSink for StringSink {
     }
 }
 
-/// The built-in type maps that `string`, `list`, `map`, `number` and `funcRef` return
-/// and that member lookup on non-map values consults (spec §7.3).
-pub struct TypeMaps {
-    pub number: MapRef,
-    pub string: MapRef,
-    pub list: MapRef,
-    pub map: MapRef,
-    pub funcref: MapRef,
-}
+/// The built-in type maps (defined beside the member lookup that consults them).
+pub use crate::ops::TypeMaps;
 
 /// Random generator state for `rnd` (sequences are implementation-specific).
 pub struct Rng {
@@ -141,7 +134,7 @@ pub struct Vm {
     pub yield_requested: bool,
     pub config: VmConfig,
     /// State of the embedding API and the shell intrinsics (`crate::host`).
-    pub host: crate::host::HostState,
+    pub host: crate::intrinsics::HostState,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
     /// Number of live frames (`frames` beyond it are kept for reuse).
@@ -207,7 +200,7 @@ impl Vm {
             interrupt: Arc::new(AtomicBool::new(false)),
             yield_requested: false,
             config,
-            host: crate::host::HostState::default(),
+            host: crate::intrinsics::HostState::default(),
             stack: Vec::with_capacity(1024),
             frames: Vec::new(),
             depth: 0,

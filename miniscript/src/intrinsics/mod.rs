@@ -23,6 +23,7 @@ pub struct Intrinsic {
     pub f: NativeFn,
 }
 
+pub mod host_fns;
 mod math;
 /// The numeric core of `atan`, `log`, `round` and `sign`, for compiled code.
 pub use math::{atan_of, log_of, round_of, sign_of};
@@ -35,6 +36,7 @@ mod string;
 #[cfg(test)]
 mod tests;
 
+pub use host_fns::HostState;
 pub use registry::{create_registry, Registry};
 pub use seq::slice;
 

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::{math, misc, seq, sort, string, Intrinsic, NativeFn};
-use crate::interp::TypeMaps;
+use crate::ops::TypeMaps;
 use crate::value::{new_map, FuncCode, FuncVal, MapRef, MsMap, ParamSpec, StrKey, Value};
 
 /// A parameter default as written in the table.

@@ -1,0 +1,191 @@
+//! Intrinsics added at run time: `add_intrinsic` for native functions, and Rust
+//! closures registered by a host, each behind a monomorphized trampoline. Also the
+//! `HostState` the `Vm` carries for the host layer (closures, shell state, `exit`).
+
+use std::rc::Rc;
+
+use super::{Intrinsic, NativeFn};
+use crate::compiler::CompileOptions;
+use crate::error::{MsError, MsResult};
+use crate::interp::Vm;
+use crate::value::{FuncCode, FuncVal, ParamSpec, Value};
+
+/// A host intrinsic written as a Rust closure: the interpreter (to call back into
+/// script code with [`Vm::call_value`], or to reach globals and output), and the
+/// arguments, one per declared parameter with defaults filled in.
+pub type HostFn = dyn Fn(&mut Vm, &[Value]) -> MsResult<Value>;
+
+/// How many closures one interpreter can register (see
+/// [`Interpreter::register`](crate::host::Interpreter::register)).
+pub const MAX_HOST_FUNCTIONS: usize = 256;
+
+/// The message of the error that unwinds a run after `exit` (see
+/// [`Interpreter::exit_code`](crate::host::Interpreter::exit_code)); it is never reported.
+pub const EXIT_MESSAGE: &str = "exit";
+
+/// Interpreter state belonging to the host layer: registered closures, the shell
+/// intrinsics' state, a pending `exit`, and REPL bookkeeping. Lives in [`Vm::host`].
+#[derive(Default)]
+pub struct HostState {
+    fns: Vec<HostFnSlot>,
+    /// Nested synchronous runs on the native stack (see `Vm::call_value`).
+    pub(crate) nesting: u32,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) shell: Option<Box<super::shell::ShellState>>,
+    /// How programs, REPL entries and imported modules are compiled (region
+    /// markers for the profiler and the JIT).
+    pub(crate) compile_options: CompileOptions,
+    /// Expression statements run by REPL input so far.
+    pub(crate) implicit_count: u64,
+}
+
+struct HostFnSlot {
+    name: Rc<str>,
+    f: Rc<HostFn>,
+}
+
+impl HostState {
+    /// The code passed to `exit`, once a script has called it.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exit_code
+    }
+}
+
+// Native intrinsics are plain `fn` pointers, and the interpreter does not tell an
+// intrinsic which function value was called. So each registered closure gets its own
+// monomorphized trampoline, which knows its slot number at compile time.
+fn trampoline<const N: usize>(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
+    call_host_fn(vm, N, args)
+}
+
+macro_rules! trampoline_row {
+    ($hi:literal) => {
+        [
+            trampoline::<{ $hi * 16 }> as NativeFn,
+            trampoline::<{ $hi * 16 + 1 }>,
+            trampoline::<{ $hi * 16 + 2 }>,
+            trampoline::<{ $hi * 16 + 3 }>,
+            trampoline::<{ $hi * 16 + 4 }>,
+            trampoline::<{ $hi * 16 + 5 }>,
+            trampoline::<{ $hi * 16 + 6 }>,
+            trampoline::<{ $hi * 16 + 7 }>,
+            trampoline::<{ $hi * 16 + 8 }>,
+            trampoline::<{ $hi * 16 + 9 }>,
+            trampoline::<{ $hi * 16 + 10 }>,
+            trampoline::<{ $hi * 16 + 11 }>,
+            trampoline::<{ $hi * 16 + 12 }>,
+            trampoline::<{ $hi * 16 + 13 }>,
+            trampoline::<{ $hi * 16 + 14 }>,
+            trampoline::<{ $hi * 16 + 15 }>,
+        ]
+    };
+}
+
+static TRAMPOLINES: [[NativeFn; 16]; 16] = [
+    trampoline_row!(0),
+    trampoline_row!(1),
+    trampoline_row!(2),
+    trampoline_row!(3),
+    trampoline_row!(4),
+    trampoline_row!(5),
+    trampoline_row!(6),
+    trampoline_row!(7),
+    trampoline_row!(8),
+    trampoline_row!(9),
+    trampoline_row!(10),
+    trampoline_row!(11),
+    trampoline_row!(12),
+    trampoline_row!(13),
+    trampoline_row!(14),
+    trampoline_row!(15),
+];
+
+const _: () = assert!(MAX_HOST_FUNCTIONS == 16 * 16);
+
+fn call_host_fn(vm: &mut Vm, id: usize, args: &mut [Value]) -> MsResult<Value> {
+    let Some(slot) = vm.host.fns.get(id) else {
+        return Err(MsError::runtime(
+            "host function called in an interpreter that did not register it",
+        ));
+    };
+    // Cloned out of the slot: the closure may re-register functions or be re-entered
+    // through script code it calls.
+    let f = slot.f.clone();
+    f(vm, args)
+}
+
+/// Parameters named `names`, all defaulting to null.
+pub fn params(names: &[&str]) -> Vec<ParamSpec> {
+    names
+        .iter()
+        .map(|n| ParamSpec {
+            name: Rc::from(*n),
+            default: Value::Null,
+        })
+        .collect()
+}
+
+/// Adds a native intrinsic to `vm`. A non-empty `name` makes it visible to scripts
+/// (and in the `intrinsics` map); an empty one only creates the function value, for
+/// use as a method in a map. Returns the function value.
+pub fn add_intrinsic(vm: &mut Vm, name: &str, params: Vec<ParamSpec>, f: NativeFn) -> Value {
+    let intr = Rc::new(Intrinsic {
+        name: Rc::from(name),
+        params,
+        f,
+    });
+    let fv = Value::Func(Rc::new(FuncVal {
+        code: FuncCode::Native(intr.clone()),
+        outer: None,
+    }));
+    vm.intrinsics.push(intr);
+    if !name.is_empty() {
+        vm.intrinsics_map
+            .borrow_mut()
+            .insert(Value::str(name), fv.clone());
+    }
+    fv
+}
+
+/// Registers a closure as an intrinsic of `vm` (see
+/// [`Interpreter::register`](crate::host::Interpreter::register)).
+pub fn register_closure(
+    vm: &mut Vm,
+    name: &str,
+    params: Vec<ParamSpec>,
+    f: Box<HostFn>,
+) -> MsResult<Value> {
+    let f: Rc<HostFn> = Rc::from(f);
+    // Registering a name again replaces the closure in its slot, so function values
+    // that scripts already hold call the new one.
+    let existing = if name.is_empty() {
+        None
+    } else {
+        vm.host.fns.iter().position(|s| &*s.name == name)
+    };
+    let id = match existing {
+        Some(i) => {
+            vm.host.fns[i].f = f;
+            i
+        }
+        None => {
+            let i = vm.host.fns.len();
+            if i >= MAX_HOST_FUNCTIONS {
+                return Err(MsError::runtime(format!(
+                    "cannot register '{name}': an interpreter holds at most {MAX_HOST_FUNCTIONS} host functions"
+                )));
+            }
+            vm.host.fns.push(HostFnSlot {
+                name: Rc::from(name),
+                f,
+            });
+            i
+        }
+    };
+    Ok(add_intrinsic(
+        vm,
+        name,
+        params,
+        TRAMPOLINES[id / 16][id % 16],
+    ))
+}
