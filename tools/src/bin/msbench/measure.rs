@@ -32,24 +32,7 @@ pub fn bench_program(
     // Quick mode runs rewritten copies, whose lines no longer match expected.txt.
     let (ms, lua, sized) = match scratch.scripts(program, opts.quick) {
         Ok(s) => s,
-        Err(msg) => {
-            progress.line(&format!("msbench: FAILED: {}: {msg}", program.name));
-            let cells = engines
-                .iter()
-                .map(|e| {
-                    if e.path.is_none() {
-                        Cell::Missing
-                    } else {
-                        Cell::Failed(msg.clone())
-                    }
-                })
-                .collect();
-            return ProgramResult {
-                program: program.clone(),
-                cells,
-                check: "none",
-            };
-        }
+        Err(msg) => return unrunnable(engines, program, msg, progress),
     };
     let expected = if sized {
         None
@@ -70,99 +53,24 @@ pub fn bench_program(
 
     let mut tracks: Vec<Track> = engines
         .iter()
-        .map(|e| {
-            let (script, cell) = match (e.path.is_some(), e.lang) {
-                (false, _) => (None, Some(Cell::Missing)),
-                (true, Lang::MiniScript) => (Some(ms.clone()), None),
-                (true, Lang::Lua) => match &lua {
-                    Some(l) => (Some(l.clone()), None),
-                    None => (None, Some(Cell::NoTwin)),
-                },
-            };
-            Track {
-                script,
-                times: Vec::new(),
-                output: None,
-                cell,
-            }
-        })
+        .map(|e| Track::new(e, &ms, lua.as_ref()))
         .collect();
 
     let rounds = opts.warmup + opts.runs;
     let mut checked = false;
     for round in 0..rounds {
-        let timed = round >= opts.warmup;
         let n = engines.len();
         for k in 0..n {
             let ei = (round + k) % n;
-            let (engine, track) = (&engines[ei], &mut tracks[ei]);
-            if track.cell.is_some() {
-                continue;
-            }
-            let Some(script) = track.script.clone() else {
-                continue;
-            };
-            progress.update(&if timed {
-                format!(
-                    "{tag}: {} run {}/{}",
-                    engine.key,
-                    round - opts.warmup + 1,
-                    opts.runs
-                )
-            } else {
-                format!(
-                    "{tag}: {} warm-up {}/{}",
-                    engine.key,
-                    round + 1,
-                    opts.warmup
-                )
-            });
-            let Some(path) = &engine.path else { continue };
-            match runner::run_once(engine, path, &script, opts.timeout) {
-                RunOutcome::Finished { seconds, stdout } => match &track.output {
-                    // A program prints the same line every time; one that does not is
-                    // as wrong as one that prints the wrong line.
-                    Some(first) if *first != stdout => {
-                        track.cell = Some(Cell::Wrong {
-                            got: stdout,
-                            want: first.clone(),
-                            against: "its own first run".to_string(),
-                        });
-                    }
-                    _ => {
-                        track.output = Some(stdout);
-                        if timed {
-                            track.times.push(seconds);
-                        }
-                    }
-                },
-                RunOutcome::Failed { status, stderr } => {
-                    let detail = stderr
-                        .lines()
-                        .last()
-                        .map(|l| format!(": {l}"))
-                        .unwrap_or_default();
-                    track.cell = Some(Cell::Failed(format!("exited with {status}{detail}")));
-                }
-                RunOutcome::TimedOut => {
-                    track.cell = Some(Cell::Failed(format!(
-                        "timed out after {:.0} s",
-                        opts.timeout.as_secs_f64()
-                    )));
-                }
-                RunOutcome::SpawnError(e) => track.cell = Some(Cell::Failed(e)),
-            }
-            if let Some(c) = &track.cell {
-                let what = if matches!(c, Cell::Wrong { .. }) {
-                    "WRONG OUTPUT"
-                } else {
-                    "FAILED"
-                };
-                progress.line(&format!(
-                    "msbench: {what}: {}",
-                    report::describe_bad(&program.name, &engine.key, c)
-                ));
-            }
+            take_turn(
+                opts,
+                &engines[ei],
+                &mut tracks[ei],
+                round,
+                progress,
+                tag,
+                &program.name,
+            );
         }
         // Check outputs once every engine has printed one, and stop timing a wrong one.
         if !checked {
@@ -177,20 +85,155 @@ pub fn bench_program(
         }
     }
 
-    let cells = tracks
-        .into_iter()
-        .map(|t| match t.cell {
-            Some(c) => c,
-            None => Cell::Ok {
-                times: t.times,
-                output: t.output.unwrap_or_default(),
-            },
+    ProgramResult {
+        program: program.clone(),
+        cells: tracks.into_iter().map(Track::into_cell).collect(),
+        check,
+    }
+}
+
+/// The result for a program whose scripts could not be prepared: every installed
+/// engine failed with `msg`.
+fn unrunnable(
+    engines: &[Engine],
+    program: &Program,
+    msg: String,
+    progress: &Progress,
+) -> ProgramResult {
+    progress.line(&format!("msbench: FAILED: {}: {msg}", program.name));
+    let cells = engines
+        .iter()
+        .map(|e| {
+            if e.path.is_none() {
+                Cell::Missing
+            } else {
+                Cell::Failed(msg.clone())
+            }
         })
         .collect();
     ProgramResult {
         program: program.clone(),
         cells,
-        check,
+        check: "none",
+    }
+}
+
+/// One engine's turn in round `round`: a run, unless the engine has nothing to run or
+/// has already gone wrong; a run that goes wrong is reported at once.
+fn take_turn(
+    opts: &Options,
+    engine: &Engine,
+    track: &mut Track,
+    round: usize,
+    progress: &Progress,
+    tag: &str,
+    name: &str,
+) {
+    let timed = round >= opts.warmup;
+    if track.cell.is_some() {
+        return;
+    }
+    let Some(script) = track.script.clone() else {
+        return;
+    };
+    progress.update(&if timed {
+        format!(
+            "{tag}: {} run {}/{}",
+            engine.key,
+            round - opts.warmup + 1,
+            opts.runs
+        )
+    } else {
+        format!(
+            "{tag}: {} warm-up {}/{}",
+            engine.key,
+            round + 1,
+            opts.warmup
+        )
+    });
+    let Some(path) = &engine.path else { return };
+    let outcome = runner::run_once(engine, path, &script, opts.timeout);
+    track.record(outcome, timed, opts);
+    if let Some(c) = &track.cell {
+        let what = if matches!(c, Cell::Wrong { .. }) {
+            "WRONG OUTPUT"
+        } else {
+            "FAILED"
+        };
+        progress.line(&format!(
+            "msbench: {what}: {}",
+            report::describe_bad(name, &engine.key, c)
+        ));
+    }
+}
+
+impl Track {
+    /// What `engine` will run: our script, the Lua twin, or nothing (and why).
+    fn new(engine: &Engine, ms: &Path, lua: Option<&PathBuf>) -> Track {
+        let (script, cell) = match (engine.path.is_some(), engine.lang) {
+            (false, _) => (None, Some(Cell::Missing)),
+            (true, Lang::MiniScript) => (Some(ms.to_path_buf()), None),
+            (true, Lang::Lua) => match lua {
+                Some(l) => (Some(l.clone()), None),
+                None => (None, Some(Cell::NoTwin)),
+            },
+        };
+        Track {
+            script,
+            times: Vec::new(),
+            output: None,
+            cell,
+        }
+    }
+
+    /// Takes in one run: its output and, in a timed round, its time; or what went
+    /// wrong.
+    fn record(&mut self, outcome: RunOutcome, timed: bool, opts: &Options) {
+        match outcome {
+            RunOutcome::Finished { seconds, stdout } => match &self.output {
+                // A program prints the same line every time; one that does not is
+                // as wrong as one that prints the wrong line.
+                Some(first) if *first != stdout => {
+                    self.cell = Some(Cell::Wrong {
+                        got: stdout,
+                        want: first.clone(),
+                        against: "its own first run".to_string(),
+                    });
+                }
+                _ => {
+                    self.output = Some(stdout);
+                    if timed {
+                        self.times.push(seconds);
+                    }
+                }
+            },
+            RunOutcome::Failed { status, stderr } => {
+                let detail = stderr
+                    .lines()
+                    .last()
+                    .map(|l| format!(": {l}"))
+                    .unwrap_or_default();
+                self.cell = Some(Cell::Failed(format!("exited with {status}{detail}")));
+            }
+            RunOutcome::TimedOut => {
+                self.cell = Some(Cell::Failed(format!(
+                    "timed out after {:.0} s",
+                    opts.timeout.as_secs_f64()
+                )));
+            }
+            RunOutcome::SpawnError(e) => self.cell = Some(Cell::Failed(e)),
+        }
+    }
+
+    /// The engine's cell in the report: what went wrong, or its times and output.
+    fn into_cell(self) -> Cell {
+        match self.cell {
+            Some(c) => c,
+            None => Cell::Ok {
+                times: self.times,
+                output: self.output.unwrap_or_default(),
+            },
+        }
     }
 }
 
