@@ -215,7 +215,7 @@ pub struct Proto {
     /// costs a normal lookup.
     pub name_cache: Box<[std::cell::Cell<u32>]>,
     /// Compilable regions, indexed by the `x` of their `Site` instruction.
-    pub regions: Vec<crate::region::RegionInfo>,
+    pub regions: Vec<crate::tier::RegionInfo>,
     /// Global id of region 0 in the `Vm` that last ran this function, with that
     /// Vm's id (0: none yet). A cache: each Vm keeps its own registration table.
     pub region_base: std::cell::Cell<(u64, u32)>,

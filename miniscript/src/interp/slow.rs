@@ -7,7 +7,6 @@
 //! same instruction, which then uses the parked value.
 
 use std::rc::Rc;
-use std::sync::Arc;
 
 use super::call::SelfArg;
 use super::frame::RetDest;
@@ -556,18 +555,10 @@ impl Vm {
                 self.do_return(v);
                 Ok(Flow::Reload)
             }
-            Op::Site => self.site_slow(ins, cur),
+            Op::Site => self.site_slow(ins),
             Op::Loop => self.loop_slow(ins),
             Op::SiteEnd => {
-                if let Some((gid, t0, depth)) = self.sample {
-                    if depth == self.depth {
-                        self.sample = None;
-                        if let Some(t) = self.tier.as_mut() {
-                            let now = t.timestamp();
-                            t.sample(gid, false, now.saturating_sub(t0));
-                        }
-                    }
-                }
+                self.site_end();
                 Ok(Flow::Next)
             }
             Op::Fail => {
@@ -575,211 +566,6 @@ impl Vm {
                 Err(MsError::runtime(
                     msg.as_str().unwrap_or("error").to_string(),
                 ))
-            }
-        }
-    }
-
-    /// Register the regions of `proto` in this Vm on first use, or find them again
-    /// (a function may have run in another Vm since). Returns whether this was the
-    /// first registration.
-    fn register_regions(&mut self, proto: &Rc<crate::tac::Proto>) -> bool {
-        let key = Rc::as_ptr(proto) as usize;
-        if let Some((_, base)) = self.region_bases.get(&key) {
-            proto.region_base.set((self.id, *base));
-            return false;
-        }
-        let base = self.regions_rt.len() as u32;
-        proto.region_base.set((self.id, base));
-        // Keeping the proto alive keeps its address from being reused by another.
-        self.region_bases.insert(key, (proto.clone(), base));
-        for (i, info) in proto.regions.iter().enumerate() {
-            let slot = Arc::new(crate::tier::SiteSlot::default());
-            let gid = base + i as u32;
-            let first_check = if self.tier.is_some() { 1 } else { u64::MAX };
-            self.regions_rt.push(crate::tier::RegionCounters {
-                next_check: first_check,
-                ..Default::default()
-            });
-            if let Some(t) = self.tier.as_mut() {
-                t.register(gid, info, proto.file.as_deref(), &slot);
-            }
-            self.region_slots.push(slot);
-        }
-        true
-    }
-
-    /// The slow-path part of entering region `x` of `proto` (a `Site` or a loop
-    /// head): registration on first sight in this interpreter (counting the entry
-    /// the fast path could not), and the hook's check point. Returns the global id.
-    fn region_entry(&mut self, proto: &Rc<crate::tac::Proto>, x: u32) -> usize {
-        if proto.region_base.get().0 != self.id {
-            self.register_regions(proto);
-            let gid = (proto.region_base.get().1 + x) as usize;
-            self.regions_rt[gid].count += 1;
-        }
-        let gid = (proto.region_base.get().1 + x) as usize;
-        if self.regions_rt[gid].count >= self.regions_rt[gid].next_check {
-            let next = match self.tier.as_mut() {
-                Some(t) => t.check(gid as u32, &self.regions_rt[gid]),
-                None => u64::MAX,
-            };
-            self.regions_rt[gid].next_check = next;
-        }
-        gid
-    }
-
-    /// Demote region `gid` to interpreted for good (repeated guard failures).
-    fn demote(&self, gid: usize) {
-        use std::sync::atomic::Ordering;
-        let slot = &self.region_slots[gid];
-        slot.entry.store(0, Ordering::Release);
-        slot.state
-            .store(crate::tier::state::DEMOTED, Ordering::Release);
-    }
-
-    /// The general path of `Site`: registration, hook check points, sampling, and
-    /// native execution after a guard failure or with timing.
-    fn site_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        let proto = self.top_frame().expect("a frame is running").proto.clone();
-        let gid = self.region_entry(&proto, ins.x);
-        let timed = self.sample_countdown == 0;
-        if timed {
-            self.sample_countdown = self.sample_every;
-        }
-        let entry = self.region_slots[gid]
-            .entry
-            .load(std::sync::atomic::Ordering::Acquire);
-        let region = &proto.regions[ins.x as usize];
-        if entry != 0 {
-            let base = self.top_frame().expect("a frame is running").base;
-            let t0 = if timed {
-                self.tier.as_ref().map(|t| t.timestamp())
-            } else {
-                None
-            };
-            if let Some(end) =
-                super::native::run(&mut self.stack, base, region, entry, proto.nregs as usize)
-            {
-                self.regions_rt[gid].native += 1;
-                if let (Some(t0), Some(t)) = (t0, self.tier.as_mut()) {
-                    let now = t.timestamp();
-                    t.sample(gid as u32, true, now.saturating_sub(t0));
-                }
-                return Ok(Flow::Jump(end));
-            }
-            // Guard miss: an input is not a number. Interpret; maybe demote.
-            self.regions_rt[gid].misses += 1;
-            let demote = match self.tier.as_mut() {
-                Some(t) => t.guard_miss(gid as u32, &self.regions_rt[gid]),
-                None => false,
-            };
-            // A redefined intrinsic stays redefined: no use trying again.
-            if demote || !region.names_clear() {
-                self.demote(gid);
-            }
-        }
-        if timed && self.sample.is_none() {
-            if let Some(t) = self.tier.as_ref() {
-                self.sample = Some((gid as u32, t.timestamp(), self.depth));
-            }
-        }
-        let _ = cur;
-        Ok(Flow::Next)
-    }
-
-    /// The general path of `Loop` (a loop head): registration, hook check points,
-    /// and running native loop code, re-entering it after each pause unless an
-    /// interrupt or the end of the time slice stops it.
-    fn loop_slow(&mut self, ins: Instr) -> MsResult<Flow> {
-        use std::sync::atomic::Ordering;
-        let frame = self.top_frame().expect("a frame is running");
-        let (proto, base) = (frame.proto.clone(), frame.base);
-        let gid = self.region_entry(&proto, ins.x);
-        let entry = self.region_slots[gid].entry.load(Ordering::Acquire);
-        if entry == 0 {
-            return Ok(Flow::Next);
-        }
-        let region = &proto.regions[ins.x as usize];
-        let Some(lp) = region.lp.as_ref() else {
-            return Ok(Flow::Next);
-        };
-        // Temporaries that fallback exits store: numbers before the native code
-        // runs (they are dead at every head, so whatever they held is garbage).
-        for &r in &lp.temps {
-            if let Some(slot) = self.stack.get_mut(base + r as usize) {
-                if !matches!(slot, Value::Num(_)) {
-                    *slot = Value::Num(0.0);
-                }
-            }
-        }
-        let mut head = ins.n as u32;
-        let mut first = true;
-        // Native loop runs are few and long: time every one.
-        let t0 = self.tier.as_ref().map(|t| t.timestamp());
-        let timed = |vm: &mut Self| {
-            if let (Some(t0), Some(t)) = (t0, vm.tier.as_mut()) {
-                let now = t.timestamp();
-                t.sample(gid as u32, true, now.saturating_sub(t0));
-            }
-        };
-        loop {
-            let mut iters = 0u64;
-            if !region.names_clear() {
-                // An intrinsic it calls was redefined, for good: interpret.
-                self.regions_rt[gid].misses += 1;
-                self.demote(gid);
-                return Ok(Flow::Next);
-            }
-            let r = super::native::run_loop(&mut self.stack, base, entry, head, &mut iters, &proto)
-                .unwrap_or(0);
-            let rt = &mut self.regions_rt[gid];
-            rt.iters += iters;
-            if r == 0 {
-                // Guard failure: a local is not a number. Interpret this iteration.
-                rt.misses += 1;
-                if first && rt.misses > rt.native {
-                    let demote = match self.tier.as_mut() {
-                        Some(t) => t.guard_miss(gid as u32, &self.regions_rt[gid]),
-                        None => false,
-                    };
-                    if demote {
-                        self.demote(gid);
-                    }
-                }
-                return Ok(Flow::Next);
-            }
-            if first {
-                rt.native += 1;
-                first = false;
-            }
-            if r & crate::region::PAUSE_BIT == 0 {
-                let (pc, kind) = lp.exits[(r - 1) as usize];
-                rt.exits[kind as usize] += 1;
-                // Fallbacks in most runs (lists of strings, say): interpret it.
-                let fallbacks = rt.exits[crate::region::ExitKind::Fallback as usize];
-                if fallbacks >= 8 && fallbacks * 2 > rt.native {
-                    self.demote(gid);
-                }
-                timed(self);
-                return Ok(Flow::Jump(pc as usize));
-            }
-            rt.exits[2] += 1;
-            head = r & !crate::region::PAUSE_BIT;
-            let at = lp.heads[head as usize] as usize;
-            if self.interrupt.load(Ordering::Relaxed) {
-                timed(self);
-                if let Some(f) = self.frames.get_mut(self.depth - 1) {
-                    f.pc = at;
-                }
-                return Err(super::interrupted_error());
-            }
-            if self
-                .slice_end
-                .is_some_and(|end| std::time::Instant::now() >= end)
-            {
-                self.yield_requested = true;
-                timed(self);
-                return Ok(Flow::Jump(at));
             }
         }
     }
