@@ -83,6 +83,20 @@ impl FnBuilder<'_> {
 
     /// Describe each region; a jump into a region's middle cuts it short there.
     pub(super) fn finish_regions(&mut self) -> Vec<crate::tier::RegionInfo> {
+        let mut dead: Vec<usize> = Vec::new();
+        let nlocals = if self.map_mode { 0 } else { self.temp_base };
+        let mut out = self.straight_regions(nlocals, &mut dead);
+        self.loop_regions(nlocals, dead, &mut out);
+        out
+    }
+
+    /// Describe the straight regions; the markers of those not worth compiling go
+    /// to `dead`.
+    fn straight_regions(
+        &mut self,
+        nlocals: u16,
+        dead: &mut Vec<usize>,
+    ) -> Vec<crate::tier::RegionInfo> {
         let raws = std::mem::take(&mut self.regions);
         let mut targets: Vec<usize> = Vec::new();
         for ins in &self.code {
@@ -91,8 +105,6 @@ impl FnBuilder<'_> {
             }
         }
         let mut out = Vec::new();
-        let mut dead: Vec<usize> = Vec::new();
-        let nlocals = if self.map_mode { 0 } else { self.temp_base };
         for raw in raws {
             let start = raw.site + 1;
             let mut end = raw.end;
@@ -132,8 +144,19 @@ impl FnBuilder<'_> {
                 desc,
             });
         }
-        // Loop regions. Each eligible loop not inside another eligible one is the
-        // root of a nest; the heads of its inner loops are entries into it.
+        out
+    }
+
+    /// Describe the loop regions, appended to `out`, after deleting the `dead`
+    /// markers (of straight regions and of loops not worth compiling). Each eligible
+    /// loop not inside another eligible one is the root of a nest; the heads of its
+    /// inner loops are entries into it.
+    fn loop_regions(
+        &mut self,
+        nlocals: u16,
+        mut dead: Vec<usize>,
+        out: &mut Vec<crate::tier::RegionInfo>,
+    ) {
         let eligible: Vec<Result<(), String>> = self
             .raw_loops
             .iter()
@@ -172,7 +195,7 @@ impl FnBuilder<'_> {
         if !dead.is_empty() {
             dead.sort_unstable();
             dead.dedup();
-            self.remove_instructions(&dead, &mut out);
+            self.remove_instructions(&dead, out);
         }
         for (i, r) in out.iter().enumerate() {
             self.code[r.site as usize].x = i as u32;
@@ -233,7 +256,6 @@ impl FnBuilder<'_> {
                 desc,
             });
         }
-        out
     }
 
     /// Delete the no-op instructions at `dead` (sorted), renumbering every jump

@@ -21,6 +21,11 @@ use crate::value::Value;
 impl Vm {
     /// Run until the frame stack shrinks to `stop_depth` frames (`Done`), or until
     /// the time slice ends or `yield` is called (`Yielded`: call again to resume).
+    ///
+    /// Longer than any other function on purpose: every fast path is a match arm
+    /// here so that `pc`, `base`, `code` and `consts` stay in registers and each
+    /// instruction costs one indirect jump. Moving arms into functions (even inlined
+    /// ones, which take `self` whole) costs instructions per dispatch.
     pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<RunStatus> {
         'frames: loop {
             if self.depth <= stop_depth {

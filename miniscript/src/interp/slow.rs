@@ -27,6 +27,27 @@ pub(crate) enum Flow {
     Reload,
 }
 
+/// Both value operands b and c of `$ins`, resolved; returns `Flow::Reload` when a
+/// call frame was pushed to resolve one (the instruction is re-run).
+macro_rules! two {
+    ($vm:expr, $ins:expr, $cur:expr) => {
+        match $vm.operands2($ins, $cur)? {
+            Some(v) => v,
+            None => return Ok(Flow::Reload),
+        }
+    };
+}
+
+/// Operand `$o`, resolved, the same way.
+macro_rules! one {
+    ($vm:expr, $o:expr, $cur:expr) => {
+        match $vm.operand1($o, $cur)? {
+            Some(v) => v,
+            None => return Ok(Flow::Reload),
+        }
+    };
+}
+
 impl Vm {
     fn reg(&self, o: u16) -> Value {
         let f = self.top_frame().expect("a frame is running");
@@ -168,30 +189,39 @@ impl Vm {
         Ok(r)
     }
 
-    /// The general path of instruction `ins` at index `cur` of the top frame.
+    /// The general path of instruction `ins` at index `cur` of the top frame: the
+    /// operators and jumps here, and by group calls, containers and variables
+    /// (inlined: one cold function, as before the split).
     #[cold]
     #[inline(never)]
     pub(crate) fn slow_path(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        macro_rules! two {
-            () => {
-                match self.operands2(ins, cur)? {
-                    Some(v) => v,
-                    None => return Ok(Flow::Reload),
-                }
-            };
-        }
-        macro_rules! one {
-            ($o:expr) => {
-                match self.operand1($o, cur)? {
-                    Some(v) => v,
-                    None => return Ok(Flow::Reload),
-                }
-            };
-        }
         let jump = |t: u32| Ok(Flow::Jump(t as usize));
         match ins.op {
+            Op::CallName | Op::CallLocal | Op::CallValue | Op::CallMember => self.call_slow(ins),
+            Op::GetField
+            | Op::GetMember
+            | Op::Index
+            | Op::SetIndex
+            | Op::Slice
+            | Op::NewList
+            | Op::ListPush
+            | Op::NewMap
+            | Op::ForNext => self.access_slow(ins, cur),
+            Op::SetVar
+            | Op::GetLocalStrict
+            | Op::GetVarWarn
+            | Op::GetLocalRaw
+            | Op::GetNameRaw
+            | Op::GetSelf
+            | Op::SetSelf
+            | Op::GetSuper
+            | Op::GetLocals
+            | Op::GetGlobals
+            | Op::GetOuter
+            | Op::BindFunc
+            | Op::FuncLit => self.var_slow(ins, cur),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Pow => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let op = match ins.op {
                     Op::Add => BinOp::Add,
                     Op::Sub => BinOp::Sub,
@@ -205,7 +235,7 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let r = ops::compare(cmp_of(ins.op), &x, &y);
                 self.set(ins.a, r);
                 Ok(Flow::Next)
@@ -216,7 +246,7 @@ impl Vm {
             | Op::JumpUnlessGe
             | Op::JumpUnlessEq
             | Op::JumpUnlessNe => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let r = ops::compare(cmp_of(ins.op), &x, &y);
                 // n = 1 inverts: jump when the comparison holds.
                 if r.truthy() == (ins.n != 0) {
@@ -226,7 +256,7 @@ impl Vm {
                 }
             }
             Op::JumpIf | Op::JumpIfNot | Op::JumpIfTruly => {
-                let v = one!(ins.b);
+                let v = one!(self, ins.b, cur);
                 let taken = match ins.op {
                     Op::JumpIf => v.truthy(),
                     Op::JumpIfNot => !v.truthy(),
@@ -239,7 +269,7 @@ impl Vm {
                 }
             }
             Op::And | Op::Or => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let r = if ins.op == Op::And {
                     ops::fuzzy_and(&x, &y)
                 } else {
@@ -249,13 +279,13 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Not => {
-                let v = one!(ins.b);
+                let v = one!(self, ins.b, cur);
                 self.set(ins.a, ops::not(&v));
                 Ok(Flow::Next)
             }
             Op::Move | Op::MoveRaw => {
                 let v = if ins.op == Op::Move {
-                    one!(ins.b)
+                    one!(self, ins.b, cur)
                 } else {
                     self.reg(ins.b)
                 };
@@ -274,6 +304,30 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Jump => jump(ins.x),
+            Op::Return => {
+                let v = one!(self, ins.b, cur);
+                self.do_return(v);
+                Ok(Flow::Reload)
+            }
+            Op::Site => self.site_slow(ins),
+            Op::Loop => self.loop_slow(ins),
+            Op::SiteEnd => {
+                self.site_end();
+                Ok(Flow::Next)
+            }
+            Op::Fail => {
+                let msg = self.const_at(ins.b | K_BIT);
+                Err(MsError::runtime(
+                    msg.as_str().unwrap_or("error").to_string(),
+                ))
+            }
+        }
+    }
+
+    /// Calls: by name, of a local, of a value, of a member.
+    #[inline(always)]
+    fn call_slow(&mut self, ins: Instr) -> MsResult<Flow> {
+        match ins.op {
             Op::CallName => {
                 let key = self.const_at(ins.b | K_BIT);
                 let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
@@ -349,8 +403,17 @@ impl Vm {
                     self.after_call(flow)
                 }
             }
+            _ => unreachable!("not a call instruction: {:?}", ins.op),
+        }
+    }
+
+    /// Lists, maps, fields, slices and `for` steps.
+    #[inline(always)]
+    fn access_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let jump = |t: u32| Ok(Flow::Jump(t as usize));
+        match ins.op {
             Op::GetField => {
-                let obj = one!(ins.c);
+                let obj = one!(self, ins.c, cur);
                 let key = self.reg(ins.b);
                 let (v, found_in) = match &obj {
                     Value::Null => {
@@ -400,13 +463,13 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Index => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let r = ops::index(&x, &y, &self.types)?;
                 self.set(ins.a, r);
                 Ok(Flow::Next)
             }
             Op::SetIndex => {
-                let obj = one!(ins.a);
+                let obj = one!(self, ins.a, cur);
                 if matches!(&obj, Value::Map(m) if Rc::ptr_eq(m, &self.intrinsics_map)) {
                     return Err(MsError::runtime("Assignment to protected map"));
                 }
@@ -420,6 +483,42 @@ impl Vm {
                 self.set(ins.a, crate::intrinsics::slice(&s, &from, &to));
                 Ok(Flow::Next)
             }
+            Op::NewList => {
+                self.set(ins.a, Value::list(Vec::new()));
+                Ok(Flow::Next)
+            }
+            Op::ListPush => {
+                let (l, v) = (self.reg(ins.a), self.reg(ins.b));
+                if let Value::List(l) = l {
+                    l.borrow_mut().push(v);
+                }
+                Ok(Flow::Next)
+            }
+            Op::NewMap => {
+                self.set(ins.a, Value::map(crate::value::new_map()));
+                Ok(Flow::Next)
+            }
+            Op::ForNext => {
+                let seq = self.reg(ins.b);
+                let i = self.reg(ins.c).as_num().unwrap_or(-1.0) + 1.0;
+                self.set(ins.c, Value::Num(i));
+                let len = ops::seq_len(&seq).unwrap_or(0);
+                if i < 0.0 || i as usize >= len {
+                    return jump(ins.x);
+                }
+                let v = ops::iter_element(&seq, i as usize).unwrap_or(Value::Null);
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            _ => unreachable!("not an access instruction: {:?}", ins.op),
+        }
+    }
+
+    /// Variables by name, `self`, `super`, `locals`, `globals`, `outer` and function
+    /// values.
+    #[inline(always)]
+    fn var_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        match ins.op {
             Op::SetVar => {
                 let key = self.const_at(ins.b | K_BIT);
                 let v = self.reg(ins.c);
@@ -508,21 +607,6 @@ impl Vm {
                 self.set(ins.a, Value::Map(m));
                 Ok(Flow::Next)
             }
-            Op::NewList => {
-                self.set(ins.a, Value::list(Vec::new()));
-                Ok(Flow::Next)
-            }
-            Op::ListPush => {
-                let (l, v) = (self.reg(ins.a), self.reg(ins.b));
-                if let Value::List(l) = l {
-                    l.borrow_mut().push(v);
-                }
-                Ok(Flow::Next)
-            }
-            Op::NewMap => {
-                self.set(ins.a, Value::map(crate::value::new_map()));
-                Ok(Flow::Next)
-            }
             Op::BindFunc | Op::FuncLit => {
                 let f = self.top_frame().expect("a frame is running");
                 let proto = f.proto.protos[ins.b as usize].clone();
@@ -538,35 +622,7 @@ impl Vm {
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
-            Op::ForNext => {
-                let seq = self.reg(ins.b);
-                let i = self.reg(ins.c).as_num().unwrap_or(-1.0) + 1.0;
-                self.set(ins.c, Value::Num(i));
-                let len = ops::seq_len(&seq).unwrap_or(0);
-                if i < 0.0 || i as usize >= len {
-                    return jump(ins.x);
-                }
-                let v = ops::iter_element(&seq, i as usize).unwrap_or(Value::Null);
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::Return => {
-                let v = one!(ins.b);
-                self.do_return(v);
-                Ok(Flow::Reload)
-            }
-            Op::Site => self.site_slow(ins),
-            Op::Loop => self.loop_slow(ins),
-            Op::SiteEnd => {
-                self.site_end();
-                Ok(Flow::Next)
-            }
-            Op::Fail => {
-                let msg = self.const_at(ins.b | K_BIT);
-                Err(MsError::runtime(
-                    msg.as_str().unwrap_or("error").to_string(),
-                ))
-            }
+            _ => unreachable!("not a variable instruction: {:?}", ins.op),
         }
     }
 

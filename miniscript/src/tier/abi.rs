@@ -18,9 +18,9 @@ pub const VALUE_SIZE: i32 = 16;
 const _: () = assert!(std::mem::size_of::<Value>() == VALUE_SIZE as usize);
 /// Offset of the tag byte inside a `Value`, and the tag of a number.
 pub const TAG_OFFSET: i32 = 0;
-pub use crate::value::NUM_TAG;
 /// Offset of a number's f64 inside a `Value`.
 pub use crate::value::NUM_OFFSET;
+pub use crate::value::NUM_TAG;
 
 /// The most inputs or outputs a compiled region may have (the lowering rejects more).
 pub const MAX_IO: usize = 32;
@@ -69,7 +69,6 @@ pub const FIELD_GET_HELPER: usize = 3;
 pub const FIELD_SET_HELPER: usize = 4;
 pub const FOR_NEXT_HELPER: usize = 5;
 pub const COPY_VALUE_HELPER: usize = 6;
-
 
 /// Signature of compiled region code: the register window; returns 0 when it ran,
 /// 1 when the guard failed (nothing was written).

@@ -51,7 +51,6 @@ impl ROp {
     }
 }
 
-
 /// a constant, or the result of an earlier instruction of the region.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ROperand {
@@ -252,7 +251,6 @@ pub struct LoopBody {
 }
 
 /// Native loop code returns this bit with a head number when it pauses at that head
-
 
 /// How a loop region was left; also the index of its counter in
 /// `RegionCounters::exits`.

@@ -231,10 +231,14 @@ impl Translator<'_> {
 
     /// The jump target of exit `exit`, added to the exits unless it is there already.
     fn exit(&mut self, exit: (u32, ExitKind)) -> u32 {
-        let i = self.exits.iter().position(|e| *e == exit).unwrap_or_else(|| {
-            self.exits.push(exit);
-            self.exits.len() - 1
-        });
+        let i = self
+            .exits
+            .iter()
+            .position(|e| *e == exit)
+            .unwrap_or_else(|| {
+                self.exits.push(exit);
+                self.exits.len() - 1
+            });
         (self.n + i) as u32
     }
 
@@ -398,7 +402,10 @@ impl Translator<'_> {
             _ => (ins.c, ins.b),
         };
         let string_key = key & K_BIT != 0
-            && matches!(self.consts.get((key & !K_BIT) as usize), Some(Value::Str(_)));
+            && matches!(
+                self.consts.get((key & !K_BIT) as usize),
+                Some(Value::Str(_))
+            );
         let fallback = self.fallback(pc);
         Ok(match ins.op {
             Op::SetIndex if string_key => LInstr::FieldSet {

@@ -24,8 +24,8 @@ mod loops;
 mod straight;
 
 pub use desc::{
-    ExitKind, LInstr, LOperand, LoopBody, LoopMeta, RInstr, ROp, ROperand, RegionDesc,
-    RegionInfo, Test,
+    ExitKind, LInstr, LOperand, LoopBody, LoopMeta, RInstr, ROp, ROperand, RegionDesc, RegionInfo,
+    Test,
 };
 pub use fingerprint::fingerprint;
 pub use loops::{describe_loop, DescribedLoop};

@@ -20,7 +20,9 @@ pub(crate) fn call_of(ins: &Instr, consts: &[Value]) -> Result<(Option<ROp>, f64
     };
     match intrinsics::call(name, ins.n as usize) {
         Some((p, bit)) => Ok((p.op, p.default_b, bit)),
-        None => Err(format!("calls '{name}', which is not a pure numeric intrinsic")),
+        None => Err(format!(
+            "calls '{name}', which is not a pure numeric intrinsic"
+        )),
     }
 }
 
@@ -149,4 +151,3 @@ pub fn describe(
     desc.fingerprint = fingerprint(&desc);
     Ok((desc, inputs, written))
 }
-
