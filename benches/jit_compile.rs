@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use miniscript::region::RegionDesc;
+use miniscript::tier::RegionDesc;
 use miniscript::tac::Proto;
 use miniscript::tier::{RegionState, SiteSlot};
 use profiler::Backend;

@@ -209,7 +209,11 @@ fn run_with_jit(
     src: &str,
     cfg: jit::JitConfig,
     max_misses: u64,
-) -> (String, Vec<RegionState>, Vec<miniscript::tier::RegionCounters>) {
+) -> (
+    String,
+    Vec<RegionState>,
+    Vec<miniscript::tier::RegionCounters>,
+) {
     let out = StringSink::default();
     let text = out.0.clone();
     let mut vm = Vm::new(Box::new(out));
@@ -377,7 +381,10 @@ print f(100)";
     };
     let (out, states, counters) = run_with_jit(src, cfg, 1000);
     assert_eq!(out, run_interpreted(src));
-    assert!(states.iter().all(|s| *s == RegionState::Failed), "{states:?}");
+    assert!(
+        states.iter().all(|s| *s == RegionState::Failed),
+        "{states:?}"
+    );
     assert!(counters.iter().all(|c| c.native == 0));
     // A panic in the compile thread: the program still runs, interpreted.
     let cfg = jit::JitConfig {

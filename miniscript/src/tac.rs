@@ -7,6 +7,9 @@
 //! with the high bit set, an index into the function's constant table. Registers below
 //! `Proto::nlocals` are named locals (they auto-invoke functions when read and may be
 //! unassigned); the rest are temporaries.
+//!
+//! A `Proto` carries the descriptions of its regions (`tier::RegionInfo`): `tier`
+//! is of this same bottom layer (it imports only `tac` and `value`).
 
 use std::fmt::Write;
 use std::rc::Rc;

@@ -7,6 +7,10 @@
 //! are mutable and shared by reference). Interpreters are single-threaded, so `Rc`
 //! rather than `Arc`; nothing here ever crosses a thread (the JIT receives plain site
 //! descriptions, never values).
+//!
+//! Of tiering, this imports only `tier::intrinsics`, of the same bottom layer: every
+//! map insert reports string keys to it (see `MsMap::insert`), since compiled
+//! regions compute pure intrinsics without looking their names up.
 
 use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasherDefault, Hash, Hasher};

@@ -176,7 +176,13 @@ fn hist() -> Option<Histogram<u64>> {
 }
 
 impl TierHook for Profiler {
-    fn register(&mut self, id: RegionId, info: &RegionInfo, file: Option<&str>, slot: &Arc<SiteSlot>) {
+    fn register(
+        &mut self,
+        id: RegionId,
+        info: &RegionInfo,
+        file: Option<&str>,
+        slot: &Arc<SiteSlot>,
+    ) {
         let (line, col) = info.exprs.first().map(|e| (e.0, e.1)).unwrap_or((0, 0));
         let source = info
             .exprs

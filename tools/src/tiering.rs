@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use miniscript::compiler::CompileOptions;
-use miniscript::region::RegionDesc;
+use miniscript::tier::RegionDesc;
 use miniscript::tier::{RegionCounters, SiteSlot};
 use miniscript::Vm;
 use profiler::{Backend, CompileOutcome, Options, Profiler, Settings};
