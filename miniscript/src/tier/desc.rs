@@ -250,8 +250,6 @@ pub struct LoopBody {
     pub temps: Vec<u16>,
 }
 
-/// Native loop code returns this bit with a head number when it pauses at that head
-
 /// How a loop region was left; also the index of its counter in
 /// `RegionCounters::exits`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
