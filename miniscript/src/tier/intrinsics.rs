@@ -216,6 +216,18 @@ pub fn call(name: &str, nargs: usize) -> Option<(&'static PureIntrinsic, u16)> {
     Some((p, 1 << i))
 }
 
+/// The names of [`PURE`], in order: what a map insert scans (derived from the
+/// table at compile time, so that the scan stays a loop over names).
+const NAMES: [&str; PURE.len()] = {
+    let mut names = [""; PURE.len()];
+    let mut i = 0;
+    while i < PURE.len() {
+        names[i] = PURE[i].name;
+        i += 1;
+    }
+    names
+};
+
 thread_local! {
     /// One bit per entry of [`PURE`] that some map of this thread has had as a key
     /// (see [`shadowed`]).
@@ -228,7 +240,7 @@ thread_local! {
 pub fn note_key(s: &str) {
     // Cheap first: the names are 2 to 5 bytes long.
     if (2..=5).contains(&s.len()) {
-        if let Some(i) = PURE.iter().position(|p| p.name == s) {
+        if let Some(i) = NAMES.iter().position(|n| *n == s) {
             SHADOWED.with(|c| c.set(c.get() | 1 << i));
         }
     }
