@@ -61,8 +61,11 @@ pub(crate) struct Compiler {
 
 /// One region of a batch to compile.
 pub(crate) struct Job<'a> {
+    /// What to compile.
     pub desc: &'a RegionDesc,
+    /// The region's number, for the function name and `--jit-dump`.
     pub gid: u32,
+    /// `file:line` of the region, for `--jit-dump`.
     pub label: &'a str,
 }
 
@@ -72,8 +75,11 @@ pub(crate) type JobResult = Result<(usize, usize, f64), String>;
 
 /// Machine code of one region, made on any thread, defined in the module later.
 struct Generated {
+    /// The machine code.
     bytes: Vec<u8>,
+    /// Its alignment in code memory.
     align: u64,
+    /// Its calls to the helpers, resolved when the module defines it.
     relocs: Vec<ModuleReloc>,
     /// The IR as text, with `--jit-dump`.
     ir: Option<String>,
@@ -87,8 +93,11 @@ type Declared = Result<(FuncId, u32, String), String>;
 /// What a worker needs to turn a description into machine code (all `Sync`).
 #[derive(Clone, Copy)]
 struct Codegen<'a> {
+    /// The target to generate code for.
     isa: &'a dyn TargetIsa,
+    /// The helpers' ids in the module, for `Helpers`.
     helpers: &'a [FuncId],
+    /// `--jit-dump`: keep the IR as text.
     dump: bool,
 }
 

@@ -171,11 +171,14 @@ struct LoopTranslator<'t, 'f, 'h> {
     lp: &'t LoopBody,
     /// The variable of each register (the payload of a number register).
     vars: Vec<Variable>,
-    /// The function's parameters: the register window, where the back-edge count
-    /// goes, the constants and the inline caches.
+    /// Parameter: the interpreter's register window (locals are read and stored
+    /// there; container helpers get register addresses in it).
     window: Value,
+    /// Parameter: where the number of back-edges run is stored before returning.
     iters: Value,
+    /// Parameter: the function's constants (the keys of field accesses).
     consts: Value,
+    /// Parameter: the inline caches of field accesses, by instruction.
     caches: Value,
     /// Back-edges left before the next pause.
     countdown: Variable,

@@ -50,7 +50,9 @@ impl View<'_> {
 
 /// One line of the report.
 struct Row {
+    /// The row's name, left of the colon.
     label: &'static str,
+    /// Its value, right of the colon.
     show: fn(&View) -> String,
 }
 
