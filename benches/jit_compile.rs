@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use miniscript::tier::RegionDesc;
 use miniscript::tac::Proto;
+use miniscript::tier::RegionDesc;
 use miniscript::tier::{RegionState, SiteSlot};
 use profiler::Backend;
 

@@ -14,7 +14,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, ModuleReloc};
-use miniscript::region::RegionDesc;
+use miniscript::tier::RegionDesc;
 
 use crate::emit::{declare_helpers, define_symbols, Helpers};
 use crate::JitConfig;

@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
-use miniscript::region::RegionDesc;
-use miniscript::tier::{state, SiteSlot};
+use miniscript::tier::{RegionDesc, RegionState, SiteSlot};
 use profiler::CompileOutcome;
 
 use crate::codegen::{Compiler, Job, JobResult};
@@ -186,7 +185,7 @@ impl CompileThread<'_> {
                 outcomes[i] = Some(outcome(req.gid, 0.0, 0, true, None));
             } else if over_budget {
                 bump(&counters.budget_refusals, 1);
-                req.slot.state.store(state::FAILED, Ordering::Release);
+                req.slot.set_state(RegionState::Failed);
                 let error = Some("code budget exhausted".to_string());
                 outcomes[i] = Some(outcome(req.gid, 0.0, 0, false, error));
             } else if self.cfg.panic_fingerprint == Some(fp) {
@@ -240,7 +239,7 @@ impl CompileThread<'_> {
             }
             None => {
                 let e = "an identical region failed to compile".to_string();
-                req.slot.state.store(state::FAILED, Ordering::Release);
+                req.slot.set_state(RegionState::Failed);
                 bump(&counters.failed, 1);
                 outcome(req.gid, 0.0, 0, false, Some(e))
             }
@@ -262,7 +261,7 @@ impl CompileThread<'_> {
 
     /// A request failed: mark it, count it, and say so once.
     fn fail(&self, req: &Request, e: &str) {
-        req.slot.state.store(state::FAILED, Ordering::Release);
+        req.slot.set_state(RegionState::Failed);
         bump(&self.shared.stats.counters.failed, 1);
         eprintln!(
             "miniscript: warning: JIT could not compile region {} ({}): {e}; it stays interpreted",

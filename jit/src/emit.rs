@@ -11,143 +11,96 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
-use miniscript::region::ROp;
-use miniscript::value::NUM_TAG;
+use miniscript::tier::abi::{self, CONTAINER_HELPERS, NUM_TAG, OPERATOR_HELPERS, TAG_OFFSET};
+use miniscript::tier::intrinsics::{PureFn, PURE};
+use miniscript::tier::ROp;
 
 /// Bytes of one interpreter `Value`, the stride of the register window and of the
-/// constants array (the core asserts it is 16). Every window offset in the JIT is
-/// computed from this one constant (see `slot`).
-pub(crate) const VALUE_SIZE: i32 = std::mem::size_of::<miniscript::value::Value>() as i32;
+/// constants array. Every window offset in the JIT is computed from this one
+/// constant of the native ABI (see `slot`).
+pub(crate) use miniscript::tier::abi::VALUE_SIZE;
 
 /// Byte offset of register `r` in the window (or of constant `r` in the constants).
 pub(crate) fn slot(r: u16) -> i32 {
     (r as i32) * VALUE_SIZE
 }
 
-/// `%` exactly as the interpreter computes it (Rust's `%` on f64 is C `fmod`).
-pub extern "C" fn helper_fmod(a: f64, b: f64) -> f64 {
-    a % b
-}
-
-/// `^` exactly as the interpreter computes it.
-pub extern "C" fn helper_pow(a: f64, b: f64) -> f64 {
-    a.powf(b)
-}
-
-extern "C" fn helper_round(x: f64, places: f64) -> f64 {
-    miniscript::intrinsics::round_of(x, places)
-}
-extern "C" fn helper_sin(x: f64, _: f64) -> f64 {
-    x.sin()
-}
-extern "C" fn helper_cos(x: f64, _: f64) -> f64 {
-    x.cos()
-}
-extern "C" fn helper_tan(x: f64, _: f64) -> f64 {
-    x.tan()
-}
-extern "C" fn helper_asin(x: f64, _: f64) -> f64 {
-    x.asin()
-}
-extern "C" fn helper_acos(x: f64, _: f64) -> f64 {
-    x.acos()
-}
-extern "C" fn helper_atan(y: f64, x: f64) -> f64 {
-    miniscript::intrinsics::atan_of(y, x)
-}
-extern "C" fn helper_log(x: f64, base: f64) -> f64 {
-    miniscript::intrinsics::log_of(x, base)
-}
-
-type Helper = extern "C" fn(f64, f64) -> f64;
+/// How many `(f64, f64) -> f64` helpers there are: the operators of the ABI and the
+/// pure intrinsics the JIT does not inline.
+const NBINARY: usize = {
+    let mut n = OPERATOR_HELPERS.len();
+    let mut i = 0;
+    while i < PURE.len() {
+        if !PURE[i].jit_inline {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
 
 /// The Rust functions native code calls, for the operations Cranelift has no
 /// instruction for: each computes exactly what the interpreter does (the same
-/// Rust code). All take two f64 (the one-argument ones ignore the second).
-pub(crate) const HELPERS: [(ROp, &str, Helper); 10] = [
-    (ROp::Mod, "ms_fmod", helper_fmod),
-    (ROp::Pow, "ms_pow", helper_pow),
-    (ROp::Round, "ms_round", helper_round),
-    (ROp::Sin, "ms_sin", helper_sin),
-    (ROp::Cos, "ms_cos", helper_cos),
-    (ROp::Tan, "ms_tan", helper_tan),
-    (ROp::Asin, "ms_asin", helper_asin),
-    (ROp::Acos, "ms_acos", helper_acos),
-    (ROp::Atan, "ms_atan", helper_atan),
-    (ROp::Log, "ms_log", helper_log),
-];
+/// Rust function). All take two f64 (the one-argument ones ignore the second).
+/// Read from the ABI's operators and the table of pure intrinsics, in that order.
+pub(crate) const HELPERS: [(ROp, &str, PureFn); NBINARY] = {
+    let mut out = [OPERATOR_HELPERS[0]; NBINARY];
+    let mut n = 0;
+    while n < OPERATOR_HELPERS.len() {
+        out[n] = OPERATOR_HELPERS[n];
+        n += 1;
+    }
+    let mut i = 0;
+    while i < PURE.len() {
+        if let (false, Some(op)) = (PURE[i].jit_inline, PURE[i].op) {
+            out[n] = (op, PURE[i].symbol, PURE[i].eval);
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
 
-/// The container accesses of loop code (`miniscript::interp::list_get` and the
-/// others), after the `HELPERS` in the module's numbering, with their symbols and
-/// the types of their parameters ('p' a pointer, 'f' an f64); all return a
-/// u32, 0 when done.
-pub(crate) const LIST_GET: usize = HELPERS.len();
-pub(crate) const LIST_SET: usize = HELPERS.len() + 1;
-pub(crate) const LIST_GET_REF: usize = HELPERS.len() + 2;
-pub(crate) const FIELD_GET: usize = HELPERS.len() + 3;
-pub(crate) const FIELD_SET: usize = HELPERS.len() + 4;
-pub(crate) const FOR_NEXT: usize = HELPERS.len() + 5;
-pub(crate) const COPY_VALUE: usize = HELPERS.len() + 6;
-const CONTAINER_HELPERS: [(&str, &str, *const u8); 7] = [
-    (
-        "ms_list_get",
-        "pfp",
-        miniscript::interp::list_get as *const u8,
-    ),
-    (
-        "ms_list_set",
-        "pff",
-        miniscript::interp::list_set as *const u8,
-    ),
-    (
-        "ms_list_get_ref",
-        "pfp",
-        miniscript::interp::list_get_ref as *const u8,
-    ),
-    (
-        "ms_field_get",
-        "pppp",
-        miniscript::interp::field_get as *const u8,
-    ),
-    (
-        "ms_field_set",
-        "ppfp",
-        miniscript::interp::field_set as *const u8,
-    ),
-    (
-        "ms_for_next",
-        "pfpp",
-        miniscript::interp::for_next as *const u8,
-    ),
-    (
-        "ms_copy_value",
-        "pp",
-        miniscript::interp::copy_value as *const u8,
-    ),
-];
+/// The container accesses of loop code (`miniscript::tier::abi::list_get` and the
+/// others, `abi::CONTAINER_HELPERS`), after the `HELPERS` in the module's
+/// numbering; all return a u32, 0 when done.
+pub(crate) const LIST_GET: usize = HELPERS.len() + abi::LIST_GET_HELPER;
+pub(crate) const LIST_SET: usize = HELPERS.len() + abi::LIST_SET_HELPER;
+pub(crate) const LIST_GET_REF: usize = HELPERS.len() + abi::LIST_GET_REF_HELPER;
+pub(crate) const FIELD_GET: usize = HELPERS.len() + abi::FIELD_GET_HELPER;
+pub(crate) const FIELD_SET: usize = HELPERS.len() + abi::FIELD_SET_HELPER;
+pub(crate) const FOR_NEXT: usize = HELPERS.len() + abi::FOR_NEXT_HELPER;
+pub(crate) const COPY_VALUE: usize = HELPERS.len() + abi::COPY_VALUE_HELPER;
 const NHELPERS: usize = HELPERS.len() + CONTAINER_HELPERS.len();
 
-/// `(f64, f64) -> f64`, the signature of every `HELPERS` entry.
-fn binary_sig(isa: &dyn TargetIsa) -> Signature {
+/// A signature from the letters of the native ABI (`abi::PURE_FN`, `abi::REGION_FN`,
+/// ...): parameters then, after `>`, the result; 'p' a pointer, 'f' an f64, 'i' a
+/// u32.
+pub(crate) fn sig_of(isa: &dyn TargetIsa, letters: &str) -> Signature {
+    let ty = |c: char| match c {
+        'p' => isa.pointer_type(),
+        'f' => types::F64,
+        _ => types::I32,
+    };
+    let (params, ret) = letters.split_once('>').unwrap_or((letters, "i"));
     let mut s = Signature::new(isa.default_call_conv());
-    s.params.push(AbiParam::new(types::F64));
-    s.params.push(AbiParam::new(types::F64));
-    s.returns.push(AbiParam::new(types::F64));
+    for p in params.chars() {
+        s.params.push(AbiParam::new(ty(p)));
+    }
+    for r in ret.chars() {
+        s.returns.push(AbiParam::new(ty(r)));
+    }
     s
 }
 
-/// The signature of a container helper from its parameter letters.
-fn container_sig(isa: &dyn TargetIsa, params: &str) -> Signature {
-    let mut s = Signature::new(isa.default_call_conv());
-    for p in params.chars() {
-        s.params.push(AbiParam::new(if p == 'p' {
-            isa.pointer_type()
-        } else {
-            types::F64
-        }));
-    }
-    s.returns.push(AbiParam::new(types::I32));
-    s
+/// `(f64, f64) -> f64`, the signature of every `HELPERS` entry.
+fn binary_sig(isa: &dyn TargetIsa) -> Signature {
+    sig_of(isa, abi::PURE_FN)
+}
+
+/// The signature of a container helper from its letters.
+fn container_sig(isa: &dyn TargetIsa, letters: &str) -> Signature {
+    sig_of(isa, letters)
 }
 
 /// Tell the JIT builder where every helper symbol is.
@@ -303,7 +256,7 @@ pub(crate) fn emit_guard(
         if regs[..i].contains(&r) {
             continue;
         }
-        let tag = b.ins().load(types::I8, flags, window, slot(r));
+        let tag = b.ins().load(types::I8, flags, window, slot(r) + TAG_OFFSET);
         let ne = b.ins().icmp_imm_u(IntCC::NotEqual, tag, NUM_TAG as i64);
         bad = Some(match bad {
             None => ne,

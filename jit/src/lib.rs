@@ -32,14 +32,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TrySendError};
-use miniscript::region::RegionDesc;
-use miniscript::tier::{state, RegionCounters, SiteSlot};
+use miniscript::tier::{RegionCounters, RegionDesc, RegionState, SiteSlot};
 use profiler::{Backend, CompileOutcome};
 
 use compile_thread::{Request, Shared};
 use stats::bump;
-
-pub use emit::{helper_fmod, helper_pow};
 
 /// How the JIT runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,7 +169,7 @@ impl Drop for Jit {
 impl Backend for Jit {
     fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>, label: &str) -> bool {
         if self.shared.dead.load(Ordering::Acquire) {
-            slot.state.store(state::FAILED, Ordering::Release);
+            slot.set_state(RegionState::Failed);
             return true;
         }
         let Some(tx) = self.tx.as_ref() else {
@@ -211,7 +208,7 @@ impl Backend for Jit {
             }
             Err(TrySendError::Disconnected(_)) => {
                 self.pending.fetch_sub(1, Ordering::AcqRel);
-                slot.state.store(state::FAILED, Ordering::Release);
+                slot.set_state(RegionState::Failed);
                 true
             }
         }

@@ -19,13 +19,13 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData,
-    StackSlotKind, Type, Value,
+    types, Block, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
+    Type, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
-use miniscript::region::{LInstr, LOperand, LoopBody, RegionDesc, Test, PAUSE_BIT, PAUSE_PERIOD};
-use miniscript::value::NUM_OFFSET;
+use miniscript::tier::abi::{NUM_OFFSET, PAUSE_BIT, PAUSE_PERIOD};
+use miniscript::tier::{LInstr, LOperand, LoopBody, RegionDesc, Test};
 
 use crate::emit::{
     emit_bin, emit_guard, float_cc, slot, Helpers, COPY_VALUE, FIELD_GET, FIELD_SET, FOR_NEXT,
@@ -38,17 +38,9 @@ const OUT_BYTES: u32 = 2 * std::mem::size_of::<f64>() as u32;
 /// Offset of the element in that buffer.
 const OUT_ELEMENT: i32 = std::mem::size_of::<f64>() as i32;
 
-/// `(window, head, iters, consts, caches) -> u32`.
+/// `(window, head, iters, consts, caches) -> u32`: `abi::LoopFn`.
 pub(crate) fn loop_sig(isa: &dyn TargetIsa) -> Signature {
-    let ptr = isa.pointer_type();
-    let mut s = Signature::new(isa.default_call_conv());
-    s.params.push(AbiParam::new(ptr));
-    s.params.push(AbiParam::new(types::I32));
-    s.params.push(AbiParam::new(ptr));
-    s.params.push(AbiParam::new(ptr));
-    s.params.push(AbiParam::new(ptr));
-    s.returns.push(AbiParam::new(types::I32));
-    s
+    crate::emit::sig_of(isa, miniscript::tier::abi::LOOP_FN)
 }
 
 /// Byte offset of the inline cache of instruction `pc` (an array of `Cell<u32>`).

@@ -5,11 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use miniscript::region::ExitKind;
-use miniscript::tier::RegionCounters;
-
-/// Index of the pause count in `RegionCounters::exits` (pauses are no `ExitKind`).
-const PAUSES: usize = 2;
+use miniscript::tier::{ExitKind, RegionCounters};
 
 /// What a computed row reads, gathered when the report is printed.
 struct View<'a> {
@@ -114,11 +110,11 @@ jit_stats! {
     "loop native iterations" => |v| v.in_loops(|c| c.iters).to_string(),
     "loop exits normal/break" => |v| format!(
         "{}/{}",
-        v.in_loops(|c| c.exits[ExitKind::Normal as usize]),
-        v.in_loops(|c| c.exits[ExitKind::Break as usize])
+        v.in_loops(|c| c.exits_of(ExitKind::Normal)),
+        v.in_loops(|c| c.exits_of(ExitKind::Break))
     ),
-    "loop pauses" => |v| v.in_loops(|c| c.exits[PAUSES]).to_string(),
-    "loop fallbacks" => |v| v.in_loops(|c| c.exits[ExitKind::Fallback as usize]).to_string(),
+    "loop pauses" => |v| v.in_loops(|c| c.exits_of(ExitKind::Pause)).to_string(),
+    "loop fallbacks" => |v| v.in_loops(|c| c.exits_of(ExitKind::Fallback)).to_string(),
 }
 
 /// Add `n` to counter `c`.

@@ -8,21 +8,17 @@
 //! `HELPERS` are emitted: none of them can trap (IEEE arithmetic yields NaN or
 //! ±Inf instead).
 
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature};
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Signature};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::FunctionBuilder;
-use miniscript::region::{RInstr, ROperand, RegionDesc};
-use miniscript::value::NUM_OFFSET;
+use miniscript::tier::abi::NUM_OFFSET;
+use miniscript::tier::{RInstr, ROperand, RegionDesc};
 
 use crate::emit::{emit_bin, emit_guard, slot, Helpers};
 
-/// `(window) -> u32`.
+/// `(window) -> u32`: `abi::RegionFn`.
 pub(crate) fn region_sig(isa: &dyn TargetIsa) -> Signature {
-    let ptr = isa.pointer_type();
-    let mut s = Signature::new(isa.default_call_conv());
-    s.params.push(AbiParam::new(ptr));
-    s.returns.push(AbiParam::new(types::I32));
-    s
+    crate::emit::sig_of(isa, miniscript::tier::abi::REGION_FN)
 }
 
 /// Build the IR of straight region `desc` into `b` (whose signature is

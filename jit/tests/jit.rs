@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use miniscript::compiler::{compile_with, CompileOptions};
-use miniscript::interp::RegionFn;
+use miniscript::tier::abi::RegionFn;
 use miniscript::tier::{RegionState, SiteSlot};
 use miniscript::value::Value;
 use miniscript::{StringSink, Vm};

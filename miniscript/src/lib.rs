@@ -20,10 +20,3 @@ pub mod value;
 pub use error::{ErrorKind, MsError, MsResult};
 pub use host::{Interpreter, InterruptHandle};
 pub use interp::{run_source, OutputSink, RunStatus, StdoutSink, StringSink, Vm, VmConfig};
-
-/// TEMPORARY (issue 13): the old paths, until the jit crate moves to `tier`.
-#[doc(hidden)]
-pub mod region {
-    pub use crate::tier::abi::{PAUSE_BIT, PAUSE_PERIOD};
-    pub use crate::tier::*;
-}

@@ -22,11 +22,6 @@ mod host_call;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
 mod regions;
-/// TEMPORARY (issue 13): the old paths, until the jit crate moves to `tier::abi`.
-#[doc(hidden)]
-pub use crate::tier::abi::{
-    copy_value, field_get, field_set, for_next, list_get, list_get_ref, list_set, RegionFn, MAX_IO,
-};
 mod slow;
 
 use frame::{Frame, RetDest};

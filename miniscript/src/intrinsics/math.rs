@@ -8,9 +8,6 @@ use crate::interp::Vm;
 use crate::tier::intrinsics::{eval_of, PureFn};
 use crate::value::Value;
 
-/// The Rust functions of `atan`, `log`, `round` and `sign` (temporary path for the JIT).
-pub use crate::tier::intrinsics::{atan_of, log_of, round_of, sign_of};
-
 /// Applies `f` to the first argument.
 fn unary(args: &[Value], f: PureFn) -> MsResult<Value> {
     Ok(Value::Num(f(args.first().map_or(0.0, num), 0.0)))

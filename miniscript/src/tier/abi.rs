@@ -50,17 +50,27 @@ pub const OPERATOR_HELPERS: [(super::desc::ROp, &str, super::intrinsics::PureFn)
     (super::desc::ROp::Pow, "ms_pow", pow),
 ];
 
-/// The container helpers of loop code, with their symbols and the types of their
-/// parameters ('p' a pointer, 'f' an f64); all return a u32, 0 when done. Indexed
-/// by the `*_HELPER` constants.
+/// The signatures of native code and of the helpers it calls, in the letters the
+/// JIT declares them with: parameters, then after `>` the result; 'p' a pointer,
+/// 'f' an f64, 'i' a u32. Each sits next to the Rust type it spells.
+/// [`RegionFn`]: the register window.
+pub const REGION_FN: &str = "p>i";
+/// [`LoopFn`]: the window, the head, the back-edge count, constants, caches.
+pub const LOOP_FN: &str = "pippp>i";
+/// [`PureFn`](super::intrinsics::PureFn) and the operators: two f64, one f64.
+pub const PURE_FN: &str = "ff>f";
+
+/// The container helpers of loop code, with their symbols and signatures (see
+/// [`REGION_FN`]); all return a u32, 0 when done. Indexed by the `*_HELPER`
+/// constants.
 pub const CONTAINER_HELPERS: [(&str, &str, *const u8); 7] = [
-    ("ms_list_get", "pfp", list_get as *const u8),
-    ("ms_list_set", "pff", list_set as *const u8),
-    ("ms_list_get_ref", "pfp", list_get_ref as *const u8),
-    ("ms_field_get", "pppp", field_get as *const u8),
-    ("ms_field_set", "ppfp", field_set as *const u8),
-    ("ms_for_next", "pfpp", for_next as *const u8),
-    ("ms_copy_value", "pp", copy_value as *const u8),
+    ("ms_list_get", "pfp>i", list_get as *const u8),
+    ("ms_list_set", "pff>i", list_set as *const u8),
+    ("ms_list_get_ref", "pfp>i", list_get_ref as *const u8),
+    ("ms_field_get", "pppp>i", field_get as *const u8),
+    ("ms_field_set", "ppfp>i", field_set as *const u8),
+    ("ms_for_next", "pfpp>i", for_next as *const u8),
+    ("ms_copy_value", "pp>i", copy_value as *const u8),
 ];
 pub const LIST_GET_HELPER: usize = 0;
 pub const LIST_SET_HELPER: usize = 1;

@@ -31,17 +31,6 @@ pub use fingerprint::fingerprint;
 pub use loops::{describe_loop, DescribedLoop};
 pub use straight::describe;
 
-/// TEMPORARY (issue 13): the old state constants, until the jit crate moves.
-#[doc(hidden)]
-pub mod state {
-    pub const COLD: u8 = 0;
-    pub const QUEUED: u8 = 1;
-    pub const READY: u8 = 2;
-    pub const FAILED: u8 = 3;
-    pub const DEMOTED: u8 = 4;
-    pub const OFF: u8 = 5;
-}
-
 /// A region's id in one `Vm`: the index of its counters and slot (regions of every
 /// function loaded, in the order of first use).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -114,8 +103,8 @@ pub struct SiteSlot {
     /// Address of the native code (an [`abi::RegionFn`] or, for a loop region, an
     /// [`abi::LoopFn`]), or 0.
     pub entry: AtomicUsize,
-    /// A [`RegionState`], as its `u8`. TEMPORARY `pub` (issue 13).
-    pub state: AtomicU8,
+    /// A [`RegionState`], as its `u8`.
+    state: AtomicU8,
 }
 
 impl SiteSlot {
