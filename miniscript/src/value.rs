@@ -413,7 +413,9 @@ impl MsMap {
     }
 
     /// The value of the field `key`, through `cache` (see [`MsMap::index_cached`]).
-    #[inline]
+    /// Always inlined: the interpreter's field fast paths rely on it (left to
+    /// LLVM, it stopped inlining when the native helpers moved to `tier::abi`).
+    #[inline(always)]
     pub fn get_cached(&self, key: &Value, cache: &Cell<u32>) -> Option<&Value> {
         self.index_cached(key, cache).map(|i| &self.0[i])
     }

@@ -403,7 +403,7 @@ impl Vm {
                     self.after_call(flow)
                 }
             }
-            _ => unreachable!("not a call instruction: {:?}", ins.op),
+            _ => unreachable!("not a call instruction"),
         }
     }
 
@@ -510,7 +510,7 @@ impl Vm {
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
-            _ => unreachable!("not an access instruction: {:?}", ins.op),
+            _ => unreachable!("not an access instruction"),
         }
     }
 
@@ -622,7 +622,7 @@ impl Vm {
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
-            _ => unreachable!("not a variable instruction: {:?}", ins.op),
+            _ => unreachable!("not a variable instruction"),
         }
     }
 
