@@ -1,7 +1,6 @@
-//! The interpreter's side of tiering (the rest is `crate::tier`): registering a
-//! function's regions with the hook, the general path of entering a region (check
-//! points, sampling, native code after a guard failure), demotion, and running
-//! native loop code, re-entering it after each pause.
+//! The interpreter's side of tiering (the rest is `crate::tier`): registering regions
+//! with the hook, the general path of entering one (check points, sampling, native
+//! code), demotion, and running native loop code across its pauses.
 
 use std::rc::Rc;
 use std::sync::atomic::Ordering;

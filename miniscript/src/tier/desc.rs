@@ -1,7 +1,6 @@
-//! What a region is, as plain data: the straight-line code (`RegionDesc` of `RInstr`)
-//! and loop code (`LoopBody` of `LInstr`) the JIT compiles, and what the interpreter
-//! keeps of each region (`RegionInfo`, `LoopMeta`). Imports nothing
-//! outside `tier`.
+//! What a region is, as plain data: the code the JIT compiles (`RegionDesc`, with a
+//! `LoopBody` for loops) and what the interpreter keeps of each region
+//! (`RegionInfo`, `LoopMeta`). Imports nothing outside `tier`.
 //!
 //! A region is a run of consecutive numeric assignment statements of one basic block
 //! (DESIGN §2), or a nest of loops. A `RegionDesc` is self-contained and `Send`: pure

@@ -1,7 +1,6 @@
-//! Tiering: everything about compilable regions except the JIT itself. What a
-//! region is (`desc`), which code qualifies (`straight`, `loops`), its `fingerprint`,
-//! the pure numeric `intrinsics` table, the native `abi`, and here the interface to
-//! the profiler and the JIT (DESIGN §1).
+//! Tiering, all but the JIT: what a region is (`desc`), which code qualifies
+//! (`straight`, `loops`), `fingerprint`s, the pure `intrinsics` table, the native
+//! `abi`, and here the interface to the profiler and the JIT (DESIGN §1).
 //!
 //! Layering: `tier` sits in the bottom layer with `value` and `tac`, and imports only
 //! those two: `tac::Proto` holds its functions' `RegionInfo`s, `value`'s map insert
