@@ -189,37 +189,13 @@ impl Vm {
         Ok(r)
     }
 
-    /// The general path of instruction `ins` at index `cur` of the top frame: the
-    /// operators and jumps here, and by group calls, containers and variables
-    /// (inlined: one cold function, as before the split).
+    /// The general path of instruction `ins` at index `cur` of the top frame. One
+    /// flat match (one jump table); the long arms are methods below, inlined.
     #[cold]
     #[inline(never)]
     pub(crate) fn slow_path(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
         let jump = |t: u32| Ok(Flow::Jump(t as usize));
         match ins.op {
-            Op::CallName | Op::CallLocal | Op::CallValue | Op::CallMember => self.call_slow(ins),
-            Op::GetField
-            | Op::GetMember
-            | Op::Index
-            | Op::SetIndex
-            | Op::Slice
-            | Op::NewList
-            | Op::ListPush
-            | Op::NewMap
-            | Op::ForNext => self.access_slow(ins, cur),
-            Op::SetVar
-            | Op::GetLocalStrict
-            | Op::GetVarWarn
-            | Op::GetLocalRaw
-            | Op::GetNameRaw
-            | Op::GetSelf
-            | Op::SetSelf
-            | Op::GetSuper
-            | Op::GetLocals
-            | Op::GetGlobals
-            | Op::GetOuter
-            | Op::BindFunc
-            | Op::FuncLit => self.var_slow(ins, cur),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Pow => {
                 let (x, y) = two!(self, ins, cur);
                 let op = match ins.op {
@@ -292,338 +268,410 @@ impl Vm {
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
-            Op::Isa => {
-                let (x, y) = (self.reg(ins.b), self.reg(ins.c));
-                let r = ops::isa(&x, &y, &self.types)?;
-                self.set(ins.a, r);
-                Ok(Flow::Next)
-            }
-            Op::New => {
-                let r = ops::new_object(&self.reg(ins.b), &self.types)?;
-                self.set(ins.a, r);
-                Ok(Flow::Next)
-            }
+            Op::Isa => self.slow_isa(ins),
+            Op::New => self.slow_new(ins),
             Op::Jump => jump(ins.x),
-            Op::Return => {
-                let v = one!(self, ins.b, cur);
-                self.do_return(v);
-                Ok(Flow::Reload)
-            }
+            Op::Return => self.slow_return(ins, cur),
             Op::Site => self.site_slow(ins),
             Op::Loop => self.loop_slow(ins),
             Op::SiteEnd => {
                 self.site_end();
                 Ok(Flow::Next)
             }
-            Op::Fail => {
-                let msg = self.const_at(ins.b | K_BIT);
-                Err(MsError::runtime(
-                    msg.as_str().unwrap_or("error").to_string(),
-                ))
-            }
-        }
-    }
-
-    /// Calls: by name, of a local, of a value, of a member.
-    #[inline(always)]
-    fn call_slow(&mut self, ins: Instr) -> MsResult<Flow> {
-        match ins.op {
-            Op::CallName => {
-                let key = self.const_at(ins.b | K_BIT);
-                let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
-                    self.after_call(flow)
-                }
-            }
-            Op::CallLocal => {
-                let v = self.reg(ins.b);
-                let v = match &v {
-                    Value::Func(f) if self.is_unset(f) => {
-                        let name = self.local_name(ins.b);
-                        self.lookup_name(&name)
-                            .ok_or_else(|| Vm::undefined(&name))?
-                    }
-                    _ => v,
-                };
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
-                    self.after_call(flow)
-                }
-            }
-            Op::CallValue => {
-                let v = self.reg(ins.b);
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
-                    self.after_call(flow)
-                }
-            }
-            Op::CallMember => {
-                let obj = self.reg(ins.c);
-                let key = self.reg(ins.b);
-                let (v, found_in) = match &obj {
-                    Value::Null => {
-                        return Err(MsError::runtime(format!(
-                            "Type Error (while attempting to look up {})",
-                            crate::format::to_str(&key)
-                        )))
-                    }
-                    Value::Map(_) if key.as_str().is_some() => {
-                        ops::lookup_member(&obj, &key, &self.types)?
-                    }
-                    _ if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
-                    _ => (ops::index(&obj, &key, &self.types)?, None),
-                };
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize + 1;
-                let keep_self = if ins.x == 1 {
-                    self.top_frame().map(|f| f.self_val.clone())
-                } else {
-                    None
-                };
-                let super_val = found_in.map(|m| {
-                    m.borrow()
-                        .get(&crate::value::StrKey("__isa"))
-                        .cloned()
-                        .unwrap_or(Value::Null)
-                });
-                let self_arg = SelfArg::Object {
-                    obj,
-                    super_val,
-                    keep_self,
-                };
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?;
-                    self.after_call(flow)
-                }
-            }
-            _ => unreachable!("not a call instruction"),
-        }
-    }
-
-    /// Lists, maps, fields, slices and `for` steps.
-    #[inline(always)]
-    fn access_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        let jump = |t: u32| Ok(Flow::Jump(t as usize));
-        match ins.op {
-            Op::GetField => {
-                let obj = one!(self, ins.c, cur);
-                let key = self.reg(ins.b);
-                let (v, found_in) = match &obj {
-                    Value::Null => {
-                        return Err(MsError::runtime(format!(
-                            "Type Error (while attempting to look up {})",
-                            crate::format::to_str(&key)
-                        )))
-                    }
-                    _ => ops::lookup_member(&obj, &key, &self.types)?,
-                };
-                if !matches!(v, Value::Func(_)) {
-                    self.set(ins.a, v);
-                    return Ok(Flow::Next);
-                }
-                // A method: call it with the object copied to the top of the window,
-                // where a dot call expects it.
-                let top = self.window_top();
-                if self.stack.len() <= top {
-                    self.stack.resize(top + 1, Value::Null);
-                }
-                self.stack[top] = obj.clone();
-                let super_val = found_in.map(|m| {
-                    m.borrow()
-                        .get(&crate::value::StrKey("__isa"))
-                        .cloned()
-                        .unwrap_or(Value::Null)
-                });
-                let dst = self.dst(ins.a);
-                let flow = self.invoke_value(
-                    v,
-                    top + 1,
-                    0,
-                    dst,
-                    SelfArg::Object {
-                        obj,
-                        super_val,
-                        keep_self: None,
-                    },
-                )?;
-                self.after_call(flow)
-            }
-            Op::GetMember => {
-                let obj = self.reg(ins.c);
-                let key = self.reg(ins.b);
-                let (v, _) = ops::lookup_member(&obj, &key, &self.types)?;
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::Index => {
-                let (x, y) = two!(self, ins, cur);
-                let r = ops::index(&x, &y, &self.types)?;
-                self.set(ins.a, r);
-                Ok(Flow::Next)
-            }
-            Op::SetIndex => {
-                let obj = one!(self, ins.a, cur);
-                if matches!(&obj, Value::Map(m) if Rc::ptr_eq(m, &self.intrinsics_map)) {
-                    return Err(MsError::runtime("Assignment to protected map"));
-                }
-                let (key, v) = (self.reg(ins.b), self.reg(ins.c));
-                // (A new key grows the map: `ops::map_set` checks the memory ceiling.)
-                ops::set_index(&obj, &key, v)?;
-                Ok(Flow::Next)
-            }
-            Op::Slice => {
-                let (s, from, to) = (self.reg(ins.b), self.reg(ins.c), self.reg(ins.x as u16));
-                self.set(ins.a, crate::intrinsics::slice(&s, &from, &to));
-                Ok(Flow::Next)
-            }
+            Op::Fail => self.slow_fail(ins),
+            Op::CallName => self.slow_call_name(ins),
+            Op::CallLocal => self.slow_call_local(ins),
+            Op::CallValue => self.slow_call_value(ins),
+            Op::CallMember => self.slow_call_member(ins),
+            Op::GetField => self.slow_get_field(ins, cur),
+            Op::GetMember => self.slow_get_member(ins),
+            Op::Index => self.slow_index(ins, cur),
+            Op::SetIndex => self.slow_set_index(ins, cur),
+            Op::Slice => self.slow_slice(ins),
             Op::NewList => {
                 self.set(ins.a, Value::list(Vec::new()));
                 Ok(Flow::Next)
             }
-            Op::ListPush => {
-                let (l, v) = (self.reg(ins.a), self.reg(ins.b));
-                if let Value::List(l) = l {
-                    l.borrow_mut().push(v);
-                }
-                Ok(Flow::Next)
-            }
+            Op::ListPush => self.slow_list_push(ins),
             Op::NewMap => {
                 self.set(ins.a, Value::map(crate::value::new_map()));
                 Ok(Flow::Next)
             }
-            Op::ForNext => {
-                let seq = self.reg(ins.b);
-                let i = self.reg(ins.c).as_num().unwrap_or(-1.0) + 1.0;
-                self.set(ins.c, Value::Num(i));
-                let len = ops::seq_len(&seq).unwrap_or(0);
-                if i < 0.0 || i as usize >= len {
-                    return jump(ins.x);
-                }
-                let v = ops::iter_element(&seq, i as usize).unwrap_or(Value::Null);
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            _ => unreachable!("not an access instruction"),
+            Op::ForNext => self.slow_for_next(ins),
+            Op::SetVar => self.slow_set_var(ins),
+            Op::GetLocalStrict | Op::GetVarWarn => self.get_local_checked(ins, cur),
+            Op::GetLocalRaw => self.slow_get_local_raw(ins, cur),
+            Op::GetNameRaw => self.slow_get_name_raw(ins, cur),
+            Op::GetSelf => self.slow_get_self(ins),
+            Op::SetSelf => self.slow_set_self(ins),
+            Op::GetSuper => self.slow_get_super(ins),
+            Op::GetLocals => self.slow_get_locals(ins),
+            Op::GetGlobals => self.slow_get_globals(ins),
+            Op::GetOuter => self.slow_get_outer(ins),
+            Op::BindFunc | Op::FuncLit => self.slow_bind_func(ins),
         }
     }
 
-    /// Variables by name, `self`, `super`, `locals`, `globals`, `outer` and function
-    /// values.
+    /// The general path of `Isa`.
     #[inline(always)]
-    fn var_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        match ins.op {
-            Op::SetVar => {
-                let key = self.const_at(ins.b | K_BIT);
-                let v = self.reg(ins.c);
-                let f = self.top_frame().expect("a frame is running");
-                let map = f.locals.clone().unwrap_or_else(|| self.globals.clone());
-                map.borrow_mut().insert(key, v);
-                Ok(Flow::Next)
-            }
-            Op::GetLocalStrict | Op::GetVarWarn => self.get_local_checked(ins, cur),
-            Op::GetLocalRaw => {
-                let v = self.reg(ins.b);
-                let v = match &v {
-                    Value::Func(f) if self.is_unset(f) => {
-                        let name = self.local_name(ins.b);
-                        if ins.n == 1 {
-                            self.warn_nonlocal(&name, cur);
-                        }
-                        self.lookup_name(&name)
-                            .ok_or_else(|| Vm::undefined(&name))?
-                    }
-                    _ => v,
-                };
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::GetNameRaw => {
-                let key = self.const_at(ins.b | K_BIT);
-                if ins.n == 1
-                    && !self
-                        .top_frame()
-                        .and_then(|f| f.locals.as_ref())
-                        .is_some_and(|m| m.borrow().contains_key(&key))
-                {
-                    self.warn_nonlocal(&key, cur);
-                }
-                let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::GetSelf => {
-                let v = self
-                    .top_frame()
-                    .map(|f| f.self_val.clone())
-                    .unwrap_or_default();
-                if ins.n == 1 && v.is_null() {
-                    return Err(Vm::undefined(&Value::str("self")));
-                }
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::SetSelf => {
-                let v = self.reg(ins.b);
-                if let Some(f) = self.top_frame_mut() {
-                    f.self_val = v;
-                }
-                Ok(Flow::Next)
-            }
-            Op::GetSuper => {
-                let v = self.top_frame().and_then(|f| f.super_val.clone());
-                match v {
-                    Some(v) => {
-                        self.set(ins.a, v);
-                        Ok(Flow::Next)
-                    }
-                    None => Err(Vm::undefined(&Value::str("super"))),
-                }
-            }
-            Op::GetLocals => {
-                let m = self
-                    .top_frame()
-                    .and_then(|f| f.locals.clone())
-                    .unwrap_or_else(|| self.globals.clone());
-                self.set(ins.a, Value::Map(m));
-                Ok(Flow::Next)
-            }
-            Op::GetGlobals => {
-                let g = self.globals.clone();
-                self.set(ins.a, Value::Map(g));
-                Ok(Flow::Next)
-            }
-            Op::GetOuter => {
-                let m = self
-                    .top_frame()
-                    .and_then(|f| f.outer.clone())
-                    .unwrap_or_else(|| self.globals.clone());
-                self.set(ins.a, Value::Map(m));
-                Ok(Flow::Next)
-            }
-            Op::BindFunc | Op::FuncLit => {
-                let f = self.top_frame().expect("a frame is running");
-                let proto = f.proto.protos[ins.b as usize].clone();
-                let outer = if ins.op == Op::BindFunc {
-                    f.locals.clone()
-                } else {
-                    None
-                };
-                let v = Value::Func(Rc::new(FuncVal {
-                    code: FuncCode::Script(proto),
-                    outer,
-                }));
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            _ => unreachable!("not a variable instruction"),
+    fn slow_isa(&mut self, ins: Instr) -> MsResult<Flow> {
+        let (x, y) = (self.reg(ins.b), self.reg(ins.c));
+        let r = ops::isa(&x, &y, &self.types)?;
+        self.set(ins.a, r);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `New`.
+    #[inline(always)]
+    fn slow_new(&mut self, ins: Instr) -> MsResult<Flow> {
+        let r = ops::new_object(&self.reg(ins.b), &self.types)?;
+        self.set(ins.a, r);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `Return`.
+    #[inline(always)]
+    fn slow_return(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let v = one!(self, ins.b, cur);
+        self.do_return(v);
+        Ok(Flow::Reload)
+    }
+
+    /// The general path of `Fail`.
+    #[inline(always)]
+    fn slow_fail(&mut self, ins: Instr) -> MsResult<Flow> {
+        let msg = self.const_at(ins.b | K_BIT);
+        Err(MsError::runtime(
+            msg.as_str().unwrap_or("error").to_string(),
+        ))
+    }
+
+    /// The general path of `CallName`.
+    #[inline(always)]
+    fn slow_call_name(&mut self, ins: Instr) -> MsResult<Flow> {
+        let key = self.const_at(ins.b | K_BIT);
+        let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+            self.after_call(flow)
         }
+    }
+
+    /// The general path of `CallLocal`.
+    #[inline(always)]
+    fn slow_call_local(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        let v = match &v {
+            Value::Func(f) if self.is_unset(f) => {
+                let name = self.local_name(ins.b);
+                self.lookup_name(&name)
+                    .ok_or_else(|| Vm::undefined(&name))?
+            }
+            _ => v,
+        };
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+            self.after_call(flow)
+        }
+    }
+
+    /// The general path of `CallValue`.
+    #[inline(always)]
+    fn slow_call_value(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+            self.after_call(flow)
+        }
+    }
+
+    /// The general path of `CallMember`.
+    #[inline(always)]
+    fn slow_call_member(&mut self, ins: Instr) -> MsResult<Flow> {
+        let obj = self.reg(ins.c);
+        let key = self.reg(ins.b);
+        let (v, found_in) = match &obj {
+            Value::Null => {
+                return Err(MsError::runtime(format!(
+                    "Type Error (while attempting to look up {})",
+                    crate::format::to_str(&key)
+                )))
+            }
+            Value::Map(_) if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
+            _ if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
+            _ => (ops::index(&obj, &key, &self.types)?, None),
+        };
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize + 1;
+        let keep_self = if ins.x == 1 {
+            self.top_frame().map(|f| f.self_val.clone())
+        } else {
+            None
+        };
+        let super_val = found_in.map(|m| {
+            m.borrow()
+                .get(&crate::value::StrKey("__isa"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        });
+        let self_arg = SelfArg::Object {
+            obj,
+            super_val,
+            keep_self,
+        };
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?;
+            self.after_call(flow)
+        }
+    }
+
+    /// The general path of `GetField`.
+    #[inline(always)]
+    fn slow_get_field(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let obj = one!(self, ins.c, cur);
+        let key = self.reg(ins.b);
+        let (v, found_in) = match &obj {
+            Value::Null => {
+                return Err(MsError::runtime(format!(
+                    "Type Error (while attempting to look up {})",
+                    crate::format::to_str(&key)
+                )))
+            }
+            _ => ops::lookup_member(&obj, &key, &self.types)?,
+        };
+        if !matches!(v, Value::Func(_)) {
+            self.set(ins.a, v);
+            return Ok(Flow::Next);
+        }
+        // A method: call it with the object copied to the top of the window,
+        // where a dot call expects it.
+        let top = self.window_top();
+        if self.stack.len() <= top {
+            self.stack.resize(top + 1, Value::Null);
+        }
+        self.stack[top] = obj.clone();
+        let super_val = found_in.map(|m| {
+            m.borrow()
+                .get(&crate::value::StrKey("__isa"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        });
+        let dst = self.dst(ins.a);
+        let flow = self.invoke_value(
+            v,
+            top + 1,
+            0,
+            dst,
+            SelfArg::Object {
+                obj,
+                super_val,
+                keep_self: None,
+            },
+        )?;
+        self.after_call(flow)
+    }
+
+    /// The general path of `GetMember`.
+    #[inline(always)]
+    fn slow_get_member(&mut self, ins: Instr) -> MsResult<Flow> {
+        let obj = self.reg(ins.c);
+        let key = self.reg(ins.b);
+        let (v, _) = ops::lookup_member(&obj, &key, &self.types)?;
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `Index`.
+    #[inline(always)]
+    fn slow_index(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let (x, y) = two!(self, ins, cur);
+        let r = ops::index(&x, &y, &self.types)?;
+        self.set(ins.a, r);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `SetIndex`.
+    #[inline(always)]
+    fn slow_set_index(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let obj = one!(self, ins.a, cur);
+        if matches!(&obj, Value::Map(m) if Rc::ptr_eq(m, &self.intrinsics_map)) {
+            return Err(MsError::runtime("Assignment to protected map"));
+        }
+        let (key, v) = (self.reg(ins.b), self.reg(ins.c));
+        // (A new key grows the map: `ops::map_set` checks the memory ceiling.)
+        ops::set_index(&obj, &key, v)?;
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `Slice`.
+    #[inline(always)]
+    fn slow_slice(&mut self, ins: Instr) -> MsResult<Flow> {
+        let (s, from, to) = (self.reg(ins.b), self.reg(ins.c), self.reg(ins.x as u16));
+        self.set(ins.a, crate::intrinsics::slice(&s, &from, &to));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `ListPush`.
+    #[inline(always)]
+    fn slow_list_push(&mut self, ins: Instr) -> MsResult<Flow> {
+        let (l, v) = (self.reg(ins.a), self.reg(ins.b));
+        if let Value::List(l) = l {
+            l.borrow_mut().push(v);
+        }
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `ForNext`.
+    #[inline(always)]
+    fn slow_for_next(&mut self, ins: Instr) -> MsResult<Flow> {
+        let seq = self.reg(ins.b);
+        let i = self.reg(ins.c).as_num().unwrap_or(-1.0) + 1.0;
+        self.set(ins.c, Value::Num(i));
+        let len = ops::seq_len(&seq).unwrap_or(0);
+        if i < 0.0 || i as usize >= len {
+            return Ok(Flow::Jump(ins.x as usize));
+        }
+        let v = ops::iter_element(&seq, i as usize).unwrap_or(Value::Null);
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `SetVar`.
+    #[inline(always)]
+    fn slow_set_var(&mut self, ins: Instr) -> MsResult<Flow> {
+        let key = self.const_at(ins.b | K_BIT);
+        let v = self.reg(ins.c);
+        let f = self.top_frame().expect("a frame is running");
+        let map = f.locals.clone().unwrap_or_else(|| self.globals.clone());
+        map.borrow_mut().insert(key, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetLocalRaw`.
+    #[inline(always)]
+    fn slow_get_local_raw(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        let v = match &v {
+            Value::Func(f) if self.is_unset(f) => {
+                let name = self.local_name(ins.b);
+                if ins.n == 1 {
+                    self.warn_nonlocal(&name, cur);
+                }
+                self.lookup_name(&name)
+                    .ok_or_else(|| Vm::undefined(&name))?
+            }
+            _ => v,
+        };
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetNameRaw`.
+    #[inline(always)]
+    fn slow_get_name_raw(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let key = self.const_at(ins.b | K_BIT);
+        if ins.n == 1
+            && !self
+                .top_frame()
+                .and_then(|f| f.locals.as_ref())
+                .is_some_and(|m| m.borrow().contains_key(&key))
+        {
+            self.warn_nonlocal(&key, cur);
+        }
+        let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetSelf`.
+    #[inline(always)]
+    fn slow_get_self(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self
+            .top_frame()
+            .map(|f| f.self_val.clone())
+            .unwrap_or_default();
+        if ins.n == 1 && v.is_null() {
+            return Err(Vm::undefined(&Value::str("self")));
+        }
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `SetSelf`.
+    #[inline(always)]
+    fn slow_set_self(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        if let Some(f) = self.top_frame_mut() {
+            f.self_val = v;
+        }
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetSuper`.
+    #[inline(always)]
+    fn slow_get_super(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.top_frame().and_then(|f| f.super_val.clone());
+        match v {
+            Some(v) => {
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            None => Err(Vm::undefined(&Value::str("super"))),
+        }
+    }
+
+    /// The general path of `GetLocals`.
+    #[inline(always)]
+    fn slow_get_locals(&mut self, ins: Instr) -> MsResult<Flow> {
+        let m = self
+            .top_frame()
+            .and_then(|f| f.locals.clone())
+            .unwrap_or_else(|| self.globals.clone());
+        self.set(ins.a, Value::Map(m));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetGlobals`.
+    #[inline(always)]
+    fn slow_get_globals(&mut self, ins: Instr) -> MsResult<Flow> {
+        let g = self.globals.clone();
+        self.set(ins.a, Value::Map(g));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetOuter`.
+    #[inline(always)]
+    fn slow_get_outer(&mut self, ins: Instr) -> MsResult<Flow> {
+        let m = self
+            .top_frame()
+            .and_then(|f| f.outer.clone())
+            .unwrap_or_else(|| self.globals.clone());
+        self.set(ins.a, Value::Map(m));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `BindFunc` `FuncLit`.
+    #[inline(always)]
+    fn slow_bind_func(&mut self, ins: Instr) -> MsResult<Flow> {
+        let f = self.top_frame().expect("a frame is running");
+        let proto = f.proto.protos[ins.b as usize].clone();
+        let outer = if ins.op == Op::BindFunc {
+            f.locals.clone()
+        } else {
+            None
+        };
+        let v = Value::Func(Rc::new(FuncVal {
+            code: FuncCode::Script(proto),
+            outer,
+        }));
+        self.set(ins.a, v);
+        Ok(Flow::Next)
     }
 
     /// After a call instruction: a native call finished in place (next instruction);
