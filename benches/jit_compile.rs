@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use miniscript::region::RegionDesc;
 use miniscript::tac::Proto;
-use miniscript::tier::{state, SiteSlot};
+use miniscript::tier::RegionDesc;
+use miniscript::tier::{RegionState, SiteSlot};
 use profiler::Backend;
 
 const FUNCTIONS: usize = 150;
@@ -75,7 +75,7 @@ fn jit_compile(c: &mut Criterion) {
         );
         assert_eq!(
             slot.state(),
-            state::READY,
+            RegionState::Ready,
             "region {i} did not compile: {d:?}"
         );
     }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use miniscript::region::RegionDesc;
+use miniscript::tier::RegionDesc;
 use miniscript::tier::{RegionCounters, SiteSlot};
 use profiler::{Backend, CompileOutcome};
 

@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use miniscript::compiler::{compile_with, CompileOptions};
-use miniscript::interp::RegionFn;
-use miniscript::tier::{state, SiteSlot};
+use miniscript::tier::abi::RegionFn;
+use miniscript::tier::{RegionState, SiteSlot};
 use miniscript::value::Value;
 use miniscript::{StringSink, Vm};
 use profiler::Backend;
@@ -126,7 +126,7 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
         }
         let slot = Arc::new(SiteSlot::default());
         assert!(j.submit(case as u32, desc, &slot, "test"));
-        assert_eq!(slot.state(), state::READY, "{expr}");
+        assert_eq!(slot.state(), RegionState::Ready, "{expr}");
         let entry = slot.entry.load(Ordering::Acquire);
         // SAFETY: `entry` was just compiled from `desc` with the RegionFn signature.
         let native: RegionFn = unsafe { std::mem::transmute::<usize, RegionFn>(entry) };
@@ -194,7 +194,11 @@ fn run_with_jit(
     src: &str,
     cfg: jit::JitConfig,
     max_misses: u64,
-) -> (String, Vec<u8>, Vec<miniscript::tier::RegionCounters>) {
+) -> (
+    String,
+    Vec<RegionState>,
+    Vec<miniscript::tier::RegionCounters>,
+) {
     let out = StringSink::default();
     let text = out.0.clone();
     let mut vm = Vm::new(Box::new(out));
@@ -202,7 +206,7 @@ fn run_with_jit(
     settings.thresholds.eager = true;
     settings.thresholds.min_complexity = 0;
     settings.max_misses = max_misses;
-    let states: Rc<RefCell<Vec<u8>>> = Rc::default();
+    let states: Rc<RefCell<Vec<RegionState>>> = Rc::default();
     let s2 = states.clone();
     let tiers = tiers(settings, cfg).on_finish(move |p| {
         *s2.borrow_mut() = p.sites.iter().map(|s| s.slot.state()).collect();
@@ -252,7 +256,7 @@ print f(20)";
 fn a_variable_that_stops_being_a_number_falls_back_to_the_interpreter() {
     let (out, states, counters) = run_with_jit(TYPE_CHANGE, sync_cfg(), 1000);
     assert_eq!(out, run_interpreted(TYPE_CHANGE));
-    assert!(states.contains(&state::READY), "{states:?}");
+    assert!(states.contains(&RegionState::Ready), "{states:?}");
     assert!(
         counters.iter().any(|c| c.native > 0),
         "native code ran: {counters:?}"
@@ -314,7 +318,7 @@ end function
 print f(50)";
     let (out, states, counters) = run_with_jit(src, sync_cfg(), 3);
     assert_eq!(out, run_interpreted(src));
-    assert!(states.contains(&state::DEMOTED), "{states:?}");
+    assert!(states.contains(&RegionState::Demoted), "{states:?}");
     let misses: u64 = counters.iter().map(|c| c.misses).sum();
     assert_eq!(
         misses, 3,
@@ -349,7 +353,10 @@ print f(100)";
     };
     let (out, states, counters) = run_with_jit(src, cfg, 1000);
     assert_eq!(out, run_interpreted(src));
-    assert!(states.iter().all(|s| *s == state::FAILED), "{states:?}");
+    assert!(
+        states.iter().all(|s| *s == RegionState::Failed),
+        "{states:?}"
+    );
     assert!(counters.iter().all(|c| c.native == 0));
     // A panic in the compile thread: the program still runs, interpreted.
     let cfg = jit::JitConfig {
@@ -403,7 +410,7 @@ fn compile_ten_thousand(threads: usize) {
         "some compiles failed"
     );
     for (i, (slot, nregs)) in slots.iter().enumerate().step_by(97) {
-        assert_eq!(slot.state(), state::READY, "region {i}");
+        assert_eq!(slot.state(), RegionState::Ready, "region {i}");
         let entry = slot.entry.load(Ordering::Acquire);
         // SAFETY: `entry` was compiled from this region's description with the
         // RegionFn signature; the window below has every register of its function.
@@ -460,7 +467,7 @@ print f(3000000)";
     };
     let (out, states, counters) = run_with_jit(src, cfg, 1000);
     assert_eq!(out, run_interpreted(src));
-    assert!(states.contains(&state::READY), "{states:?}");
+    assert!(states.contains(&RegionState::Ready), "{states:?}");
     // Compiled while the loop ran: most iterations after that were native.
     let c = counters.iter().max_by_key(|c| c.count).unwrap();
     assert!(c.native > c.count / 2, "{c:?}");

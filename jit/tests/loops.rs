@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use miniscript::compiler::{compile_with, CompileOptions};
-use miniscript::region::ExitKind;
+use miniscript::tier::ExitKind;
 use miniscript::tier::RegionCounters;
 use miniscript::value::Value;
 use miniscript::{RunStatus, StringSink, Vm};

@@ -36,7 +36,6 @@ pub mod lexer;
 pub mod ops;
 pub mod options;
 pub mod parser;
-pub mod region;
 pub mod tac;
 pub mod tier;
 pub mod value;

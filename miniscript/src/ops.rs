@@ -108,16 +108,9 @@ pub const MAX_ISA_DEPTH: usize = 256;
 
 const ISA_DEPTH_MSG: &str = "__isa depth exceeded (perhaps a reference loop?)";
 
-/// C#'s `(int)x` as MiniScript uses it for indexes and counts: truncation toward
-/// zero, saturating. NaN maps to the most negative value so that it is always out
-/// of range rather than silently meaning 0.
-pub fn trunc_int(x: f64) -> i64 {
-    if x.is_nan() {
-        i64::MIN
-    } else {
-        x as i64
-    }
-}
+/// Index normalisation (truncation, negative from the end, range check) is one
+/// rule for every tier: `value::list_slot`.
+pub use crate::value::{list_slot, trunc_int};
 
 /// `min(|x|, 1)`, the clamp of fuzzy logic (NaN stays NaN, as in C#).
 fn abs_clamp01(x: f64) -> f64 {
@@ -206,23 +199,12 @@ pub fn char_substr(s: &MsStr, from: usize, to: usize) -> &str {
     &t[a..b]
 }
 
-/// Normalizes a (possibly negative) index against `len`: `Some(i)` when in range.
-fn norm_index(i: i64, len: usize) -> Option<usize> {
-    let len = len as i64;
-    let i = if i < 0 { i + len } else { i };
-    if i < 0 || i >= len {
-        None
-    } else {
-        Some(i as usize)
-    }
-}
-
 fn list_get(l: &ListRef, idx: &Value) -> MsResult<Value> {
     let Value::Num(x) = idx else {
         return Err(MsError::runtime("List index must be numeric"));
     };
     let list = l.borrow();
-    match norm_index(trunc_int(*x), list.len()) {
+    match list_slot(*x, list.len()) {
         Some(i) => Ok(list[i].clone()),
         None => Err(MsError::runtime(format!(
             "Index Error (list index {} out of range)",
@@ -235,7 +217,7 @@ fn str_get(s: &Rc<MsStr>, idx: &Value) -> MsResult<Value> {
     let Value::Num(x) = idx else {
         return Err(MsError::runtime("String index must be numeric"));
     };
-    match norm_index(trunc_int(*x), s.char_len()) {
+    match list_slot(*x, s.char_len()) {
         Some(i) => Ok(Value::str(char_substr(s, i, i + 1))),
         None => Err(MsError::runtime(format!(
             "Index Error (string index {} out of range)",
@@ -251,11 +233,11 @@ pub fn set_index(base: &Value, idx: &Value, v: Value) -> MsResult<()> {
         Value::List(l) => {
             // A non-numeric index means element 0 (C# reads it as a number).
             let i = match idx {
-                Value::Num(x) => trunc_int(*x),
-                _ => 0,
+                Value::Num(x) => *x,
+                _ => 0.0,
             };
             let len = l.borrow().len();
-            match norm_index(i, len) {
+            match list_slot(i, len) {
                 Some(i) => {
                     let old = std::mem::replace(&mut l.borrow_mut()[i], v);
                     // Dropped after the borrow ends: the old value may own this list.

@@ -7,6 +7,9 @@
 //! with the high bit set, an index into the function's constant table. Registers below
 //! `Proto::nlocals` are named locals (they auto-invoke functions when read and may be
 //! unassigned); the rest are temporaries.
+//!
+//! A `Proto` carries the descriptions of its regions (`tier::RegionInfo`): `tier`
+//! is of this same bottom layer (it imports only `tac` and `value`).
 
 use std::fmt::Write;
 use std::rc::Rc;
@@ -215,7 +218,7 @@ pub struct Proto {
     /// costs a normal lookup.
     pub name_cache: Box<[std::cell::Cell<u32>]>,
     /// Compilable regions, indexed by the `x` of their `Site` instruction.
-    pub regions: Vec<crate::region::RegionInfo>,
+    pub regions: Vec<crate::tier::RegionInfo>,
     /// Global id of region 0 in the `Vm` that last ran this function, with that
     /// Vm's id (0: none yet). A cache: each Vm keeps its own registration table.
     pub region_base: std::cell::Cell<(u64, u32)>,

@@ -7,6 +7,10 @@
 //! are mutable and shared by reference). Interpreters are single-threaded, so `Rc`
 //! rather than `Arc`; nothing here ever crosses a thread (the JIT receives plain site
 //! descriptions, never values).
+//!
+//! Of tiering, this imports only `tier::intrinsics`, of the same bottom layer: every
+//! map insert reports string keys to it (see `MsMap::insert`), since compiled
+//! regions compute pure intrinsics without looking their names up.
 
 use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -40,6 +44,30 @@ const _: () = assert!(std::mem::size_of::<Value>() == 16);
 pub const NUM_TAG: u8 = 1;
 /// Offset of a number's f64 inside a `Value`.
 pub const NUM_OFFSET: i32 = 8;
+
+/// C#'s `(int)x` as MiniScript uses it for indexes and counts: truncation toward
+/// zero, saturating. NaN maps to the most negative value so that it is always out
+/// of range rather than silently meaning 0.
+#[inline]
+pub fn trunc_int(x: f64) -> i64 {
+    if x.is_nan() {
+        i64::MIN
+    } else {
+        x as i64
+    }
+}
+
+/// The slot of element `index` of a sequence of `len` elements: truncated toward
+/// zero, negative from the end, `None` when out of range. The one index rule of
+/// lists and strings (interpreter, `ops`, native helpers).
+#[inline]
+pub fn list_slot(index: f64, len: usize) -> Option<usize> {
+    let i = trunc_int(index);
+    let n = len as i64;
+    // No overflow: i < 0 and 0 <= n.
+    let j = if i < 0 { i + n } else { i };
+    (j >= 0 && j < n).then_some(j as usize)
+}
 
 impl Value {
     pub fn str(s: &str) -> Value {
@@ -353,13 +381,13 @@ impl std::ops::DerefMut for MsMap {
 }
 
 impl MsMap {
-    /// `IndexMap::insert`, noting a key that names a site intrinsic (see
-    /// [`shadowed_intrinsics`]). Every insertion into a map goes through here (the
-    /// inherent method is found before the `DerefMut` one).
+    /// `IndexMap::insert`, noting a key that names a pure intrinsic (see
+    /// [`crate::tier::intrinsics::shadowed`]). Every insertion into a map goes
+    /// through here (the inherent method is found before the `DerefMut` one).
     #[inline]
     pub fn insert(&mut self, k: Value, v: Value) -> Option<Value> {
         if let Value::Str(s) = &k {
-            note_key(s.as_str());
+            crate::tier::intrinsics::note_key(s.as_str());
         }
         self.0.insert(k, v)
     }
@@ -385,42 +413,12 @@ impl MsMap {
     }
 
     /// The value of the field `key`, through `cache` (see [`MsMap::index_cached`]).
-    #[inline]
+    /// Always inlined: the interpreter's field fast paths rely on it (left to
+    /// LLVM, it stopped inlining when the native helpers moved to `tier::abi`).
+    #[inline(always)]
     pub fn get_cached(&self, key: &Value, cache: &Cell<u32>) -> Option<&Value> {
         self.index_cached(key, cache).map(|i| &self.0[i])
     }
-}
-
-thread_local! {
-    /// One bit per name of `SITE_INTRINSICS` that some map of this thread has had
-    /// as a key (see [`shadowed_intrinsics`]).
-    static SHADOWED: Cell<u16> = const { Cell::new(0) };
-}
-
-#[inline]
-fn note_key(s: &str) {
-    // Cheap first: the names are 2 to 5 bytes long.
-    if (2..=5).contains(&s.len()) {
-        if let Some(i) = crate::compiler::SITE_INTRINSICS
-            .iter()
-            .position(|n| *n == s)
-        {
-            SHADOWED.with(|c| c.set(c.get() | 1 << i));
-        }
-    }
-}
-
-/// The site intrinsics (bit `i` is `SITE_INTRINSICS[i]`) whose name has ever been a
-/// key of a map inserted on this thread, other than the intrinsics table itself
-/// when it is built. Compiled code evaluates `sqrt(x)` as the intrinsic without
-/// looking the name up, which is only right while no scope map (globals, a
-/// function's locals or outer map, the intrinsics a host registers) can hold the
-/// name; since every scope map is a map, a region whose names are all clear here
-/// may run natively. Conservative: a `log` field of any map also counts, and the
-/// bit is never cleared.
-#[inline]
-pub fn shadowed_intrinsics() -> u16 {
-    SHADOWED.with(|c| c.get())
 }
 
 impl Drop for MsMap {

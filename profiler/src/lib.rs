@@ -13,8 +13,9 @@ pub mod timer;
 use std::sync::Arc;
 
 use hdrhistogram::Histogram;
-use miniscript::region::{RegionDesc, RegionInfo};
-use miniscript::tier::{state, RegionCounters, SiteSlot, TierHook};
+use miniscript::tier::{
+    RegionCounters, RegionDesc, RegionId, RegionInfo, RegionState, SiteSlot, TierHook,
+};
 
 pub use options::{JitMode, Options};
 
@@ -175,7 +176,13 @@ fn hist() -> Option<Histogram<u64>> {
 }
 
 impl TierHook for Profiler {
-    fn register(&mut self, gid: u32, info: &RegionInfo, file: Option<&str>, slot: &Arc<SiteSlot>) {
+    fn register(
+        &mut self,
+        id: RegionId,
+        info: &RegionInfo,
+        file: Option<&str>,
+        slot: &Arc<SiteSlot>,
+    ) {
         let (line, col) = info.exprs.first().map(|e| (e.0, e.1)).unwrap_or((0, 0));
         let source = info
             .exprs
@@ -188,14 +195,12 @@ impl TierHook for Profiler {
             Err(e) => (None, Some(e.clone())),
         };
         if self.settings.jit_off {
-            slot.state
-                .store(state::OFF, std::sync::atomic::Ordering::Release);
+            slot.set_state(RegionState::Off);
         } else if why_not.is_some() {
-            slot.state
-                .store(state::FAILED, std::sync::atomic::Ordering::Release);
+            slot.set_state(RegionState::Failed);
         }
         // The interpreter hands out dense ids in registration order.
-        debug_assert_eq!(gid as usize, self.sites.len());
+        debug_assert_eq!(id.index(), self.sites.len());
         self.sites.push(SiteRecord {
             file: file.unwrap_or(&self.main_file).to_string(),
             line,
@@ -220,9 +225,9 @@ impl TierHook for Profiler {
         });
     }
 
-    fn check(&mut self, gid: u32, c: &RegionCounters) -> u64 {
+    fn check(&mut self, id: RegionId, c: &RegionCounters) -> u64 {
         self.absorb();
-        let g = gid as usize;
+        let g = id.index();
         let est = self.est_interp_us(g, c.count);
         let mut t = self.settings.thresholds;
         let Some(site) = self.sites.get_mut(g) else {
@@ -249,21 +254,17 @@ impl TierHook for Profiler {
                 let Some(b) = self.backend.as_mut() else {
                     return u64::MAX;
                 };
-                site.slot
-                    .state
-                    .store(state::QUEUED, std::sync::atomic::Ordering::Release);
+                site.slot.set_state(RegionState::Queued);
                 let label = if site.is_loop {
                     format!("loop {}:{}-{}", site.file, site.line, site.last_line)
                 } else {
                     format!("{}:{}", site.file, site.line)
                 };
-                if b.submit(gid, desc, &site.slot, &label) {
+                if b.submit(id.0, desc, &site.slot, &label) {
                     u64::MAX
                 } else {
                     // Dropped (queue full): try again later.
-                    site.slot
-                        .state
-                        .store(state::COLD, std::sync::atomic::Ordering::Release);
+                    site.slot.set_state(RegionState::Cold);
                     c.count.saturating_add((t.hot_count / 4).max(1))
                 }
             }
@@ -272,7 +273,7 @@ impl TierHook for Profiler {
         }
     }
 
-    fn guard_miss(&mut self, _gid: u32, c: &RegionCounters) -> bool {
+    fn guard_miss(&mut self, _id: RegionId, c: &RegionCounters) -> bool {
         // (For loop regions the interpreter only asks while misses outnumber native
         // entries: a first entry before every local is a number is normal.)
         c.misses >= self.settings.max_misses
@@ -282,9 +283,9 @@ impl TierHook for Profiler {
         self.timer.now()
     }
 
-    fn sample(&mut self, gid: u32, native: bool, ticks: u64) {
+    fn sample(&mut self, id: RegionId, native: bool, ticks: u64) {
         let ticks = ticks.saturating_sub(self.timer.overhead).max(1);
-        let Some(s) = self.sites.get_mut(gid as usize) else {
+        let Some(s) = self.sites.get_mut(id.index()) else {
             return;
         };
         let h = if native {

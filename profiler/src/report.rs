@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Profiler;
-use miniscript::tier::state;
+use miniscript::tier::{ExitKind, RegionState};
 
 /// One row of the report (also the JSON schema, documented in the README).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -77,8 +77,8 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             h.as_ref().map(|h| h.value_at_quantile(q) as f64 * nspt)
         };
         let st = s.slot.state();
-        let state = if st == state::READY && c.native == 0 && c.count > 0 {
-            state::READY
+        let state = if st == RegionState::Ready && c.native == 0 && c.count > 0 {
+            RegionState::Ready
         } else {
             st
         };
@@ -99,17 +99,17 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             native_p99_ns: q(&s.native, 0.99),
             complexity: s.complexity,
             score: s.last_score,
-            state: state::name(state).to_string(),
+            state: state.name().to_string(),
             compile_us: s.compile_us,
             guard_misses: c.misses,
             note: s.why_not.clone().or_else(|| s.compile_error.clone()),
             kind: if s.is_loop { "loop" } else { "expression" }.to_string(),
             last_line: s.last_line,
             native_iterations: c.iters,
-            exits_normal: c.exits[0],
-            exits_break: c.exits[1],
-            pauses: c.exits[2],
-            fallbacks: c.exits[3],
+            exits_normal: c.exits_of(ExitKind::Normal),
+            exits_break: c.exits_of(ExitKind::Break),
+            pauses: c.exits_of(ExitKind::Pause),
+            fallbacks: c.exits_of(ExitKind::Fallback),
         });
     }
     let total: f64 = rows.iter().map(|r| r.est_time_ns).sum();

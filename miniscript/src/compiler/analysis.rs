@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{is_magic, SITE_INTRINSICS};
+use super::is_magic;
 use crate::ast::{BinOp, Expr, ExprKind, Stmt, StmtKind};
 
 /// Whether a function body (not counting nested functions) must keep its locals in a
@@ -95,7 +95,7 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
 /// The hidden local that holds a `for` loop's sequence while it runs, named after
 /// the sequence expression's place in the source (unique per loop, and not an
 /// identifier a program can write). A local rather than a temporary, so that the
-/// register is a container in every statement (see `region::describe_loop`).
+/// register is a container in every statement (see `tier::describe_loop`).
 pub(super) fn for_seq_name(seq: &Expr) -> Rc<str> {
     format!("for@{}", seq.span.start).into()
 }
@@ -147,7 +147,7 @@ fn site_ok(e: &Expr) -> bool {
         ExprKind::Neg(a) | ExprKind::Not(a) => site_ok(a),
         ExprKind::Compare(xs, _) => xs.iter().all(site_ok),
         ExprKind::Call(c, args) => {
-            matches!(&c.kind, ExprKind::Ident(n) if SITE_INTRINSICS.contains(&&**n))
+            matches!(&c.kind, ExprKind::Ident(n) if crate::tier::intrinsics::index_of(n).is_some())
                 && args.iter().all(site_ok)
         }
         _ => false,

@@ -104,12 +104,6 @@ fn is_magic(name: &str) -> bool {
     matches!(name, "self" | "super" | "locals" | "globals" | "outer")
 }
 
-/// Intrinsics a numeric expression site may call (DESIGN §2).
-pub const SITE_INTRINSICS: &[&str] = &[
-    "abs", "sqrt", "floor", "ceil", "round", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
-    "log", "pi",
-];
-
 struct LoopCtx {
     /// Jump target of `continue`.
     top: usize,

@@ -28,7 +28,7 @@ impl FnBuilder<'_> {
                 ExprKind::Num(_) => true,
                 ExprKind::Ident(n) if b.slot_of(n).is_none() => {
                     // `pi`: a call of a pure intrinsic without arguments.
-                    crate::region::intrinsic_call(n, 0).is_some()
+                    crate::tier::intrinsics::call(n, 0).is_some()
                 }
                 ExprKind::Ident(n) => b.is_assigned(n),
                 // A pure numeric intrinsic, called by its global name (a local of
@@ -36,7 +36,7 @@ impl FnBuilder<'_> {
                 ExprKind::Call(f, args) => {
                     matches!(&f.kind, ExprKind::Ident(n)
                         if b.slot_of(n).is_none()
-                            && crate::region::intrinsic_call(n, args.len()).is_some())
+                            && crate::tier::intrinsics::call(n, args.len()).is_some())
                         && args.iter().all(|x| ok(b, x))
                 }
                 ExprKind::Binary(_, x, y) => ok(b, x) && ok(b, y),
@@ -82,7 +82,21 @@ impl FnBuilder<'_> {
     }
 
     /// Describe each region; a jump into a region's middle cuts it short there.
-    pub(super) fn finish_regions(&mut self) -> Vec<crate::region::RegionInfo> {
+    pub(super) fn finish_regions(&mut self) -> Vec<crate::tier::RegionInfo> {
+        let mut dead: Vec<usize> = Vec::new();
+        let nlocals = if self.map_mode { 0 } else { self.temp_base };
+        let mut out = self.straight_regions(nlocals, &mut dead);
+        self.loop_regions(nlocals, dead, &mut out);
+        out
+    }
+
+    /// Describe the straight regions; the markers of those not worth compiling go
+    /// to `dead`.
+    fn straight_regions(
+        &mut self,
+        nlocals: u16,
+        dead: &mut Vec<usize>,
+    ) -> Vec<crate::tier::RegionInfo> {
         let raws = std::mem::take(&mut self.regions);
         let mut targets: Vec<usize> = Vec::new();
         for ins in &self.code {
@@ -91,8 +105,6 @@ impl FnBuilder<'_> {
             }
         }
         let mut out = Vec::new();
-        let mut dead: Vec<usize> = Vec::new();
-        let nlocals = if self.map_mode { 0 } else { self.temp_base };
         for raw in raws {
             let start = raw.site + 1;
             let mut end = raw.end;
@@ -104,7 +116,7 @@ impl FnBuilder<'_> {
             {
                 end = t;
             }
-            let described = crate::region::describe(&self.code[start..end], &self.consts, nlocals);
+            let described = crate::tier::describe(&self.code[start..end], &self.consts, nlocals);
             let (desc, inputs, outputs, complexity) = match described {
                 Ok((d, inputs, outputs)) => {
                     let c = d.complexity;
@@ -120,7 +132,7 @@ impl FnBuilder<'_> {
                 }
                 continue;
             }
-            out.push(crate::region::RegionInfo {
+            out.push(crate::tier::RegionInfo {
                 site: raw.site as u32,
                 end: end as u32,
                 inputs,
@@ -132,13 +144,24 @@ impl FnBuilder<'_> {
                 desc,
             });
         }
-        // Loop regions. Each eligible loop not inside another eligible one is the
-        // root of a nest; the heads of its inner loops are entries into it.
+        out
+    }
+
+    /// Describe the loop regions, appended to `out`, after deleting the `dead`
+    /// markers (of straight regions and of loops not worth compiling). Each eligible
+    /// loop not inside another eligible one is the root of a nest; the heads of its
+    /// inner loops are entries into it.
+    fn loop_regions(
+        &mut self,
+        nlocals: u16,
+        mut dead: Vec<usize>,
+        out: &mut Vec<crate::tier::RegionInfo>,
+    ) {
         let eligible: Vec<Result<(), String>> = self
             .raw_loops
             .iter()
             .map(|l| {
-                crate::region::describe_loop(
+                crate::tier::describe_loop(
                     &self.code,
                     &self.consts,
                     nlocals,
@@ -172,7 +195,7 @@ impl FnBuilder<'_> {
         if !dead.is_empty() {
             dead.sort_unstable();
             dead.dedup();
-            self.remove_instructions(&dead, &mut out);
+            self.remove_instructions(&dead, out);
         }
         for (i, r) in out.iter().enumerate() {
             self.code[r.site as usize].x = i as u32;
@@ -181,7 +204,7 @@ impl FnBuilder<'_> {
             let l = &self.raw_loops[i];
             let described = match why {
                 Some(why) => Err(why),
-                None => crate::region::describe_loop(
+                None => crate::tier::describe_loop(
                     &self.code,
                     &self.consts,
                     nlocals,
@@ -210,14 +233,14 @@ impl FnBuilder<'_> {
                 ins.x = index;
                 ins.n = k as u8;
             }
-            out.push(crate::region::RegionInfo {
+            out.push(crate::tier::RegionInfo {
                 site: l.head as u32,
                 end: l.end as u32,
                 inputs,
                 outputs,
                 exprs: vec![(l.line, l.col, l.text.clone())],
                 complexity,
-                lp: Some(crate::region::LoopMeta {
+                lp: Some(crate::tier::LoopMeta {
                     heads,
                     exits,
                     first_line: l.line,
@@ -233,13 +256,12 @@ impl FnBuilder<'_> {
                 desc,
             });
         }
-        out
     }
 
     /// Delete the no-op instructions at `dead` (sorted), renumbering every jump
     /// target, region and expression site. A jump to a deleted instruction lands on
     /// the next one.
-    fn remove_instructions(&mut self, dead: &[usize], regions: &mut [crate::region::RegionInfo]) {
+    fn remove_instructions(&mut self, dead: &[usize], regions: &mut [crate::tier::RegionInfo]) {
         let n = self.code.len();
         // new_index[i] = instructions kept before i.
         let mut new_index = Vec::with_capacity(n + 1);

@@ -21,6 +21,11 @@ use crate::value::Value;
 impl Vm {
     /// Run until the frame stack shrinks to `stop_depth` frames (`Done`), or until
     /// the time slice ends or `yield` is called (`Yielded`: call again to resume).
+    ///
+    /// Longer than any other function on purpose: every fast path is a match arm
+    /// here so that `pc`, `base`, `code` and `consts` stay in registers and each
+    /// instruction costs one indirect jump. Moving arms into functions (even inlined
+    /// ones, which take `self` whole) costs instructions per dispatch.
     pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<RunStatus> {
         'frames: loop {
             if self.depth <= stop_depth {
@@ -241,14 +246,7 @@ impl Vm {
                                 .filter(|v| !matches!(v, Value::Func(_))),
                             (Value::List(l), Value::Num(i)) => {
                                 let l = l.borrow();
-                                let i = crate::ops::trunc_int(*i);
-                                let n = l.len() as i64;
-                                let j = if i < 0 { i + n } else { i };
-                                if j >= 0 && j < n {
-                                    Some(l[j as usize].clone())
-                                } else {
-                                    None
-                                }
+                                crate::value::list_slot(*i, l.len()).map(|j| l[j].clone())
                             }
                             _ => None,
                         };
@@ -278,11 +276,8 @@ impl Vm {
                             }
                             (Value::List(l), Value::Num(i), v) if !matches!(v, Value::Func(_)) => {
                                 let mut l = l.borrow_mut();
-                                let i = crate::ops::trunc_int(*i);
-                                let n = l.len() as i64;
-                                let j = if i < 0 { i + n } else { i };
-                                if j >= 0 && j < n {
-                                    l[j as usize] = v.clone();
+                                if let Some(j) = crate::value::list_slot(*i, l.len()) {
+                                    l[j] = v.clone();
                                     true
                                 } else {
                                     false
@@ -383,7 +378,7 @@ impl Vm {
                         if vid != self.id {
                             slow!(ins)
                         }
-                        let gid = (rb + ins.x) as usize;
+                        let gid = crate::tier::RegionId::new(rb, ins.x).index();
                         let rt = &mut self.regions_rt[gid];
                         rt.count += 1;
                         self.sample_countdown = self.sample_countdown.wrapping_sub(1);
@@ -393,7 +388,7 @@ impl Vm {
                         let entry = self.region_slots[gid].entry.load(Ordering::Acquire);
                         if entry != 0 {
                             let region = &proto.regions[ins.x as usize];
-                            if let Some(end) = super::native::run(
+                            if let Some(end) = crate::tier::abi::run(
                                 &mut self.stack,
                                 base,
                                 region,
@@ -414,7 +409,7 @@ impl Vm {
                         if vid != self.id {
                             slow!(ins)
                         }
-                        let gid = (rb + ins.x) as usize;
+                        let gid = crate::tier::RegionId::new(rb, ins.x).index();
                         let rt = &mut self.regions_rt[gid];
                         rt.count += 1;
                         if rt.count >= rt.next_check

@@ -3,7 +3,7 @@
 //! Layout: `mod.rs` holds the state and the public entry points, `exec.rs` the one
 //! dispatch loop with the number fast paths, `call.rs` calls, returns, name lookup and
 //! the resolution of named locals that hold functions, `slow.rs` the general (cold)
-//! paths of every instruction.
+//! paths of every instruction, `regions.rs` entering regions and running native code.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,11 +20,8 @@ mod call;
 mod exec;
 mod host_call;
 pub use host_call::MAX_NESTED_RUNS;
-mod native;
-/// The list accesses of native loop code (helpers the JIT registers as symbols).
-pub use native::{copy_value, field_get, field_set, for_next, list_get, list_get_ref, list_set};
-pub use native::{RegionFn, MAX_IO};
 pub mod frame;
+mod regions;
 mod slow;
 
 use frame::{Frame, RetDest};
@@ -145,7 +142,7 @@ pub struct Vm {
     pub(crate) id: u64,
     /// Region registrations: function address -> (the function, its first id).
     #[allow(clippy::type_complexity)]
-    pub(crate) region_bases: std::collections::HashMap<usize, (Rc<Proto>, u32)>,
+    pub(crate) region_bases: std::collections::HashMap<usize, (Rc<Proto>, crate::tier::RegionId)>,
     /// The profiler/JIT, if any (see `tier`).
     pub(crate) tier: Option<Box<dyn crate::tier::TierHook>>,
     /// Counters of every registered region, by global id.
@@ -156,7 +153,7 @@ pub struct Vm {
     pub(crate) sample_countdown: u64,
     pub(crate) sample_every: u64,
     /// The interpreted region execution being timed: (gid, start, frame depth).
-    pub(crate) sample: Option<(u32, u64, usize)>,
+    pub(crate) sample: Option<(crate::tier::RegionId, u64, usize)>,
     /// When the current time slice ends (`None`: run to completion).
     pub(crate) slice_end: Option<Instant>,
     /// Back-edges left until the clock is read again.

@@ -7,7 +7,6 @@
 //! same instruction, which then uses the parked value.
 
 use std::rc::Rc;
-use std::sync::Arc;
 
 use super::call::SelfArg;
 use super::frame::RetDest;
@@ -26,6 +25,27 @@ pub(crate) enum Flow {
     Jump(usize),
     /// Frames changed (or the pc was set): reload the top frame.
     Reload,
+}
+
+/// Both value operands b and c of `$ins`, resolved; returns `Flow::Reload` when a
+/// call frame was pushed to resolve one (the instruction is re-run).
+macro_rules! two {
+    ($vm:expr, $ins:expr, $cur:expr) => {
+        match $vm.operands2($ins, $cur)? {
+            Some(v) => v,
+            None => return Ok(Flow::Reload),
+        }
+    };
+}
+
+/// Operand `$o`, resolved, the same way.
+macro_rules! one {
+    ($vm:expr, $o:expr, $cur:expr) => {
+        match $vm.operand1($o, $cur)? {
+            Some(v) => v,
+            None => return Ok(Flow::Reload),
+        }
+    };
 }
 
 impl Vm {
@@ -169,30 +189,15 @@ impl Vm {
         Ok(r)
     }
 
-    /// The general path of instruction `ins` at index `cur` of the top frame.
+    /// The general path of instruction `ins` at index `cur` of the top frame. One
+    /// flat match (one jump table); the long arms are methods below, inlined.
     #[cold]
     #[inline(never)]
     pub(crate) fn slow_path(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        macro_rules! two {
-            () => {
-                match self.operands2(ins, cur)? {
-                    Some(v) => v,
-                    None => return Ok(Flow::Reload),
-                }
-            };
-        }
-        macro_rules! one {
-            ($o:expr) => {
-                match self.operand1($o, cur)? {
-                    Some(v) => v,
-                    None => return Ok(Flow::Reload),
-                }
-            };
-        }
         let jump = |t: u32| Ok(Flow::Jump(t as usize));
         match ins.op {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Pow => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let op = match ins.op {
                     Op::Add => BinOp::Add,
                     Op::Sub => BinOp::Sub,
@@ -206,7 +211,7 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let r = ops::compare(cmp_of(ins.op), &x, &y);
                 self.set(ins.a, r);
                 Ok(Flow::Next)
@@ -217,7 +222,7 @@ impl Vm {
             | Op::JumpUnlessGe
             | Op::JumpUnlessEq
             | Op::JumpUnlessNe => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let r = ops::compare(cmp_of(ins.op), &x, &y);
                 // n = 1 inverts: jump when the comparison holds.
                 if r.truthy() == (ins.n != 0) {
@@ -227,7 +232,7 @@ impl Vm {
                 }
             }
             Op::JumpIf | Op::JumpIfNot | Op::JumpIfTruly => {
-                let v = one!(ins.b);
+                let v = one!(self, ins.b, cur);
                 let taken = match ins.op {
                     Op::JumpIf => v.truthy(),
                     Op::JumpIfNot => !v.truthy(),
@@ -240,7 +245,7 @@ impl Vm {
                 }
             }
             Op::And | Op::Or => {
-                let (x, y) = two!();
+                let (x, y) = two!(self, ins, cur);
                 let r = if ins.op == Op::And {
                     ops::fuzzy_and(&x, &y)
                 } else {
@@ -250,538 +255,423 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Not => {
-                let v = one!(ins.b);
+                let v = one!(self, ins.b, cur);
                 self.set(ins.a, ops::not(&v));
                 Ok(Flow::Next)
             }
             Op::Move | Op::MoveRaw => {
                 let v = if ins.op == Op::Move {
-                    one!(ins.b)
+                    one!(self, ins.b, cur)
                 } else {
                     self.reg(ins.b)
                 };
                 self.set(ins.a, v);
                 Ok(Flow::Next)
             }
-            Op::Isa => {
-                let (x, y) = (self.reg(ins.b), self.reg(ins.c));
-                let r = ops::isa(&x, &y, &self.types)?;
-                self.set(ins.a, r);
-                Ok(Flow::Next)
-            }
-            Op::New => {
-                let r = ops::new_object(&self.reg(ins.b), &self.types)?;
-                self.set(ins.a, r);
-                Ok(Flow::Next)
-            }
+            Op::Isa => self.slow_isa(ins),
+            Op::New => self.slow_new(ins),
             Op::Jump => jump(ins.x),
-            Op::CallName => {
-                let key = self.const_at(ins.b | K_BIT);
-                let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
-                    self.after_call(flow)
-                }
-            }
-            Op::CallLocal => {
-                let v = self.reg(ins.b);
-                let v = match &v {
-                    Value::Func(f) if self.is_unset(f) => {
-                        let name = self.local_name(ins.b);
-                        self.lookup_name(&name)
-                            .ok_or_else(|| Vm::undefined(&name))?
-                    }
-                    _ => v,
-                };
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
-                    self.after_call(flow)
-                }
-            }
-            Op::CallValue => {
-                let v = self.reg(ins.b);
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
-                    self.after_call(flow)
-                }
-            }
-            Op::CallMember => {
-                let obj = self.reg(ins.c);
-                let key = self.reg(ins.b);
-                let (v, found_in) = match &obj {
-                    Value::Null => {
-                        return Err(MsError::runtime(format!(
-                            "Type Error (while attempting to look up {})",
-                            crate::format::to_str(&key)
-                        )))
-                    }
-                    Value::Map(_) if key.as_str().is_some() => {
-                        ops::lookup_member(&obj, &key, &self.types)?
-                    }
-                    _ if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
-                    _ => (ops::index(&obj, &key, &self.types)?, None),
-                };
-                let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize + 1;
-                let keep_self = if ins.x == 1 {
-                    self.top_frame().map(|f| f.self_val.clone())
-                } else {
-                    None
-                };
-                let super_val = found_in.map(|m| {
-                    m.borrow()
-                        .get(&crate::value::StrKey("__isa"))
-                        .cloned()
-                        .unwrap_or(Value::Null)
-                });
-                let self_arg = SelfArg::Object {
-                    obj,
-                    super_val,
-                    keep_self,
-                };
-                {
-                    let dst = self.dst(ins.a);
-                    let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?;
-                    self.after_call(flow)
-                }
-            }
-            Op::GetField => {
-                let obj = one!(ins.c);
-                let key = self.reg(ins.b);
-                let (v, found_in) = match &obj {
-                    Value::Null => {
-                        return Err(MsError::runtime(format!(
-                            "Type Error (while attempting to look up {})",
-                            crate::format::to_str(&key)
-                        )))
-                    }
-                    _ => ops::lookup_member(&obj, &key, &self.types)?,
-                };
-                if !matches!(v, Value::Func(_)) {
-                    self.set(ins.a, v);
-                    return Ok(Flow::Next);
-                }
-                // A method: call it with the object copied to the top of the window,
-                // where a dot call expects it.
-                let top = self.window_top();
-                if self.stack.len() <= top {
-                    self.stack.resize(top + 1, Value::Null);
-                }
-                self.stack[top] = obj.clone();
-                let super_val = found_in.map(|m| {
-                    m.borrow()
-                        .get(&crate::value::StrKey("__isa"))
-                        .cloned()
-                        .unwrap_or(Value::Null)
-                });
-                let dst = self.dst(ins.a);
-                let flow = self.invoke_value(
-                    v,
-                    top + 1,
-                    0,
-                    dst,
-                    SelfArg::Object {
-                        obj,
-                        super_val,
-                        keep_self: None,
-                    },
-                )?;
-                self.after_call(flow)
-            }
-            Op::GetMember => {
-                let obj = self.reg(ins.c);
-                let key = self.reg(ins.b);
-                let (v, _) = ops::lookup_member(&obj, &key, &self.types)?;
-                self.set(ins.a, v);
+            Op::Return => self.slow_return(ins, cur),
+            Op::Site => self.site_slow(ins),
+            Op::Loop => self.loop_slow(ins),
+            Op::SiteEnd => {
+                self.site_end();
                 Ok(Flow::Next)
             }
-            Op::Index => {
-                let (x, y) = two!();
-                let r = ops::index(&x, &y, &self.types)?;
-                self.set(ins.a, r);
-                Ok(Flow::Next)
-            }
-            Op::SetIndex => {
-                let obj = one!(ins.a);
-                if matches!(&obj, Value::Map(m) if Rc::ptr_eq(m, &self.intrinsics_map)) {
-                    return Err(MsError::runtime("Assignment to protected map"));
-                }
-                let (key, v) = (self.reg(ins.b), self.reg(ins.c));
-                // (A new key grows the map: `ops::map_set` checks the memory ceiling.)
-                ops::set_index(&obj, &key, v)?;
-                Ok(Flow::Next)
-            }
-            Op::Slice => {
-                let (s, from, to) = (self.reg(ins.b), self.reg(ins.c), self.reg(ins.x as u16));
-                self.set(ins.a, crate::intrinsics::slice(&s, &from, &to));
-                Ok(Flow::Next)
-            }
-            Op::SetVar => {
-                let key = self.const_at(ins.b | K_BIT);
-                let v = self.reg(ins.c);
-                let f = self.top_frame().expect("a frame is running");
-                let map = f.locals.clone().unwrap_or_else(|| self.globals.clone());
-                map.borrow_mut().insert(key, v);
-                Ok(Flow::Next)
-            }
-            Op::GetLocalStrict | Op::GetVarWarn => self.get_local_checked(ins, cur),
-            Op::GetLocalRaw => {
-                let v = self.reg(ins.b);
-                let v = match &v {
-                    Value::Func(f) if self.is_unset(f) => {
-                        let name = self.local_name(ins.b);
-                        if ins.n == 1 {
-                            self.warn_nonlocal(&name, cur);
-                        }
-                        self.lookup_name(&name)
-                            .ok_or_else(|| Vm::undefined(&name))?
-                    }
-                    _ => v,
-                };
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::GetNameRaw => {
-                let key = self.const_at(ins.b | K_BIT);
-                if ins.n == 1
-                    && !self
-                        .top_frame()
-                        .and_then(|f| f.locals.as_ref())
-                        .is_some_and(|m| m.borrow().contains_key(&key))
-                {
-                    self.warn_nonlocal(&key, cur);
-                }
-                let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::GetSelf => {
-                let v = self
-                    .top_frame()
-                    .map(|f| f.self_val.clone())
-                    .unwrap_or_default();
-                if ins.n == 1 && v.is_null() {
-                    return Err(Vm::undefined(&Value::str("self")));
-                }
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::SetSelf => {
-                let v = self.reg(ins.b);
-                if let Some(f) = self.top_frame_mut() {
-                    f.self_val = v;
-                }
-                Ok(Flow::Next)
-            }
-            Op::GetSuper => {
-                let v = self.top_frame().and_then(|f| f.super_val.clone());
-                match v {
-                    Some(v) => {
-                        self.set(ins.a, v);
-                        Ok(Flow::Next)
-                    }
-                    None => Err(Vm::undefined(&Value::str("super"))),
-                }
-            }
-            Op::GetLocals => {
-                let m = self
-                    .top_frame()
-                    .and_then(|f| f.locals.clone())
-                    .unwrap_or_else(|| self.globals.clone());
-                self.set(ins.a, Value::Map(m));
-                Ok(Flow::Next)
-            }
-            Op::GetGlobals => {
-                let g = self.globals.clone();
-                self.set(ins.a, Value::Map(g));
-                Ok(Flow::Next)
-            }
-            Op::GetOuter => {
-                let m = self
-                    .top_frame()
-                    .and_then(|f| f.outer.clone())
-                    .unwrap_or_else(|| self.globals.clone());
-                self.set(ins.a, Value::Map(m));
-                Ok(Flow::Next)
-            }
+            Op::Fail => self.slow_fail(ins),
+            Op::CallName => self.slow_call_name(ins),
+            Op::CallLocal => self.slow_call_local(ins),
+            Op::CallValue => self.slow_call_value(ins),
+            Op::CallMember => self.slow_call_member(ins),
+            Op::GetField => self.slow_get_field(ins, cur),
+            Op::GetMember => self.slow_get_member(ins),
+            Op::Index => self.slow_index(ins, cur),
+            Op::SetIndex => self.slow_set_index(ins, cur),
+            Op::Slice => self.slow_slice(ins),
             Op::NewList => {
                 self.set(ins.a, Value::list(Vec::new()));
                 Ok(Flow::Next)
             }
-            Op::ListPush => {
-                let (l, v) = (self.reg(ins.a), self.reg(ins.b));
-                if let Value::List(l) = l {
-                    l.borrow_mut().push(v);
-                }
-                Ok(Flow::Next)
-            }
+            Op::ListPush => self.slow_list_push(ins),
             Op::NewMap => {
                 self.set(ins.a, Value::map(crate::value::new_map()));
                 Ok(Flow::Next)
             }
-            Op::BindFunc | Op::FuncLit => {
-                let f = self.top_frame().expect("a frame is running");
-                let proto = f.proto.protos[ins.b as usize].clone();
-                let outer = if ins.op == Op::BindFunc {
-                    f.locals.clone()
-                } else {
-                    None
-                };
-                let v = Value::Func(Rc::new(FuncVal {
-                    code: FuncCode::Script(proto),
-                    outer,
-                }));
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::ForNext => {
-                let seq = self.reg(ins.b);
-                let i = self.reg(ins.c).as_num().unwrap_or(-1.0) + 1.0;
-                self.set(ins.c, Value::Num(i));
-                let len = ops::seq_len(&seq).unwrap_or(0);
-                if i < 0.0 || i as usize >= len {
-                    return jump(ins.x);
-                }
-                let v = ops::iter_element(&seq, i as usize).unwrap_or(Value::Null);
-                self.set(ins.a, v);
-                Ok(Flow::Next)
-            }
-            Op::Return => {
-                let v = one!(ins.b);
-                self.do_return(v);
-                Ok(Flow::Reload)
-            }
-            Op::Site => self.site_slow(ins, cur),
-            Op::Loop => self.loop_slow(ins),
-            Op::SiteEnd => {
-                if let Some((gid, t0, depth)) = self.sample {
-                    if depth == self.depth {
-                        self.sample = None;
-                        if let Some(t) = self.tier.as_mut() {
-                            let now = t.timestamp();
-                            t.sample(gid, false, now.saturating_sub(t0));
-                        }
-                    }
-                }
-                Ok(Flow::Next)
-            }
-            Op::Fail => {
-                let msg = self.const_at(ins.b | K_BIT);
-                Err(MsError::runtime(
-                    msg.as_str().unwrap_or("error").to_string(),
-                ))
-            }
+            Op::ForNext => self.slow_for_next(ins),
+            Op::SetVar => self.slow_set_var(ins),
+            Op::GetLocalStrict | Op::GetVarWarn => self.get_local_checked(ins, cur),
+            Op::GetLocalRaw => self.slow_get_local_raw(ins, cur),
+            Op::GetNameRaw => self.slow_get_name_raw(ins, cur),
+            Op::GetSelf => self.slow_get_self(ins),
+            Op::SetSelf => self.slow_set_self(ins),
+            Op::GetSuper => self.slow_get_super(ins),
+            Op::GetLocals => self.slow_get_locals(ins),
+            Op::GetGlobals => self.slow_get_globals(ins),
+            Op::GetOuter => self.slow_get_outer(ins),
+            Op::BindFunc | Op::FuncLit => self.slow_bind_func(ins),
         }
     }
 
-    /// Register the regions of `proto` in this Vm on first use, or find them again
-    /// (a function may have run in another Vm since). Returns whether this was the
-    /// first registration.
-    fn register_regions(&mut self, proto: &Rc<crate::tac::Proto>) -> bool {
-        let key = Rc::as_ptr(proto) as usize;
-        if let Some((_, base)) = self.region_bases.get(&key) {
-            proto.region_base.set((self.id, *base));
-            return false;
-        }
-        let base = self.regions_rt.len() as u32;
-        proto.region_base.set((self.id, base));
-        // Keeping the proto alive keeps its address from being reused by another.
-        self.region_bases.insert(key, (proto.clone(), base));
-        for (i, info) in proto.regions.iter().enumerate() {
-            let slot = Arc::new(crate::tier::SiteSlot::default());
-            let gid = base + i as u32;
-            let first_check = if self.tier.is_some() { 1 } else { u64::MAX };
-            self.regions_rt.push(crate::tier::RegionCounters {
-                next_check: first_check,
-                ..Default::default()
-            });
-            if let Some(t) = self.tier.as_mut() {
-                t.register(gid, info, proto.file.as_deref(), &slot);
-            }
-            self.region_slots.push(slot);
-        }
-        true
-    }
-
-    /// The slow-path part of entering region `x` of `proto` (a `Site` or a loop
-    /// head): registration on first sight in this interpreter (counting the entry
-    /// the fast path could not), and the hook's check point. Returns the global id.
-    fn region_entry(&mut self, proto: &Rc<crate::tac::Proto>, x: u32) -> usize {
-        if proto.region_base.get().0 != self.id {
-            self.register_regions(proto);
-            let gid = (proto.region_base.get().1 + x) as usize;
-            self.regions_rt[gid].count += 1;
-        }
-        let gid = (proto.region_base.get().1 + x) as usize;
-        if self.regions_rt[gid].count >= self.regions_rt[gid].next_check {
-            let next = match self.tier.as_mut() {
-                Some(t) => t.check(gid as u32, &self.regions_rt[gid]),
-                None => u64::MAX,
-            };
-            self.regions_rt[gid].next_check = next;
-        }
-        gid
-    }
-
-    /// Demote region `gid` to interpreted for good (repeated guard failures).
-    fn demote(&self, gid: usize) {
-        use std::sync::atomic::Ordering;
-        let slot = &self.region_slots[gid];
-        slot.entry.store(0, Ordering::Release);
-        slot.state
-            .store(crate::tier::state::DEMOTED, Ordering::Release);
-    }
-
-    /// The general path of `Site`: registration, hook check points, sampling, and
-    /// native execution after a guard failure or with timing.
-    fn site_slow(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        let proto = self.top_frame().expect("a frame is running").proto.clone();
-        let gid = self.region_entry(&proto, ins.x);
-        let timed = self.sample_countdown == 0;
-        if timed {
-            self.sample_countdown = self.sample_every;
-        }
-        let entry = self.region_slots[gid]
-            .entry
-            .load(std::sync::atomic::Ordering::Acquire);
-        let region = &proto.regions[ins.x as usize];
-        if entry != 0 {
-            let base = self.top_frame().expect("a frame is running").base;
-            let t0 = if timed {
-                self.tier.as_ref().map(|t| t.timestamp())
-            } else {
-                None
-            };
-            if let Some(end) =
-                super::native::run(&mut self.stack, base, region, entry, proto.nregs as usize)
-            {
-                self.regions_rt[gid].native += 1;
-                if let (Some(t0), Some(t)) = (t0, self.tier.as_mut()) {
-                    let now = t.timestamp();
-                    t.sample(gid as u32, true, now.saturating_sub(t0));
-                }
-                return Ok(Flow::Jump(end));
-            }
-            // Guard miss: an input is not a number. Interpret; maybe demote.
-            self.regions_rt[gid].misses += 1;
-            let demote = match self.tier.as_mut() {
-                Some(t) => t.guard_miss(gid as u32, &self.regions_rt[gid]),
-                None => false,
-            };
-            // A redefined intrinsic stays redefined: no use trying again.
-            if demote || !region.names_clear() {
-                self.demote(gid);
-            }
-        }
-        if timed && self.sample.is_none() {
-            if let Some(t) = self.tier.as_ref() {
-                self.sample = Some((gid as u32, t.timestamp(), self.depth));
-            }
-        }
-        let _ = cur;
+    /// The general path of `Isa`.
+    #[inline(always)]
+    fn slow_isa(&mut self, ins: Instr) -> MsResult<Flow> {
+        let (x, y) = (self.reg(ins.b), self.reg(ins.c));
+        let r = ops::isa(&x, &y, &self.types)?;
+        self.set(ins.a, r);
         Ok(Flow::Next)
     }
 
-    /// The general path of `Loop` (a loop head): registration, hook check points,
-    /// and running native loop code, re-entering it after each pause unless an
-    /// interrupt or the end of the time slice stops it.
-    fn loop_slow(&mut self, ins: Instr) -> MsResult<Flow> {
-        use std::sync::atomic::Ordering;
-        let frame = self.top_frame().expect("a frame is running");
-        let (proto, base) = (frame.proto.clone(), frame.base);
-        let gid = self.region_entry(&proto, ins.x);
-        let entry = self.region_slots[gid].entry.load(Ordering::Acquire);
-        if entry == 0 {
+    /// The general path of `New`.
+    #[inline(always)]
+    fn slow_new(&mut self, ins: Instr) -> MsResult<Flow> {
+        let r = ops::new_object(&self.reg(ins.b), &self.types)?;
+        self.set(ins.a, r);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `Return`.
+    #[inline(always)]
+    fn slow_return(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let v = one!(self, ins.b, cur);
+        self.do_return(v);
+        Ok(Flow::Reload)
+    }
+
+    /// The general path of `Fail`.
+    #[inline(always)]
+    fn slow_fail(&mut self, ins: Instr) -> MsResult<Flow> {
+        let msg = self.const_at(ins.b | K_BIT);
+        Err(MsError::runtime(
+            msg.as_str().unwrap_or("error").to_string(),
+        ))
+    }
+
+    /// The general path of `CallName`.
+    #[inline(always)]
+    fn slow_call_name(&mut self, ins: Instr) -> MsResult<Flow> {
+        let key = self.const_at(ins.b | K_BIT);
+        let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+            self.after_call(flow)
+        }
+    }
+
+    /// The general path of `CallLocal`.
+    #[inline(always)]
+    fn slow_call_local(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        let v = match &v {
+            Value::Func(f) if self.is_unset(f) => {
+                let name = self.local_name(ins.b);
+                self.lookup_name(&name)
+                    .ok_or_else(|| Vm::undefined(&name))?
+            }
+            _ => v,
+        };
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+            self.after_call(flow)
+        }
+    }
+
+    /// The general path of `CallValue`.
+    #[inline(always)]
+    fn slow_call_value(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize;
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, SelfArg::None)?;
+            self.after_call(flow)
+        }
+    }
+
+    /// The general path of `CallMember`.
+    #[inline(always)]
+    fn slow_call_member(&mut self, ins: Instr) -> MsResult<Flow> {
+        let obj = self.reg(ins.c);
+        let key = self.reg(ins.b);
+        let (v, found_in) = match &obj {
+            Value::Null => {
+                return Err(MsError::runtime(format!(
+                    "Type Error (while attempting to look up {})",
+                    crate::format::to_str(&key)
+                )))
+            }
+            Value::Map(_) if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
+            _ if key.as_str().is_some() => ops::lookup_member(&obj, &key, &self.types)?,
+            _ => (ops::index(&obj, &key, &self.types)?, None),
+        };
+        let argbase = self.top_frame().map_or(0, |f| f.base) + ins.c as usize + 1;
+        let keep_self = if ins.x == 1 {
+            self.top_frame().map(|f| f.self_val.clone())
+        } else {
+            None
+        };
+        let super_val = found_in.map(|m| {
+            m.borrow()
+                .get(&crate::value::StrKey("__isa"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        });
+        let self_arg = SelfArg::Object {
+            obj,
+            super_val,
+            keep_self,
+        };
+        {
+            let dst = self.dst(ins.a);
+            let flow = self.invoke_value(v, argbase, ins.n as usize, dst, self_arg)?;
+            self.after_call(flow)
+        }
+    }
+
+    /// The general path of `GetField`.
+    #[inline(always)]
+    fn slow_get_field(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let obj = one!(self, ins.c, cur);
+        let key = self.reg(ins.b);
+        let (v, found_in) = match &obj {
+            Value::Null => {
+                return Err(MsError::runtime(format!(
+                    "Type Error (while attempting to look up {})",
+                    crate::format::to_str(&key)
+                )))
+            }
+            _ => ops::lookup_member(&obj, &key, &self.types)?,
+        };
+        if !matches!(v, Value::Func(_)) {
+            self.set(ins.a, v);
             return Ok(Flow::Next);
         }
-        let region = &proto.regions[ins.x as usize];
-        let Some(lp) = region.lp.as_ref() else {
-            return Ok(Flow::Next);
-        };
-        // Temporaries that fallback exits store: numbers before the native code
-        // runs (they are dead at every head, so whatever they held is garbage).
-        for &r in &lp.temps {
-            if let Some(slot) = self.stack.get_mut(base + r as usize) {
-                if !matches!(slot, Value::Num(_)) {
-                    *slot = Value::Num(0.0);
-                }
-            }
+        // A method: call it with the object copied to the top of the window,
+        // where a dot call expects it.
+        let top = self.window_top();
+        if self.stack.len() <= top {
+            self.stack.resize(top + 1, Value::Null);
         }
-        let mut head = ins.n as u32;
-        let mut first = true;
-        // Native loop runs are few and long: time every one.
-        let t0 = self.tier.as_ref().map(|t| t.timestamp());
-        let timed = |vm: &mut Self| {
-            if let (Some(t0), Some(t)) = (t0, vm.tier.as_mut()) {
-                let now = t.timestamp();
-                t.sample(gid as u32, true, now.saturating_sub(t0));
-            }
-        };
-        loop {
-            let mut iters = 0u64;
-            if !region.names_clear() {
-                // An intrinsic it calls was redefined, for good: interpret.
-                self.regions_rt[gid].misses += 1;
-                self.demote(gid);
-                return Ok(Flow::Next);
-            }
-            let r = super::native::run_loop(&mut self.stack, base, entry, head, &mut iters, &proto)
-                .unwrap_or(0);
-            let rt = &mut self.regions_rt[gid];
-            rt.iters += iters;
-            if r == 0 {
-                // Guard failure: a local is not a number. Interpret this iteration.
-                rt.misses += 1;
-                if first && rt.misses > rt.native {
-                    let demote = match self.tier.as_mut() {
-                        Some(t) => t.guard_miss(gid as u32, &self.regions_rt[gid]),
-                        None => false,
-                    };
-                    if demote {
-                        self.demote(gid);
-                    }
-                }
-                return Ok(Flow::Next);
-            }
-            if first {
-                rt.native += 1;
-                first = false;
-            }
-            if r & crate::region::PAUSE_BIT == 0 {
-                let (pc, kind) = lp.exits[(r - 1) as usize];
-                rt.exits[kind as usize] += 1;
-                // Fallbacks in most runs (lists of strings, say): interpret it.
-                let fallbacks = rt.exits[crate::region::ExitKind::Fallback as usize];
-                if fallbacks >= 8 && fallbacks * 2 > rt.native {
-                    self.demote(gid);
-                }
-                timed(self);
-                return Ok(Flow::Jump(pc as usize));
-            }
-            rt.exits[2] += 1;
-            head = r & !crate::region::PAUSE_BIT;
-            let at = lp.heads[head as usize] as usize;
-            if self.interrupt.load(Ordering::Relaxed) {
-                timed(self);
-                if let Some(f) = self.frames.get_mut(self.depth - 1) {
-                    f.pc = at;
-                }
-                return Err(super::interrupted_error());
-            }
-            if self
-                .slice_end
-                .is_some_and(|end| std::time::Instant::now() >= end)
-            {
-                self.yield_requested = true;
-                timed(self);
-                return Ok(Flow::Jump(at));
-            }
+        self.stack[top] = obj.clone();
+        let super_val = found_in.map(|m| {
+            m.borrow()
+                .get(&crate::value::StrKey("__isa"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        });
+        let dst = self.dst(ins.a);
+        let flow = self.invoke_value(
+            v,
+            top + 1,
+            0,
+            dst,
+            SelfArg::Object {
+                obj,
+                super_val,
+                keep_self: None,
+            },
+        )?;
+        self.after_call(flow)
+    }
+
+    /// The general path of `GetMember`.
+    #[inline(always)]
+    fn slow_get_member(&mut self, ins: Instr) -> MsResult<Flow> {
+        let obj = self.reg(ins.c);
+        let key = self.reg(ins.b);
+        let (v, _) = ops::lookup_member(&obj, &key, &self.types)?;
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `Index`.
+    #[inline(always)]
+    fn slow_index(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let (x, y) = two!(self, ins, cur);
+        let r = ops::index(&x, &y, &self.types)?;
+        self.set(ins.a, r);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `SetIndex`.
+    #[inline(always)]
+    fn slow_set_index(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let obj = one!(self, ins.a, cur);
+        if matches!(&obj, Value::Map(m) if Rc::ptr_eq(m, &self.intrinsics_map)) {
+            return Err(MsError::runtime("Assignment to protected map"));
         }
+        let (key, v) = (self.reg(ins.b), self.reg(ins.c));
+        // (A new key grows the map: `ops::map_set` checks the memory ceiling.)
+        ops::set_index(&obj, &key, v)?;
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `Slice`.
+    #[inline(always)]
+    fn slow_slice(&mut self, ins: Instr) -> MsResult<Flow> {
+        let (s, from, to) = (self.reg(ins.b), self.reg(ins.c), self.reg(ins.x as u16));
+        self.set(ins.a, crate::intrinsics::slice(&s, &from, &to));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `ListPush`.
+    #[inline(always)]
+    fn slow_list_push(&mut self, ins: Instr) -> MsResult<Flow> {
+        let (l, v) = (self.reg(ins.a), self.reg(ins.b));
+        if let Value::List(l) = l {
+            l.borrow_mut().push(v);
+        }
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `ForNext`.
+    #[inline(always)]
+    fn slow_for_next(&mut self, ins: Instr) -> MsResult<Flow> {
+        let seq = self.reg(ins.b);
+        let i = self.reg(ins.c).as_num().unwrap_or(-1.0) + 1.0;
+        self.set(ins.c, Value::Num(i));
+        let len = ops::seq_len(&seq).unwrap_or(0);
+        if i < 0.0 || i as usize >= len {
+            return Ok(Flow::Jump(ins.x as usize));
+        }
+        let v = ops::iter_element(&seq, i as usize).unwrap_or(Value::Null);
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `SetVar`.
+    #[inline(always)]
+    fn slow_set_var(&mut self, ins: Instr) -> MsResult<Flow> {
+        let key = self.const_at(ins.b | K_BIT);
+        let v = self.reg(ins.c);
+        let f = self.top_frame().expect("a frame is running");
+        let map = f.locals.clone().unwrap_or_else(|| self.globals.clone());
+        map.borrow_mut().insert(key, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetLocalRaw`.
+    #[inline(always)]
+    fn slow_get_local_raw(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        let v = match &v {
+            Value::Func(f) if self.is_unset(f) => {
+                let name = self.local_name(ins.b);
+                if ins.n == 1 {
+                    self.warn_nonlocal(&name, cur);
+                }
+                self.lookup_name(&name)
+                    .ok_or_else(|| Vm::undefined(&name))?
+            }
+            _ => v,
+        };
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetNameRaw`.
+    #[inline(always)]
+    fn slow_get_name_raw(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        let key = self.const_at(ins.b | K_BIT);
+        if ins.n == 1
+            && !self
+                .top_frame()
+                .and_then(|f| f.locals.as_ref())
+                .is_some_and(|m| m.borrow().contains_key(&key))
+        {
+            self.warn_nonlocal(&key, cur);
+        }
+        let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetSelf`.
+    #[inline(always)]
+    fn slow_get_self(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self
+            .top_frame()
+            .map(|f| f.self_val.clone())
+            .unwrap_or_default();
+        if ins.n == 1 && v.is_null() {
+            return Err(Vm::undefined(&Value::str("self")));
+        }
+        self.set(ins.a, v);
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `SetSelf`.
+    #[inline(always)]
+    fn slow_set_self(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.reg(ins.b);
+        if let Some(f) = self.top_frame_mut() {
+            f.self_val = v;
+        }
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetSuper`.
+    #[inline(always)]
+    fn slow_get_super(&mut self, ins: Instr) -> MsResult<Flow> {
+        let v = self.top_frame().and_then(|f| f.super_val.clone());
+        match v {
+            Some(v) => {
+                self.set(ins.a, v);
+                Ok(Flow::Next)
+            }
+            None => Err(Vm::undefined(&Value::str("super"))),
+        }
+    }
+
+    /// The general path of `GetLocals`.
+    #[inline(always)]
+    fn slow_get_locals(&mut self, ins: Instr) -> MsResult<Flow> {
+        let m = self
+            .top_frame()
+            .and_then(|f| f.locals.clone())
+            .unwrap_or_else(|| self.globals.clone());
+        self.set(ins.a, Value::Map(m));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetGlobals`.
+    #[inline(always)]
+    fn slow_get_globals(&mut self, ins: Instr) -> MsResult<Flow> {
+        let g = self.globals.clone();
+        self.set(ins.a, Value::Map(g));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `GetOuter`.
+    #[inline(always)]
+    fn slow_get_outer(&mut self, ins: Instr) -> MsResult<Flow> {
+        let m = self
+            .top_frame()
+            .and_then(|f| f.outer.clone())
+            .unwrap_or_else(|| self.globals.clone());
+        self.set(ins.a, Value::Map(m));
+        Ok(Flow::Next)
+    }
+
+    /// The general path of `BindFunc` `FuncLit`.
+    #[inline(always)]
+    fn slow_bind_func(&mut self, ins: Instr) -> MsResult<Flow> {
+        let f = self.top_frame().expect("a frame is running");
+        let proto = f.proto.protos[ins.b as usize].clone();
+        let outer = if ins.op == Op::BindFunc {
+            f.locals.clone()
+        } else {
+            None
+        };
+        let v = Value::Func(Rc::new(FuncVal {
+            code: FuncCode::Script(proto),
+            outer,
+        }));
+        self.set(ins.a, v);
+        Ok(Flow::Next)
     }
 
     /// After a call instruction: a native call finished in place (next instruction);

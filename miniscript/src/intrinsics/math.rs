@@ -1,73 +1,52 @@
 //! Numeric intrinsics: `abs acos asin atan bitAnd bitOr bitXor ceil cos floor log pi
-//! round rnd sign sin sqrt tan`. Non-numeric arguments read as 0 (spec §8).
+//! round rnd sign sin sqrt tan`. Non-numeric arguments read as 0 (spec §8). The pure
+//! ones compute with the Rust function of `tier::intrinsics::PURE`, as native code.
 
 use super::{int, num, rng_next, rng_seed};
 use crate::error::MsResult;
 use crate::interp::Vm;
+use crate::tier::intrinsics::{eval_of, PureFn};
 use crate::value::Value;
 
 /// Applies `f` to the first argument.
-fn unary(args: &[Value], f: fn(f64) -> f64) -> MsResult<Value> {
-    Ok(Value::Num(f(args.first().map_or(0.0, num))))
+fn unary(args: &[Value], f: PureFn) -> MsResult<Value> {
+    Ok(Value::Num(f(args.first().map_or(0.0, num), 0.0)))
 }
 
 pub fn abs(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::abs)
+    unary(args, const { eval_of("abs") })
 }
 pub fn acos(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::acos)
+    unary(args, const { eval_of("acos") })
 }
 pub fn asin(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::asin)
+    unary(args, const { eval_of("asin") })
 }
 pub fn ceil(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::ceil)
+    unary(args, const { eval_of("ceil") })
 }
 pub fn floor(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::floor)
+    unary(args, const { eval_of("floor") })
 }
 pub fn sqrt(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::sqrt)
+    unary(args, const { eval_of("sqrt") })
 }
 pub fn cos(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::cos)
+    unary(args, const { eval_of("cos") })
 }
 pub fn sin(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::sin)
+    unary(args, const { eval_of("sin") })
 }
 pub fn tan(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, f64::tan)
-}
-
-/// `sign`: -1, 0 or 1 (`f64::signum` would give 1 for 0); NaN stays NaN rather than
-/// failing as C#'s `Math.Sign` does.
-pub fn sign_of(x: f64) -> f64 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else if x == 0.0 {
-        0.0
-    } else {
-        f64::NAN
-    }
+    unary(args, const { eval_of("tan") })
 }
 
 pub fn sign(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    unary(args, sign_of)
+    unary(args, const { eval_of("sign") })
 }
 
 pub fn pi(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
-    Ok(Value::Num(std::f64::consts::PI))
-}
-
-/// `atan(y, x)`: the one-argument arctangent when x is exactly 1, else atan2.
-pub fn atan_of(y: f64, x: f64) -> f64 {
-    if x == 1.0 {
-        y.atan()
-    } else {
-        y.atan2(x)
-    }
+    Ok(Value::Num(const { eval_of("pi") }(0.0, 0.0)))
 }
 
 /// `atan(y, x=1)`.
@@ -75,19 +54,7 @@ pub fn atan(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let [y, x, ..] = &*args else {
         return Ok(Value::Null);
     };
-    Ok(Value::Num(atan_of(num(y), num(x))))
-}
-
-/// `log(x, base)`: natural log when base is (close to) e.
-pub fn log_of(x: f64, b: f64) -> f64 {
-    // The reference compares with this six-decimal literal, not with `E` itself.
-    #[allow(clippy::approx_constant)]
-    let near_e = (b - 2.718282).abs() < 0.000001;
-    if near_e {
-        x.ln()
-    } else {
-        x.ln() / b.ln()
-    }
+    Ok(Value::Num(const { eval_of("atan") }(num(y), num(x))))
 }
 
 /// `log(x, base=10)`.
@@ -95,27 +62,7 @@ pub fn log(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let [x, b, ..] = &*args else {
         return Ok(Value::Null);
     };
-    Ok(Value::Num(log_of(num(x), num(b))))
-}
-
-/// `round(x, places)`: halves to even (C# `Math.Round`, which the spec follows; the
-/// C++ version rounds them away from zero), places truncated to an integer and
-/// capped at 15; negative places round to tens, hundreds, ...
-pub fn round_of(x: f64, places: f64) -> f64 {
-    let places = super::trunc_int(places);
-    if places >= 0 {
-        let p = 10f64.powi(places.min(15) as i32);
-        // C# leaves numbers this large unchanged: they have no fractional digits
-        // left, and scaling them could overflow.
-        if x.abs() < 1e16 {
-            (x * p).round_ties_even() / p
-        } else {
-            x
-        }
-    } else {
-        let p = 10f64.powf(-(places.max(-400) as f64));
-        (x / p).round_ties_even() * p
-    }
+    Ok(Value::Num(const { eval_of("log") }(num(x), num(b))))
 }
 
 /// `round(x, decimalPlaces=0)`.
@@ -123,7 +70,7 @@ pub fn round(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let [x, places, ..] = &*args else {
         return Ok(Value::Null);
     };
-    Ok(Value::Num(round_of(num(x), num(places))))
+    Ok(Value::Num(const { eval_of("round") }(num(x), num(places))))
 }
 
 /// Splits a number into (negative?, |x| truncated to u64) as the bitwise intrinsics

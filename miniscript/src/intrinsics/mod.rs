@@ -25,8 +25,6 @@ pub struct Intrinsic {
 
 pub mod host_fns;
 mod math;
-/// The numeric core of `atan`, `log`, `round` and `sign`, for compiled code.
-pub use math::{atan_of, log_of, round_of, sign_of};
 mod misc;
 mod registry;
 mod seq;

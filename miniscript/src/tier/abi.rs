@@ -1,14 +1,84 @@
-//! Running a region's native code. The code reads and writes the frame's register
-//! window in place: it checks that every input and output register holds a number
-//! (the entry guard), and only then computes and stores the f64 payloads. The only
-//! `unsafe` of the interpreter is here.
+//! The native ABI: the signatures of native straight-region and loop code, the
+//! layout of a `Value` as native code sees it, the helper symbols, and all the
+//! `unsafe` of calling native code and of the helpers it calls back (`list_get`...).
+//!
+//! Native code reads and writes the frame's register window in place: it checks
+//! that every input and output register holds a number (the entry guard), and only
+//! then computes and stores the f64 payloads.
 
-use crate::region::RegionInfo;
-use crate::value::Value;
 use std::cell::Cell;
+
+use super::desc::RegionInfo;
+use crate::tac::Proto;
+use crate::value::{list_slot, Value};
+
+/// Bytes of one `Value` (a register of the window): register `r` is at `r *
+/// VALUE_SIZE`.
+pub const VALUE_SIZE: i32 = 16;
+const _: () = assert!(std::mem::size_of::<Value>() == VALUE_SIZE as usize);
+/// Offset of the tag byte inside a `Value`, and the tag of a number.
+pub const TAG_OFFSET: i32 = 0;
+/// Offset of a number's f64 inside a `Value`.
+pub use crate::value::NUM_OFFSET;
+pub use crate::value::NUM_TAG;
 
 /// The most inputs or outputs a compiled region may have (the lowering rejects more).
 pub const MAX_IO: usize = 32;
+
+/// Native loop code returns this bit with a head number when it pauses at that head
+/// (every `PAUSE_PERIOD` back-edges), so that the interpreter can look at the
+/// interrupt flag and the time slice and then enter it again.
+pub const PAUSE_BIT: u32 = 0x8000_0000;
+/// Back-edges between pauses of native loop code.
+pub const PAUSE_PERIOD: u64 = 1 << 14;
+
+/// `%` exactly as the interpreter computes it (Rust's `%` on f64 is C `fmod`): what
+/// native code calls for `ROp::Mod`.
+pub extern "C" fn fmod(a: f64, b: f64) -> f64 {
+    a % b
+}
+
+/// `^` exactly as the interpreter computes it: what native code calls for `ROp::Pow`.
+pub extern "C" fn pow(a: f64, b: f64) -> f64 {
+    a.powf(b)
+}
+
+/// The operators native code calls a Rust function for (the pure intrinsics are in
+/// `tier::intrinsics::PURE`): operation, symbol, function.
+pub const OPERATOR_HELPERS: [(super::desc::ROp, &str, super::intrinsics::PureFn); 2] = [
+    (super::desc::ROp::Mod, "ms_fmod", fmod),
+    (super::desc::ROp::Pow, "ms_pow", pow),
+];
+
+/// The signatures of native code and of the helpers it calls, in the letters the
+/// JIT declares them with: parameters, then after `>` the result; 'p' a pointer,
+/// 'f' an f64, 'i' a u32. Each sits next to the Rust type it spells.
+/// [`RegionFn`]: the register window.
+pub const REGION_FN: &str = "p>i";
+/// [`LoopFn`]: the window, the head, the back-edge count, constants, caches.
+pub const LOOP_FN: &str = "pippp>i";
+/// [`PureFn`](super::intrinsics::PureFn) and the operators: two f64, one f64.
+pub const PURE_FN: &str = "ff>f";
+
+/// The container helpers of loop code, with their symbols and signatures (see
+/// [`REGION_FN`]); all return a u32, 0 when done. Indexed by the `*_HELPER`
+/// constants.
+pub const CONTAINER_HELPERS: [(&str, &str, *const u8); 7] = [
+    ("ms_list_get", "pfp>i", list_get as *const u8),
+    ("ms_list_set", "pff>i", list_set as *const u8),
+    ("ms_list_get_ref", "pfp>i", list_get_ref as *const u8),
+    ("ms_field_get", "pppp>i", field_get as *const u8),
+    ("ms_field_set", "ppfp>i", field_set as *const u8),
+    ("ms_for_next", "pfpp>i", for_next as *const u8),
+    ("ms_copy_value", "pp>i", copy_value as *const u8),
+];
+pub const LIST_GET_HELPER: usize = 0;
+pub const LIST_SET_HELPER: usize = 1;
+pub const LIST_GET_REF_HELPER: usize = 2;
+pub const FIELD_GET_HELPER: usize = 3;
+pub const FIELD_SET_HELPER: usize = 4;
+pub const FOR_NEXT_HELPER: usize = 5;
+pub const COPY_VALUE_HELPER: usize = 6;
 
 /// Signature of compiled region code: the register window; returns 0 when it ran,
 /// 1 when the guard failed (nothing was written).
@@ -80,7 +150,7 @@ pub(crate) fn run_loop(
     entry: usize,
     head: u32,
     iters: &mut u64,
-    proto: &crate::tac::Proto,
+    proto: &Proto,
 ) -> Option<u32> {
     let nregs = proto.nregs as usize;
     let (consts, caches) = (&proto.consts, &proto.name_cache);
@@ -114,16 +184,6 @@ pub(crate) fn run_loop(
         consts.as_ptr(),
         caches.as_ptr(),
     ))
-}
-
-/// The index of element `index` of a list of `len` elements, as the interpreter
-/// reads it (truncated toward zero, negative from the end), if in range.
-#[inline]
-fn list_slot(index: f64, len: usize) -> Option<usize> {
-    let i = crate::ops::trunc_int(index);
-    let n = len as i64;
-    let j = if i < 0 { i.saturating_add(n) } else { i };
-    (j >= 0 && j < n).then_some(j as usize)
 }
 
 /// `list[index]` for native loop code: stores the element at `out` and returns 0
