@@ -75,7 +75,8 @@ impl Vm {
     }
 
     /// `lookup_name` for a `CallName` instruction with an inline cache. When the frame
-    /// can only see globals (no locals map, outer absent or the globals map itself),
+    /// can only see globals (global code, whose locals map is the globals map, or a
+    /// function with no locals map whose outer is absent or the globals map itself),
     /// the index where the name sat in the globals map is remembered and checked by
     /// key identity next time, skipping the hash probe.
     #[inline]
@@ -86,7 +87,10 @@ impl Vm {
         cache: &std::cell::Cell<u32>,
     ) -> Option<Value> {
         let f = &self.frames[fi];
-        let globals_only = f.locals.is_none()
+        let globals_only = f
+            .locals
+            .as_ref()
+            .is_none_or(|l| Rc::ptr_eq(l, &self.globals))
             && f.outer
                 .as_ref()
                 .is_none_or(|o| Rc::ptr_eq(o, &self.globals));
@@ -99,12 +103,12 @@ impl Vm {
         let g = self.globals.borrow();
         if let Some((Value::Str(k), v)) = g.get_index(cache.get() as usize) {
             if Rc::ptr_eq(k, ks) {
-                return Some(v.clone());
+                return Some(v.cheap_clone());
             }
         }
         if let Some((i, _, v)) = g.get_full(key) {
             cache.set(i as u32);
-            return Some(v.clone());
+            return Some(v.cheap_clone());
         }
         self.intrinsics_map.borrow().get(key).cloned()
     }

@@ -315,8 +315,14 @@ impl Vm {
                         // without the general path's extra dispatch.
                         let key = &consts[(ins.b & !K_BIT) as usize];
                         let found = self.lookup_name_cached(fi, key, &proto.name_cache[pc - 1]);
-                        let Some(Value::Func(f)) = found else {
-                            slow!(ins)
+                        let f = match found {
+                            Some(Value::Func(f)) => f,
+                            // A plain read of a variable that is not a function.
+                            Some(v) if ins.n == 0 && ins.a != NO_REG => {
+                                set_val!(ins.a, v);
+                                continue;
+                            }
+                            _ => slow!(ins),
                         };
                         self.frames[fi].pc = pc;
                         let dst = if ins.a == NO_REG {
@@ -342,6 +348,22 @@ impl Vm {
                                 self.frames[fi].pc = pc - 1;
                                 return Err(self.locate(e));
                             }
+                        }
+                    }
+                    Op::SetVar => {
+                        // Assignment to a variable of the locals map (the globals map
+                        // in global code) that exists already: overwrite it in place.
+                        // A new name takes the slow path (insertion and its checks).
+                        let v = rk!(ins.c).cheap_clone();
+                        let key = &consts[(ins.b & !K_BIT) as usize];
+                        let map = self.frames[fi].locals.as_ref().unwrap_or(&self.globals);
+                        let old =
+                            map.borrow_mut()
+                                .replace_cached(key, v, &proto.name_cache[pc - 1]);
+                        match old {
+                            Ok(Value::Num(_)) => {}
+                            Ok(old) => drop(old),
+                            Err(_) => slow!(ins),
                         }
                     }
                     Op::GetField => {
