@@ -77,7 +77,7 @@ pub fn push_num(out: &mut String, n: f64) {
 ///
 /// A container's text can be far bigger than the container (a list that holds
 /// itself a thousand times prints a billion elements three levels down), so the
-/// text stops growing at the memory ceiling (`ops::memory_limit`); `to_str`
+/// text stops growing at the memory ceiling (`limits::memory_limit`); `to_str`
 /// returns what it has then, `to_str_checked` the `string too large` error.
 pub fn to_str(v: &Value) -> String {
     match v {
@@ -98,7 +98,7 @@ pub fn to_str_checked(v: &Value) -> crate::error::MsResult<String> {
         Value::List(_) | Value::Map(_) => {
             let mut out = String::new();
             if !code_form_in(&mut out, v, PRINT_DEPTH, &mut Vec::new(), memory_limit()) {
-                return Err(crate::ops::too_large("string"));
+                return Err(crate::limits::too_large("string"));
             }
             Ok(out)
         }
@@ -114,7 +114,7 @@ pub fn to_repr(v: &Value) -> String {
 }
 
 fn memory_limit() -> usize {
-    crate::ops::memory_limit()
+    crate::limits::memory_limit()
 }
 
 /// Appends the code form of `v` with `limit` container levels left; at 0 a container

@@ -1,7 +1,7 @@
 //! Operator semantics on values (spec §4, §7): arithmetic, comparison, fuzzy logic,
 //! `isa`, `new`, member resolution, indexing and `for`-loop iteration.
-//! This file holds the size limits, the shared helpers, indexing (with the list-index
-//! rule) and iteration; `arith.rs` the operators, `member.rs` `isa`, `new` and lookup.
+//! This file holds the shared helpers, indexing (with the list-index rule) and
+//! iteration (the size limits are in `limits.rs`, re-exported here); `arith.rs` the operators, `member.rs` `isa`, `new` and lookup.
 //!
 //! Everything here is pure: it sees only the operands and the type maps. The
 //! interpreter runs number-number arithmetic inline and calls in here for the rest.
@@ -25,83 +25,9 @@ pub use arith::{arith, compare, fuzzy_and, fuzzy_or, not};
 use member::same_ref;
 pub use member::{index, isa, lookup_member, map_lookup, map_set, new_object, TypeMaps};
 
-/// Largest string (in characters) or list a value may grow to (C# `maxSize`).
-pub const MAX_SIZE: usize = 0xFF_FFFF;
-
-/// Default memory ceiling (`VmConfig::max_memory`): the most bytes one string,
-/// list or map may grow to (option `max-memory-mb`).
-pub const DEFAULT_MAX_MEMORY: usize =
-    crate::options::mib_to_bytes(crate::options::Id::max_memory_mb.default_int());
-
-/// Estimated bytes per list element and per map entry (key, value, index).
-pub const LIST_ELEM_BYTES: usize = std::mem::size_of::<Value>();
-pub const MAP_ENTRY_BYTES: usize = 2 * std::mem::size_of::<Value>() + 16;
-
-thread_local! {
-    static MAX_MEMORY: std::cell::Cell<usize> = const { std::cell::Cell::new(DEFAULT_MAX_MEMORY) };
-}
-
-/// The memory ceiling in force on this thread: the running Vm's
-/// `VmConfig::max_memory` (see `MemoryScope`), else the default. Every place that
-/// makes a string, list or map grow checks its new size against it *before*
-/// allocating, so a runaway program gets a MiniScript error instead of an abort.
-pub fn memory_limit() -> usize {
-    MAX_MEMORY.with(|m| m.get())
-}
-
-/// Puts a Vm's ceiling in force while it runs; restores the previous one on drop
-/// (an intrinsic may run another Vm nested).
-pub struct MemoryScope(usize);
-
-impl MemoryScope {
-    pub fn enter(limit: usize) -> MemoryScope {
-        MemoryScope(MAX_MEMORY.with(|m| m.replace(limit)))
-    }
-}
-
-impl Drop for MemoryScope {
-    fn drop(&mut self) {
-        MAX_MEMORY.with(|m| m.set(self.0));
-    }
-}
-
-/// The error for a value that would pass the ceiling: the reference's `string too
-/// large` / `list too large` wording, plus the limit and the option that sets it.
-pub fn too_large(what: &str) -> MsError {
-    let limit = memory_limit();
-    let shown = if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
-        format!("{} MB", limit >> 20)
-    } else {
-        format!("{limit} bytes")
-    };
-    MsError::runtime(format!(
-        "{what} too large (over the memory limit of {shown}; see --max-memory-mb)"
-    ))
-}
-
-/// Ok when a string of `bytes` bytes fits under the ceiling.
-pub fn check_str_bytes(bytes: usize) -> MsResult<()> {
-    if bytes > memory_limit() {
-        return Err(too_large("string"));
-    }
-    Ok(())
-}
-
-/// Ok when a list of `len` elements fits under the ceiling.
-pub fn check_list_len(len: usize) -> MsResult<()> {
-    if len.saturating_mul(LIST_ELEM_BYTES) > memory_limit() {
-        return Err(too_large("list"));
-    }
-    Ok(())
-}
-
-/// Ok when a map of `len` entries fits under the ceiling.
-pub fn check_map_len(len: usize) -> MsResult<()> {
-    if len.saturating_mul(MAP_ENTRY_BYTES) > memory_limit() {
-        return Err(too_large("map"));
-    }
-    Ok(())
-}
+// The size limits and the memory ceiling live in the bottom layer (`format` needs
+// them too); they are part of the operators' vocabulary, so they are re-exported.
+pub use crate::limits::*;
 
 /// Longest `__isa` chain followed before assuming a reference loop.
 pub const MAX_ISA_DEPTH: usize = 256;
