@@ -113,6 +113,30 @@ impl Vm {
         self.intrinsics_map.borrow().get(key).cloned()
     }
 
+    /// `SetVar`'s fast path: overwrite variable `key` of the running frame's locals
+    /// map (the globals map in global code) in place, through the instruction's
+    /// inline cache. False when the name is new: insertion and its checks are the
+    /// slow path's.
+    #[inline(never)]
+    pub(crate) fn set_var_cached(
+        &mut self,
+        fi: usize,
+        key: &Value,
+        v: Value,
+        cache: &std::cell::Cell<u32>,
+    ) -> bool {
+        let map = self.frames[fi].locals.as_ref().unwrap_or(&self.globals);
+        let old = map.borrow_mut().replace_cached(key, v, cache);
+        match old {
+            Ok(Value::Num(_)) => true,
+            Ok(old) => {
+                drop(old);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     pub(crate) fn undefined(key: &Value) -> MsError {
         MsError::runtime(format!(
             "Undefined Identifier: '{}' is unknown in this context",
