@@ -103,12 +103,12 @@ impl Vm {
         let g = self.globals.borrow();
         if let Some((Value::Str(k), v)) = g.get_index(cache.get() as usize) {
             if Rc::ptr_eq(k, ks) {
-                return Some(v.cheap_clone());
+                return Some(v.clone());
             }
         }
         if let Some((i, _, v)) = g.get_full(key) {
             cache.set(i as u32);
-            return Some(v.cheap_clone());
+            return Some(v.clone());
         }
         self.intrinsics_map.borrow().get(key).cloned()
     }
