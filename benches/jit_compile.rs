@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use miniscript::tac::Proto;
 use miniscript::tier::RegionDesc;
-use miniscript::tier::{RegionState, SiteSlot};
+use miniscript::tier::{RegionId, RegionState, SiteSlot};
 use profiler::Backend;
 
 const FUNCTIONS: usize = 150;
@@ -70,7 +70,7 @@ fn jit_compile(c: &mut Criterion) {
     for (i, d) in descs.iter().enumerate() {
         let slot = Arc::new(SiteSlot::default());
         assert!(
-            jit.submit(i as u32, d, &slot, "bench"),
+            jit.submit(RegionId(i as u32), d, &slot, "bench"),
             "region {i} was not accepted"
         );
         assert_eq!(
@@ -92,7 +92,7 @@ fn jit_compile(c: &mut Criterion) {
                 let slots: Vec<Arc<SiteSlot>> = descs.iter().map(|_| Arc::default()).collect();
                 let start = Instant::now();
                 for (i, (d, slot)) in descs.iter().zip(&slots).enumerate() {
-                    jit.submit(i as u32, d, slot, "bench");
+                    jit.submit(RegionId(i as u32), d, slot, "bench");
                 }
                 total += start.elapsed();
             }

@@ -14,7 +14,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, ModuleReloc};
-use miniscript::tier::RegionDesc;
+use miniscript::tier::{RegionDesc, RegionId};
 
 use crate::emit::{declare_helpers, define_symbols, Helpers};
 use crate::JitConfig;
@@ -64,7 +64,7 @@ pub(crate) struct Job<'a> {
     /// What to compile.
     pub desc: &'a RegionDesc,
     /// The region's number, for the function name and `--jit-dump`.
-    pub gid: u32,
+    pub gid: RegionId,
     /// `file:line` of the region, for `--jit-dump`.
     pub label: &'a str,
 }

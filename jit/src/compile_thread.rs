@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
-use miniscript::tier::{RegionDesc, RegionState, SiteSlot};
+use miniscript::tier::{RegionDesc, RegionId, RegionState, SiteSlot};
 use profiler::CompileOutcome;
 
 use crate::codegen::{Compiler, Job, JobResult};
@@ -20,7 +20,7 @@ const BATCH: usize = 64;
 /// One region to compile, sent by `submit`.
 pub(crate) struct Request {
     /// The region's number, for the outcome and messages.
-    pub(crate) gid: u32,
+    pub(crate) gid: RegionId,
     /// `file:line` (or `loop file:first-last`), for messages.
     pub(crate) label: String,
     /// Everything code generation needs (no interpreter value crosses threads).
@@ -53,7 +53,7 @@ fn key_of(r: &Request) -> CacheKey {
 }
 
 fn outcome(
-    gid: u32,
+    gid: RegionId,
     micros: f64,
     code_bytes: usize,
     cache_hit: bool,

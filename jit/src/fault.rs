@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use miniscript::tier::RegionDesc;
 use miniscript::tier::{RegionCounters, SiteSlot};
+use miniscript::tier::{RegionDesc, RegionId};
 use profiler::{Backend, CompileOutcome};
 
 use crate::{Jit, JitConfig};
@@ -70,7 +70,13 @@ impl FaultyJit {
 }
 
 impl Backend for FaultyJit {
-    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>, label: &str) -> bool {
+    fn submit(
+        &mut self,
+        gid: RegionId,
+        desc: &RegionDesc,
+        slot: &Arc<SiteSlot>,
+        label: &str,
+    ) -> bool {
         if self.fault == Fault::QueueFull && self.refused < QUEUE_FULL_REFUSALS {
             self.refused += 1;
             return false;

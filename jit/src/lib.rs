@@ -36,7 +36,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TrySendError};
-use miniscript::tier::{RegionCounters, RegionDesc, RegionState, SiteSlot};
+use miniscript::tier::{RegionCounters, RegionDesc, RegionId, RegionState, SiteSlot};
 use profiler::{Backend, CompileOutcome};
 
 use compile_thread::{Request, Shared};
@@ -62,7 +62,7 @@ pub struct Jit {
     /// Outstanding requests (background mode), for `wait_idle`.
     pending: Arc<AtomicU64>,
     /// Regions submitted that are loop regions (for the statistics).
-    loops: Vec<u32>,
+    loops: Vec<RegionId>,
 }
 
 impl Jit {
@@ -110,7 +110,13 @@ impl Drop for Jit {
 }
 
 impl Backend for Jit {
-    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>, label: &str) -> bool {
+    fn submit(
+        &mut self,
+        gid: RegionId,
+        desc: &RegionDesc,
+        slot: &Arc<SiteSlot>,
+        label: &str,
+    ) -> bool {
         if self.shared.dead.load(Ordering::Acquire) {
             slot.set_state(RegionState::Failed);
             return true;

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use miniscript::tier::{ExitKind, RegionCounters};
+use miniscript::tier::{ExitKind, RegionCounters, RegionId};
 
 /// What a computed row reads, gathered when the report is printed.
 struct View<'a> {
@@ -144,7 +144,7 @@ impl Stats {
     pub(crate) fn report(
         &self,
         queued: u64,
-        loop_gids: &[u32],
+        loop_gids: &[RegionId],
         regions: &[RegionCounters],
     ) -> String {
         let mut times = self.times.lock().map(|t| t.clone()).unwrap_or_default();
@@ -157,7 +157,7 @@ impl Stats {
             loop_regions: loop_gids.len(),
             loops: loop_gids
                 .iter()
-                .filter_map(|&g| regions.get(g as usize))
+                .filter_map(|&g| regions.get(g.index()))
                 .collect(),
         };
         let w = ROWS.iter().map(|r| r.label.len()).max().unwrap_or(0);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use miniscript::compiler::{compile_with, CompileOptions};
 use miniscript::tier::abi::RegionFn;
-use miniscript::tier::{RegionState, SiteSlot};
+use miniscript::tier::{RegionId, RegionState, SiteSlot};
 use miniscript::value::Value;
 use miniscript::{StringSink, Vm};
 use profiler::Backend;
@@ -125,7 +125,7 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
             with_calls += 1;
         }
         let slot = Arc::new(SiteSlot::default());
-        assert!(j.submit(case as u32, desc, &slot, "test"));
+        assert!(j.submit(RegionId(case as u32), desc, &slot, "test"));
         assert_eq!(slot.state(), RegionState::Ready, "{expr}");
         let entry = slot.entry.load(Ordering::Acquire);
         // SAFETY: `entry` was just compiled from `desc` with the RegionFn signature.
@@ -395,7 +395,7 @@ fn compile_ten_thousand(threads: usize) {
         for r in &f.regions {
             if let Ok(d) = &r.desc {
                 let slot = Arc::new(SiteSlot::default());
-                assert!(j.submit(slots.len() as u32, d, &slot, "test"));
+                assert!(j.submit(RegionId(slots.len() as u32), d, &slot, "test"));
                 slots.push((slot, f.nregs));
             }
         }

@@ -22,7 +22,7 @@ pub use options::{JitMode, Options};
 /// What happened to one compile request (reported back by the backend).
 #[derive(Clone, Debug)]
 pub struct CompileOutcome {
-    pub gid: u32,
+    pub gid: RegionId,
     /// Compile time in microseconds (0 for a cache hit).
     pub micros: f64,
     pub code_bytes: usize,
@@ -36,7 +36,13 @@ pub trait Backend {
     /// Queue region `gid` for compilation; the backend publishes into `slot`.
     /// `label` names it in messages (`file:line`, and `loop` for loop regions).
     /// Returns false when the request was dropped (queue full, budget spent).
-    fn submit(&mut self, gid: u32, desc: &RegionDesc, slot: &Arc<SiteSlot>, label: &str) -> bool;
+    fn submit(
+        &mut self,
+        gid: RegionId,
+        desc: &RegionDesc,
+        slot: &Arc<SiteSlot>,
+        label: &str,
+    ) -> bool;
     /// Outcomes since the last call.
     fn drain(&mut self) -> Vec<CompileOutcome>;
     /// Wait until every queued request is done.
@@ -135,7 +141,7 @@ impl Profiler {
             return;
         };
         for o in b.drain() {
-            if let Some(s) = self.sites.get_mut(o.gid as usize) {
+            if let Some(s) = self.sites.get_mut(o.gid.index()) {
                 s.compile_us = Some(o.micros);
                 s.compile_error = o.error;
             }
@@ -260,7 +266,7 @@ impl TierHook for Profiler {
                 } else {
                     format!("{}:{}", site.file, site.line)
                 };
-                if b.submit(id.0, desc, &site.slot, &label) {
+                if b.submit(id, desc, &site.slot, &label) {
                     u64::MAX
                 } else {
                     // Dropped (queue full): try again later.
