@@ -126,15 +126,9 @@ impl Vm {
         cache: &std::cell::Cell<u32>,
     ) -> bool {
         let map = self.frames[fi].locals.as_ref().unwrap_or(&self.globals);
-        let old = map.borrow_mut().replace_cached(key, v, cache);
-        match old {
-            Ok(Value::Num(_)) => true,
-            Ok(old) => {
-                drop(old);
-                true
-            }
-            Err(_) => false,
-        }
+        // The old value (or `v`, on a miss) drops after the map's borrow ends.
+        let replaced = map.borrow_mut().replace_cached(key, v, cache);
+        replaced.is_ok()
     }
 
     pub(crate) fn undefined(key: &Value) -> MsError {
