@@ -487,17 +487,30 @@ fn env_exec_and_time() {
 #[cfg(unix)]
 const NATIVE_FOREVER: &str = "f = function\n  x = 0\n  while 1\n    x = x + 1\n  end while\nend function\nprint \"started\"\nf\n";
 
+/// The same loop at global scope: its variable is a global, kept in a register
+/// while the native code runs.
+#[cfg(unix)]
+const GLOBAL_FOREVER: &str = "x = 0\nprint \"started\"\nwhile 1\n  x = x + 1\nend while\n";
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_interrupts_a_native_loop() {
+    interrupt_native_loop(NATIVE_FOREVER);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_interrupts_a_native_loop_at_global_scope() {
+    interrupt_native_loop(GLOBAL_FOREVER);
+}
+
+/// Runs `src` (which prints `started`, then loops forever at line 3) with native
+/// loop code from the first iteration, interrupts it, and checks the error and
+/// that the loop ran natively.
+#[cfg(unix)]
+fn interrupt_native_loop(src: &str) {
     let mut child = Command::new(bin())
-        .args([
-            "--jit=sync",
-            "--jit-hot-loop=1",
-            "--jit-stats",
-            "-e",
-            NATIVE_FOREVER,
-        ])
+        .args(["--jit=sync", "--jit-hot-loop=1", "--jit-stats", "-e", src])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -531,6 +544,38 @@ fn ctrl_c_interrupts_a_native_loop() {
         .and_then(|v| v.trim_start_matches([' ', ':']).trim().parse().ok())
         .unwrap_or_else(|| panic!("no loop statistics in {err}"));
     assert!(iters > 100_000, "{err}");
+}
+
+#[test]
+fn global_loops_show_in_the_profile_compiled() {
+    let dir = std::env::temp_dir().join(format!("ms-global-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("glob.ms");
+    std::fs::write(
+        &script,
+        "s = 0\ni = 0\nwhile i < 100000\n  i = i + 1\n  s = s + i % 3\nend while\nprint s\nfor j in range(1, 3)\n  print j\nend for\n",
+    )
+    .unwrap();
+    let o = Command::new(bin())
+        .args(["--jit=sync", "--profile", "--profile-format=json"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "100000\n1\n2\n3\n");
+    let err = stderr(&o);
+    let json_start = err.find('{').expect("a JSON report");
+    let v: serde_json::Value = serde_json::from_str(&err[json_start..]).expect("valid JSON");
+    let sites = v["sites"].as_array().unwrap();
+    let hot = sites
+        .iter()
+        .find(|s| s["kind"] == "loop" && s["line"] == 3)
+        .unwrap_or_else(|| panic!("the global loop is a row: {v}"));
+    assert_eq!(hot["source"], "while i < 100000");
+    assert_eq!(hot["state"], "compiled");
+    assert!(hot["native_iterations"].as_u64().unwrap() > 90_000, "{hot}");
+    assert!(hot["file"].as_str().unwrap().ends_with("glob.ms"), "{hot}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

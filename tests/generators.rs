@@ -21,6 +21,11 @@
 //!   `trace` list must be the same bit for bit (so `-0` against `0`, or a last-digit
 //!   difference, is caught although `print` shows six digits).
 //!
+//! - `global_programs`: loops at global scope over globals that are created inside
+//!   them, removed, retyped, written through `globals`, auto-called functions, calls
+//!   from loops, and a function whose loop reads globals past a local shadowing one:
+//!   interpreted and with the JIT, bit for bit as above.
+//!
 //! A failing case is shrunk by proptest to a small one, shown with its source text.
 //! Each test writes a summary line (`generator NAME: N cases ...`) straight to stderr,
 //! so it shows even when the harness captures output; `-- --nocapture` shows the
@@ -542,13 +547,14 @@ fn num_key(v: &Value) -> String {
 }
 
 /// Runs `src` in a fresh interpreter for at most `budget`; `jit` selects the JIT in
-/// its deterministic mode, compiling every site at its first execution.
+/// its deterministic mode, compiling every site and loop at its first execution.
 fn run_program(src: &str, jit: bool, budget: Duration) -> Outcome {
     let flags: Vec<(String, String)> = if jit {
         [
             ("jit", "sync"),
             ("jit-eager", "true"),
             ("jit-min-complexity", "0"),
+            ("jit-hot-loop", "1"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -899,6 +905,117 @@ fn numeric_programs() {
     // Else the comparison proves nothing.
     assert!(
         native.get() * 2 > compared.get(),
+        "native code ran in only {} of {} programs",
+        native.get(),
+        compared.get()
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Global-scope programs: loops over globals, the interpreter against the JIT.
+
+/// Variables of global code: globals that exist from the start, one created inside
+/// the loops (`nw`), and `auto`, a function read without arguments (auto-called).
+const GLOBAL_VARS: &[&str] = &["g1", "g2", "g3", "nw", "auto", "k"];
+
+/// Inside `h`, whose own local `g1` shadows the global.
+const H_VARS: &[&str] = &["g1", "g2", "g3", "t", "j"];
+
+/// Statements of global code: assignments to globals (plain, compound, through
+/// `globals`), retyping, removal, calls, output and traces.
+fn global_simple() -> BoxedStrategy<String> {
+    let e = num_expr(GLOBAL_VARS);
+    prop_oneof![
+        24 => (select(&["g1", "g2", "g3", "nw"][..]), select(&["=", "+=", "*="][..]), e.clone())
+            .prop_map(|(v, op, e)| format!("{v} {op} {e}")),
+        2 => (select(&["g1", "g2", "nw"][..]), e.clone())
+            .prop_map(|(v, e)| format!("globals.{v} = {e}")),
+        1 => e.clone().prop_map(|e| format!("trace.push {e}")),
+        1 => e.clone().prop_map(|e| format!("trace.push fake({e})")),
+        1 => select(&["g2", "g3", "nw"][..]).prop_map(|v| format!("{v} = \"s\"")),
+        1 => select(&["g3", "nw"][..]).prop_map(|v| format!("globals.remove \"{v}\"")),
+        1 => select(&["g2", "g3"][..]).prop_map(|v| format!("{v} = @fake")),
+        1 => e.prop_map(|e| format!("print {e}")),
+    ]
+    .boxed()
+}
+
+/// Statements of `h`: its local `t` and the shadowing `g1`, reading globals.
+fn h_simple() -> BoxedStrategy<String> {
+    let e = num_expr(H_VARS);
+    prop_oneof![
+        4 => (select(&["t", "g1"][..]), e.clone()).prop_map(|(v, e)| format!("{v} = {e}")),
+        1 => e.prop_map(|e| format!("trace.push {e}")),
+    ]
+    .boxed()
+}
+
+fn global_program() -> impl Strategy<Value = String> {
+    (
+        vec(select(NUM_CONSTS), 3),
+        blocks(global_simple(), num_expr(GLOBAL_VARS), 3),
+        blocks(h_simple(), num_expr(H_VARS), 2),
+        1u8..4,
+        select(TWISTS),
+        any::<bool>(),
+    )
+        .prop_map(|(init, body, h_body, calls, twist, nw_first)| {
+            let mut src = String::from(
+                "trace = []\nk = 0\nfake = function(a=1, b=0)\n  return a * 2 + 1\nend function\n",
+            );
+            src.push_str("auto = function\n  return 3\nend function\n");
+            for (v, c) in ["g1", "g2", "g3"].iter().zip(&init) {
+                src.push_str(&format!("{v} = {c}\n"));
+            }
+            // Else `nw` is made by the loops (a read before that is an error).
+            if nw_first {
+                src.push_str("nw = 1\n");
+            }
+            src.push_str("h = function(n)\n  t = 0\n  g1 = n\n  for j in range(1, n + 2)\n");
+            let mut h_src = String::new();
+            render(&h_body, 2, 1, &mut h_src);
+            src.push_str(&h_src);
+            src.push_str("  end for\n  return t\nend function\n");
+            let gv_twist = twist
+                .replace("gv", "g2")
+                .replace("  x = null", "  g3 = null");
+            src.push_str(&format!("for c in range(1, {calls})\n{gv_twist}"));
+            let mut g_src = String::new();
+            render(&body, 1, 1, &mut g_src);
+            src.push_str(&g_src);
+            src.push_str("  trace.push h(c)\nend for\n");
+            render(&body, 0, 0, &mut src);
+            src.push_str("for v in [g1, g2, g3, k]\n  trace.push v\n  print v\nend for\n");
+            src.push_str("print globals.hasIndex(\"nw\")\n");
+            src
+        })
+}
+
+#[test]
+fn global_programs() {
+    let compared = Cell::new(0u32);
+    let native = Cell::new(0u32);
+    run_generator(
+        "global_programs",
+        600,
+        global_program(),
+        || {
+            format!(
+                " ({} compared, the rest over budget; native code ran in {})",
+                compared.get(),
+                native.get()
+            )
+        },
+        |src| {
+            if let Some((_, n)) = differential(&src, Duration::from_secs(2))? {
+                compared.set(compared.get() + 1);
+                native.set(native.get() + u32::from(n > 0));
+            }
+            Ok(())
+        },
+    );
+    assert!(
+        native.get() * 4 > compared.get(),
         "native code ran in only {} of {} programs",
         native.get(),
         compared.get()

@@ -266,7 +266,8 @@ impl<'t, 'f, 'h> LoopTranslator<'t, 'f, 'h> {
         let flags = MemFlagsData::trusted();
         self.b.switch_to_block(load);
         for r in (0..self.vars.len()).map(|r| r as u16) {
-            let v = if r < self.lp.temp_base && desc.input_regs.contains(&r) {
+            // Inputs: named locals, mirrored globals, `for` indexes of global code.
+            let v = if desc.input_regs.contains(&r) {
                 self.b
                     .ins()
                     .load(types::F64, flags, self.window, slot(r) + NUM_OFFSET)

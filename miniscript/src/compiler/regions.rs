@@ -157,20 +157,8 @@ impl FnBuilder<'_> {
         mut dead: Vec<usize>,
         out: &mut Vec<crate::tier::RegionInfo>,
     ) {
-        let eligible: Vec<Result<(), String>> = self
-            .raw_loops
-            .iter()
-            .map(|l| {
-                crate::tier::describe_loop(
-                    &self.code,
-                    &self.consts,
-                    nlocals,
-                    l.head,
-                    l.cond_end,
-                    l.end,
-                )
-                .map(|_| ())
-            })
+        let eligible: Vec<Result<(), String>> = (0..self.raw_loops.len())
+            .map(|i| self.describe_nest(i, nlocals).map(|_| ()))
             .collect();
         let inside_eligible = |i: usize| {
             let l = &self.raw_loops[i];
@@ -200,34 +188,25 @@ impl FnBuilder<'_> {
         for (i, r) in out.iter().enumerate() {
             self.code[r.site as usize].x = i as u32;
         }
+        let mut regs_needed = self.max_reg;
         for (i, why) in kept {
-            let l = &self.raw_loops[i];
             let described = match why {
                 Some(why) => Err(why),
-                None => crate::tier::describe_loop(
-                    &self.code,
-                    &self.consts,
-                    nlocals,
-                    l.head,
-                    l.cond_end,
-                    l.end,
-                ),
+                None => self.describe_nest(i, nlocals),
             };
+            let l = &self.raw_loops[i];
             let index = out.len() as u32;
-            let (desc, heads, exits, complexity, inputs, outputs) = match described {
-                Ok((d, heads, exits)) => {
-                    let (c, i, o) = (d.complexity, d.input_regs.clone(), d.output_regs.clone());
-                    (Ok(Rc::new(d)), heads, exits, c, i, o)
-                }
-                Err(e) => (
-                    Err(e),
-                    vec![l.head as u32],
-                    Vec::new(),
-                    0,
-                    Vec::new(),
-                    Vec::new(),
-                ),
+            let (desc, heads, exits, globals) = match described {
+                Ok(d) => (Ok(Rc::new(d.desc)), d.heads, d.exits, d.globals),
+                Err(e) => (Err(e), vec![l.head as u32], Vec::new(), Vec::new()),
             };
+            // Mirrored globals live in registers past the function's own.
+            if let Some(top) = globals.iter().map(|g| g.reg + 1).max() {
+                regs_needed = regs_needed.max(top);
+            }
+            let (complexity, inputs, outputs) = desc.as_ref().map_or((0, vec![], vec![]), |d| {
+                (d.complexity, d.input_regs.clone(), d.output_regs.clone())
+            });
             for (k, &h) in heads.iter().enumerate() {
                 let ins = &mut self.code[h as usize];
                 ins.x = index;
@@ -251,11 +230,28 @@ impl FnBuilder<'_> {
                         .and_then(|d| d.lp.as_ref())
                         .map(|b| b.temps.clone())
                         .unwrap_or_default(),
+                    globals,
                 }),
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
                 desc,
             });
         }
+        self.max_reg = regs_needed;
+    }
+
+    /// Describe raw loop `i` as the root of a nest. Globals are mirrored from the
+    /// function's first unused register up (nests never run at the same time, so
+    /// they share those registers; `max_reg` grows only after the last one).
+    fn describe_nest(&self, i: usize, nlocals: u16) -> Result<crate::tier::DescribedLoop, String> {
+        let l = &self.raw_loops[i];
+        let shape = crate::tier::NestShape {
+            head: l.head,
+            cond_end: l.cond_end,
+            end: l.end,
+            nlocals,
+            mirror_base: self.max_reg,
+        };
+        crate::tier::describe_loop(&self.code, &self.consts, shape)
     }
 
     /// Delete the no-op instructions at `dead` (sorted), renumbering every jump

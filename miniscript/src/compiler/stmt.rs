@@ -188,9 +188,10 @@ impl FnBuilder<'_> {
     }
 
     /// Emit a `loop` instruction at a loop head when loops may be compiled here
-    /// (sites on, loop regions on, locals in registers); says whether it did.
+    /// (sites on, loop regions on, locals in registers, or global code, whose
+    /// variables are globals); says whether it did.
     fn mark_loop_head(&mut self) -> bool {
-        let marked = self.sites_on && self.loops_on && !self.map_mode;
+        let marked = self.sites_on && self.loops_on && (!self.map_mode || self.global);
         if marked {
             self.emit(Op::Loop, 0, 0, 0);
         }

@@ -229,11 +229,21 @@ impl Vm {
             self.demote(id);
             return Ok(LoopRun::Interpret);
         }
-        let r = abi::run_loop(&mut self.stack, base, entry, head, &mut iters, proto).unwrap_or(0);
+        let mirrored = !lp.globals.is_empty();
+        let r = if mirrored && !self.load_mirrors(base, lp, proto) {
+            0
+        } else {
+            let r = abi::run_loop(&mut self.stack, base, entry, head, &mut iters, proto);
+            if mirrored {
+                self.store_mirrors(base, lp, proto);
+            }
+            r.unwrap_or(0)
+        };
         let rt = &mut self.regions_rt[id.index()];
         rt.iters += iters;
         if r == 0 {
-            // Guard failure: a local is not a number. Interpret this iteration.
+            // Guard failure: a local or global is not a number (or a global is
+            // missing, or not what the running frame sees). Interpret this iteration.
             rt.misses += 1;
             if first && rt.misses > rt.native && self.guard_miss(id) {
                 self.demote(id);
@@ -255,5 +265,49 @@ impl Vm {
         }
         rt.exits[ExitKind::Pause as usize] += 1;
         Ok(LoopRun::Again(r & !PAUSE_BIT))
+    }
+
+    /// Load the globals loop region `lp` uses into their registers in the window at
+    /// `base`, before a native run. False (a guard failure) when the running frame
+    /// sees other variables than the globals (a local or outer scope of its own) or
+    /// a global is missing or not a number. While the mirrors are live, the native
+    /// field helpers refuse the globals map itself (see `abi::mirror_globals`).
+    fn load_mirrors(&mut self, base: usize, lp: &LoopMeta, proto: &Proto) -> bool {
+        let Some(f) = self.top_frame() else {
+            return false;
+        };
+        let is_globals = |m: &Option<_>| m.as_ref().is_none_or(|m| Rc::ptr_eq(m, &self.globals));
+        // Global code reads `x += 1`'s variable from its locals map: it must be there.
+        if !is_globals(&f.locals) || !is_globals(&f.outer) || proto.map_mode && f.locals.is_none() {
+            return false;
+        }
+        let g = self.globals.borrow();
+        for m in &lp.globals {
+            let (Some(Value::Num(x)), Some(slot)) = (
+                g.get(&proto.consts[m.name as usize]),
+                self.stack.get_mut(base + m.reg as usize),
+            ) else {
+                return false;
+            };
+            *slot = Value::Num(*x);
+        }
+        abi::mirror_globals(Rc::as_ptr(&self.globals) as usize);
+        true
+    }
+
+    /// Store the globals loop region `lp` writes back from their registers, in
+    /// place (each was present when the run began, and native code removes no
+    /// key), after a native run however it ended.
+    fn store_mirrors(&mut self, base: usize, lp: &LoopMeta, proto: &Proto) {
+        abi::mirror_globals(0);
+        let mut g = self.globals.borrow_mut();
+        for m in lp.globals.iter().filter(|m| m.written) {
+            let value = self.stack.get(base + m.reg as usize);
+            if let (Some(slot), Some(Value::Num(x))) =
+                (g.get_mut(&proto.consts[m.name as usize]), value)
+            {
+                *slot = Value::Num(*x);
+            }
+        }
     }
 }

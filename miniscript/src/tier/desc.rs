@@ -241,7 +241,8 @@ pub struct LoopBody {
     /// Instruction index of each head, by entry number (0 is the outermost loop).
     pub heads: Vec<u32>,
     pub nexits: u32,
-    /// Registers from here up are temporaries (dead at every head and exit).
+    /// Registers from here up are temporaries (dead at every head and exit), except
+    /// inputs: mirrored globals and the `for` indexes of global code.
     pub temp_base: u16,
     /// The temporaries the code writes, when it has fallback exits: those leave in
     /// the middle of a statement, so they store the temporaries too (the
@@ -276,6 +277,21 @@ pub struct LoopMeta {
     pub last_line: u32,
     /// Temporaries made numbers before each native run (`LoopBody::temps`).
     pub temps: Vec<u16>,
+    /// The globals the nest uses, loaded into registers before each native run
+    /// and stored back after it.
+    pub globals: Vec<GlobalMirror>,
+}
+
+/// A global variable a loop region keeps in a register while its native code runs:
+/// present and a number at entry (or the nest is interpreted), written back in place
+/// at every exit and pause when the nest writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalMirror {
+    /// The constant holding its name.
+    pub name: u16,
+    /// The register it is kept in (past the function's own registers).
+    pub reg: u16,
+    pub written: bool,
 }
 
 /// A region of one function, as the interpreter sees it.

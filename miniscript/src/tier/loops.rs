@@ -2,7 +2,9 @@
 //! into `LoopBody` code, in named passes (check the nest, find its containers,
 //! translate each instruction, finish), or says why the nest cannot be compiled.
 
-use super::desc::{weight, ExitKind, LInstr, LOperand, LoopBody, ROp, RegionDesc, Test};
+use super::desc::{
+    weight, ExitKind, GlobalMirror, LInstr, LOperand, LoopBody, ROp, RegionDesc, Test,
+};
 use super::fingerprint::fingerprint;
 use super::straight::{call_of, pi};
 use crate::tac::{Instr, Op, K_BIT, NO_REG};
@@ -11,9 +13,8 @@ use crate::value::Value;
 /// Why a loop holding `op` cannot be compiled, in the words of the report.
 fn loop_refusal(op: Op) -> String {
     match op {
-        Op::CallLocal | Op::CallValue | Op::CallMember | Op::GetNameRaw => {
-            "calls a function or reads a global".to_string()
-        }
+        Op::CallLocal | Op::CallValue | Op::CallMember => "calls a function".to_string(),
+        Op::GetNameRaw => "takes a function reference (@name)".to_string(),
         Op::Index
         | Op::SetIndex
         | Op::Slice
@@ -23,7 +24,7 @@ fn loop_refusal(op: Op) -> String {
         | Op::NewMap
         | Op::Isa
         | Op::New => "uses a list, map or string".to_string(),
-        Op::GetLocals | Op::GetGlobals | Op::GetOuter | Op::SetVar => {
+        Op::GetLocals | Op::GetGlobals | Op::GetOuter => {
             "uses locals, outer or globals".to_string()
         }
         Op::GetSelf | Op::SetSelf | Op::GetSuper => "uses self or super".to_string(),
@@ -33,29 +34,65 @@ fn loop_refusal(op: Op) -> String {
     }
 }
 
-/// A described loop nest: the description, the pc of each head, the exits.
-pub type DescribedLoop = (RegionDesc, Vec<u32>, Vec<(u32, ExitKind)>);
+/// A described loop nest.
+pub struct DescribedLoop {
+    pub desc: RegionDesc,
+    /// The pc of every head.
+    pub heads: Vec<u32>,
+    pub exits: Vec<(u32, ExitKind)>,
+    /// The globals the nest reads or writes, each kept in a register of its own
+    /// from `NestShape::mirror_base` up while the native code runs.
+    pub globals: Vec<GlobalMirror>,
+}
 
-/// Describe the loop nest `code[head..end)` as a loop region: `head` is the pc of
-/// its outermost `Loop` instruction, `cond_end` the first pc after that loop's
-/// condition (jumps out from before it are normal exits, later ones breaks) and
-/// `end` the pc after the loop. Only numeric operations on registers and numeric
-/// constants, branches, and nested `Loop` heads qualify; the error says why not.
-/// Returns the description, the pc of every head and the exits.
+/// Where a loop nest sits in its function's code and registers.
+#[derive(Clone, Copy, Debug)]
+pub struct NestShape {
+    /// The pc of its outermost `Loop` instruction.
+    pub head: usize,
+    /// The first pc after that loop's condition: jumps out from before it are
+    /// normal exits, later ones breaks.
+    pub cond_end: usize,
+    /// The pc after the loop.
+    pub end: usize,
+    /// Named locals are the registers below this.
+    pub nlocals: u16,
+    /// The first register past the function's own: globals the nest uses are
+    /// mirrored from here up.
+    pub mirror_base: u16,
+}
+
+/// Describe the loop nest at `shape` of `code` as a loop region. Only numeric
+/// operations on registers, numeric constants and globals, branches, and nested
+/// `Loop` heads qualify; the error says why not.
 pub fn describe_loop(
     code: &[Instr],
     consts: &[Value],
-    nlocals: u16,
-    head: usize,
-    cond_end: usize,
-    end: usize,
+    shape: NestShape,
 ) -> Result<DescribedLoop, String> {
+    let NestShape {
+        head,
+        cond_end,
+        end,
+        nlocals,
+        mirror_base,
+    } = shape;
     let heads = check_nest(code, head, end)?;
     let lists = find_containers(&code[head..end], nlocals)?;
+    // In global code a `for` loop keeps its index in a temporary, live across the
+    // whole loop: such registers are loaded and stored like named locals.
+    let pinned: Vec<u16> = code[head..end]
+        .iter()
+        .filter(|i| i.op == Op::ForNext && i.c >= nlocals && i.c & K_BIT == 0)
+        .map(|i| i.c)
+        .collect();
     let mut t = Translator {
         code,
         consts,
         nlocals,
+        mirror_base,
+        pinned,
+        mirrors: Vec::new(),
         head,
         cond_end,
         end,
@@ -140,6 +177,12 @@ struct Translator<'a> {
     code: &'a [Instr],
     consts: &'a [Value],
     nlocals: u16,
+    /// Register of the first mirrored global (`NestShape::mirror_base`).
+    mirror_base: u16,
+    /// Temporaries that hold a `for` index of global code (see `describe_loop`).
+    pinned: Vec<u16>,
+    /// The constant index of each mirrored global's name, by mirror number.
+    mirrors: Vec<u16>,
     head: usize,
     cond_end: usize,
     end: usize,
@@ -188,7 +231,7 @@ impl Translator<'_> {
         if self.lists.contains(&r) {
             self.mixed = true;
         }
-        if r < self.nlocals {
+        if r < self.nlocals || r >= self.mirror_base || self.pinned.contains(&r) {
             if !self.touched.contains(&r) {
                 self.touched.push(r);
             }
@@ -300,6 +343,16 @@ impl Translator<'_> {
             // not yet a local, which the entry guard rules out.
             Op::Move | Op::MoveRaw => self.move_of(ins)?,
             Op::GetLocalStrict | Op::GetVarWarn if ins.n == 0 => self.move_of(ins)?,
+            // The same by name in global code, whose locals are the globals: the
+            // global is there (the entry checks it), so no error or warning.
+            Op::GetLocalStrict | Op::GetVarWarn => {
+                let a = self.global(ins.b & !K_BIT)?;
+                let a = self.reg(a, false).map(LOperand::Reg)?;
+                LInstr::Move {
+                    dst: self.reg(ins.a, true)?,
+                    a,
+                }
+            }
             Op::Jump => LInstr::Jump {
                 target: self.target(pc, ins.x as usize)?,
             },
@@ -325,6 +378,7 @@ impl Translator<'_> {
                 target: self.target(pc, ins.x as usize)?,
             },
             Op::CallName => self.call(ins)?,
+            Op::SetVar => self.set_global(ins)?,
             Op::Index | Op::SetIndex | Op::GetField => self.access(pc, ins)?,
             Op::Loop => LInstr::Head {
                 index: self.heads.iter().position(|&h| h == pc).unwrap_or(0) as u8,
@@ -348,7 +402,7 @@ impl Translator<'_> {
         if ins.b & K_BIT != 0 {
             return Err("loops over a constant".to_string());
         }
-        if ins.c >= self.nlocals {
+        if ins.c >= self.nlocals && !self.pinned.contains(&ins.c) {
             return Err("keeps a for loop's index in a temporary".to_string());
         }
         let by_ref = self.lists.contains(&ins.a);
@@ -373,9 +427,50 @@ impl Translator<'_> {
         })
     }
 
-    /// A call of a pure intrinsic (`pi` is a constant).
+    /// The register mirroring the global named by constant `name` (a string).
+    fn global(&mut self, name: u16) -> Result<u16, String> {
+        if !matches!(self.consts.get(name as usize), Some(Value::Str(_))) {
+            return Err("uses a variable by a computed name".to_string());
+        }
+        let k = match self.mirrors.iter().position(|&m| m == name) {
+            Some(k) => k,
+            None => {
+                self.mirrors.push(name);
+                self.mirrors.len() - 1
+            }
+        };
+        u16::try_from(k)
+            .ok()
+            .and_then(|k| self.mirror_base.checked_add(k))
+            .filter(|&r| r < NO_REG)
+            .ok_or_else(|| "uses too many globals".to_string())
+    }
+
+    /// `setvar "name", x` (global code): a move into the global's mirror.
+    fn set_global(&mut self, ins: &Instr) -> Result<LInstr, String> {
+        let a = self.rk(ins.c)?;
+        let mirror = self.global(ins.b & !K_BIT)?;
+        Ok(LInstr::Move {
+            dst: self.reg(mirror, true)?,
+            a,
+        })
+    }
+
+    /// A call of a pure intrinsic (`pi` is a constant), or the read of a variable
+    /// that is not a local (a global, when the nest runs natively).
     fn call(&mut self, ins: &Instr) -> Result<LInstr, String> {
-        let (op, default_b, bit) = call_of(ins, self.consts)?;
+        let (op, default_b, bit) = match call_of(ins, self.consts) {
+            Ok(called) => called,
+            Err(_) if ins.n == 0 && ins.a < NO_REG => {
+                let mirror = self.global(ins.b & !K_BIT)?;
+                let a = self.reg(mirror, false).map(LOperand::Reg)?;
+                return Ok(LInstr::Move {
+                    dst: self.reg(ins.a, true)?,
+                    a,
+                });
+            }
+            Err(why) => return Err(why),
+        };
         self.intrinsics |= bit;
         let dst = self.reg(ins.a, true)?;
         let Some(op) = op.filter(|_| ins.n > 0) else {
@@ -470,6 +565,26 @@ impl Translator<'_> {
         if !self.exits.iter().any(|e| e.1 == ExitKind::Fallback) {
             self.temps.clear();
         }
+        // `for` indexes of global code are made numbers before each run too: where
+        // they are live they are numbers already (see `LoopMeta::temps`).
+        for &r in &self.pinned {
+            if !self.temps.contains(&r) {
+                self.temps.push(r);
+            }
+        }
+        let globals = self
+            .mirrors
+            .iter()
+            .enumerate()
+            .map(|(k, &name)| {
+                let reg = self.mirror_base + k as u16;
+                GlobalMirror {
+                    name,
+                    reg,
+                    written: self.written.contains(&reg),
+                }
+            })
+            .collect();
         let complexity = 10 + out.iter().map(instr_weight).sum::<u32>();
         let body = LoopBody {
             heads: self.heads.iter().map(|&h| (h - self.head) as u32).collect(),
@@ -490,8 +605,12 @@ impl Translator<'_> {
             lp: Some(Box::new(body)),
         };
         desc.fingerprint = fingerprint(&desc);
-        let heads = self.heads.iter().map(|&h| h as u32).collect();
-        Ok((desc, heads, self.exits))
+        Ok(DescribedLoop {
+            desc,
+            heads: self.heads.iter().map(|&h| h as u32).collect(),
+            exits: self.exits,
+            globals,
+        })
     }
 }
 

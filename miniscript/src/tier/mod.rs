@@ -23,11 +23,11 @@ mod loops;
 mod straight;
 
 pub use desc::{
-    ExitKind, LInstr, LOperand, LoopBody, LoopMeta, RInstr, ROp, ROperand, RegionDesc, RegionInfo,
-    Test,
+    ExitKind, GlobalMirror, LInstr, LOperand, LoopBody, LoopMeta, RInstr, ROp, ROperand,
+    RegionDesc, RegionInfo, Test,
 };
 pub use fingerprint::fingerprint;
-pub use loops::{describe_loop, DescribedLoop};
+pub use loops::{describe_loop, DescribedLoop, NestShape};
 pub use straight::describe;
 
 /// A region's id in one `Vm`: the index of its counters and slot (regions of every
