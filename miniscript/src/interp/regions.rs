@@ -233,7 +233,13 @@ impl Vm {
         let r = if mirrored && !self.load_mirrors(base, lp, proto) {
             0
         } else {
+            // While the mirrors are live the globals map stays borrowed: a field
+            // helper that meets it (through an alias such as `gm = globals`) cannot
+            // borrow it and falls back, so no access sees or overwrites a stale value.
+            let globals = self.globals.clone();
+            let held = mirrored.then(|| globals.borrow_mut());
             let r = abi::run_loop(&mut self.stack, base, entry, head, &mut iters, proto);
+            drop(held);
             if mirrored {
                 self.store_mirrors(base, lp, proto);
             }
@@ -270,8 +276,7 @@ impl Vm {
     /// Load the globals loop region `lp` uses into their registers in the window at
     /// `base`, before a native run. False (a guard failure) when the running frame
     /// sees other variables than the globals (a local or outer scope of its own) or
-    /// a global is missing or not a number. While the mirrors are live, the native
-    /// field helpers refuse the globals map itself (see `abi::mirror_globals`).
+    /// a global is missing or not a number.
     fn load_mirrors(&mut self, base: usize, lp: &LoopMeta, proto: &Proto) -> bool {
         let Some(f) = self.top_frame() else {
             return false;
@@ -291,7 +296,6 @@ impl Vm {
             };
             *slot = Value::Num(*x);
         }
-        abi::mirror_globals(Rc::as_ptr(&self.globals) as usize);
         true
     }
 
@@ -299,7 +303,6 @@ impl Vm {
     /// place (each was present when the run began, and native code removes no
     /// key), after a native run however it ended.
     fn store_mirrors(&mut self, base: usize, lp: &LoopMeta, proto: &Proto) {
-        abi::mirror_globals(0);
         let mut g = self.globals.borrow_mut();
         for m in lp.globals.iter().filter(|m| m.written) {
             let value = self.stack.get(base + m.reg as usize);

@@ -7,11 +7,10 @@
 //! then computes and stores the f64 payloads.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
 use super::desc::RegionInfo;
 use crate::tac::Proto;
-use crate::value::{list_slot, MapRef, Value};
+use crate::value::{list_slot, Value};
 
 /// Bytes of one `Value` (a register of the window): register `r` is at `r *
 /// VALUE_SIZE`.
@@ -266,26 +265,6 @@ pub unsafe extern "C" fn list_get_ref(list: *const Value, index: f64, dst: *mut 
     0
 }
 
-thread_local! {
-    /// The address of the globals map while a loop region of this thread keeps
-    /// some of its variables in registers (0 otherwise).
-    static MIRRORED: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Note that the globals map at `addr` (`Rc::as_ptr`) has variables mirrored in
-/// registers by the running native loop code, or with 0 that none are. The field
-/// helpers then refuse that map (the interpreter does the access, after the
-/// mirrors are stored back), so no access sees or overwrites a stale value.
-pub(crate) fn mirror_globals(addr: usize) {
-    MIRRORED.with(|m| m.set(addr));
-}
-
-/// Whether `m` is the globals map whose variables are mirrored now.
-fn is_mirrored(m: &MapRef) -> bool {
-    let addr = Rc::as_ptr(m) as usize;
-    MIRRORED.with(|g| g.get() == addr)
-}
-
 /// `map.key` for native loop code: stores the field at `out` and returns 0 when
 /// `map` points at a map that itself holds `key` with a number; returns 1 and
 /// stores nothing otherwise (inherited, missing, not a number: the interpreter's
@@ -306,9 +285,6 @@ pub unsafe extern "C" fn field_get(
     else {
         return 1;
     };
-    if is_mirrored(m) {
-        return 1;
-    }
     let Ok(fields) = m.try_borrow() else {
         return 1;
     };
@@ -340,9 +316,6 @@ pub unsafe extern "C" fn field_set(
     else {
         return 1;
     };
-    if is_mirrored(m) {
-        return 1;
-    }
     let Ok(mut fields) = m.try_borrow_mut() else {
         return 1;
     };
