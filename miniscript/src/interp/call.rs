@@ -261,6 +261,76 @@ impl Vm {
         }
     }
 
+    /// The common call: a script function that is not map-mode and takes no `self`,
+    /// called without an object, with no more arguments than parameters, below the
+    /// depth limit and with no interrupt pending. Pushes its frame and returns true;
+    /// returns false having done nothing otherwise (the general path then runs,
+    /// raising any error). The frame's `outer` is left empty when it would be the
+    /// globals map (`None` means globals), saving its reference count per call.
+    #[inline(never)]
+    pub(crate) fn push_plain_call(
+        &mut self,
+        f: &FuncVal,
+        start: usize,
+        given: usize,
+        dst: RetDest,
+    ) -> bool {
+        let FuncCode::Script(proto) = &f.code else {
+            return false;
+        };
+        let params = &proto.params;
+        if proto.map_mode
+            || proto.self_param
+            || given > params.len()
+            || self.depth >= self.config.max_call_depth
+            || self.interrupt.load(Ordering::Relaxed)
+        {
+            return false;
+        }
+        let need = start + proto.nregs as usize;
+        if self.stack.len() < need {
+            self.stack.resize(need, Value::Null);
+        }
+        if given < params.len() {
+            for (i, p) in params.iter().enumerate().skip(given) {
+                self.stack[start + i] = p.default.clone();
+            }
+        }
+        for i in params.len()..proto.nlocals as usize {
+            self.stack[start + i] = Value::Func(self.unset.clone());
+        }
+        let outer = match &f.outer {
+            Some(o) if !Rc::ptr_eq(o, &self.globals) => Some(o.clone()),
+            _ => None,
+        };
+        let d = self.depth;
+        if let Some(fr) = self.frames.get_mut(d) {
+            // A popped frame has no locals, outer, self or super (see `pop_frame`).
+            if !Rc::ptr_eq(&fr.proto, proto) {
+                fr.proto = proto.clone();
+            }
+            fr.pc = 0;
+            fr.base = start;
+            if outer.is_some() {
+                fr.outer = outer;
+            }
+            fr.ret = dst;
+        } else {
+            self.frames.push(Frame {
+                proto: proto.clone(),
+                pc: 0,
+                base: start,
+                locals: None,
+                outer,
+                ret: dst,
+                self_val: Value::Null,
+                super_val: None,
+            });
+        }
+        self.depth = d + 1;
+        true
+    }
+
     /// Push a frame. Frames are reused in place (the vector never shrinks): building a
     /// frame in a temporary and moving it in costs a store-forwarding stall per call.
     #[allow(clippy::too_many_arguments)]

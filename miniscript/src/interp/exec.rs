@@ -330,6 +330,9 @@ impl Vm {
                         } else {
                             RetDest::Reg(base + ins.a as usize)
                         };
+                        if self.push_plain_call(&f, base + ins.c as usize, ins.n as usize, dst) {
+                            continue 'frames;
+                        }
                         match self.call_function(
                             f,
                             base + ins.c as usize,
@@ -445,6 +448,29 @@ impl Vm {
                             && ins.b < proto.nlocals
                         {
                             slow!(ins)
+                        }
+                        let fr = &self.frames[fi];
+                        if let RetDest::Reg(i) = fr.ret {
+                            if fr.locals.is_none()
+                                && fr.outer.is_none()
+                                && matches!(fr.self_val, Value::Null)
+                                && fr.super_val.is_none()
+                            {
+                                // A plain frame's pop: nothing to release.
+                                self.depth = fi;
+                                if let Value::Num(x) = v {
+                                    let x = *x;
+                                    if let Value::Num(n) = &mut self.stack[i] {
+                                        *n = x;
+                                    } else {
+                                        self.stack[i] = Value::Num(x);
+                                    }
+                                } else {
+                                    let v = v.clone();
+                                    self.stack[i] = v;
+                                }
+                                continue 'frames;
+                            }
                         }
                         let v = v.clone();
                         self.frames[fi].pc = pc - 1;
