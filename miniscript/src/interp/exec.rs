@@ -139,6 +139,26 @@ impl Vm {
                     }
                 }};
             }
+            // `obj.name(args)`: push the method's frame when the fast path can, else
+            // the general path.
+            macro_rules! method_call {
+                ($ins:expr) => {{
+                    let ins = $ins;
+                    if ins.b & K_BIT != 0 && ins.x == 0 {
+                        let key = &consts[(ins.b & !K_BIT) as usize];
+                        let dst = if ins.a == NO_REG {
+                            RetDest::Discard
+                        } else {
+                            RetDest::Reg(base + ins.a as usize)
+                        };
+                        self.frames[fi].pc = pc;
+                        if self.push_method_call(base + ins.c as usize, key, ins.n as usize, dst) {
+                            continue 'frames;
+                        }
+                    }
+                    slow!(ins)
+                }};
+            }
             // A jump: backward jumps check for interrupts.
             macro_rules! back_edge {
                 ($t:expr) => {{
@@ -387,9 +407,17 @@ impl Vm {
                         };
                         match hit {
                             Some(v) if !matches!(v, Value::Func(_)) => set_val!(ins.a, v),
-                            _ => slow!(ins),
+                            _ => method_call!(ins),
                         }
                     }
+                    Op::CallMember => method_call!(ins),
+                    Op::GetSelf => match &self.frames[fi].self_val {
+                        Value::Map(m) => {
+                            let v = Value::Map(m.clone());
+                            self.stack[base + ins.a as usize] = v;
+                        }
+                        _ => slow!(ins),
+                    },
                     Op::Site => {
                         // A compilable region: count it; run native code if published.
                         let (vid, rb) = proto.region_base.get();
@@ -449,15 +477,21 @@ impl Vm {
                         {
                             slow!(ins)
                         }
-                        let fr = &self.frames[fi];
-                        if let RetDest::Reg(i) = fr.ret {
-                            if fr.locals.is_none()
-                                && fr.outer.is_none()
-                                && matches!(fr.self_val, Value::Null)
-                                && fr.super_val.is_none()
-                            {
-                                // A plain frame's pop: nothing to release.
-                                self.depth = fi;
+                        let fr = &mut self.frames[fi];
+                        let ret = fr.ret;
+                        if fr.locals.is_none()
+                            && fr.outer.is_none()
+                            && matches!(ret, RetDest::Reg(_) | RetDest::Discard)
+                        {
+                            // `pop_frame` inline, storing a number in place.
+                            if !matches!(fr.self_val, Value::Null) {
+                                fr.self_val = Value::Null;
+                            }
+                            if fr.super_val.is_some() {
+                                fr.super_val = None;
+                            }
+                            self.depth = fi;
+                            if let RetDest::Reg(i) = ret {
                                 if let Value::Num(x) = v {
                                     let x = *x;
                                     if let Value::Num(n) = &mut self.stack[i] {
@@ -469,8 +503,8 @@ impl Vm {
                                     let v = v.clone();
                                     self.stack[i] = v;
                                 }
-                                continue 'frames;
                             }
+                            continue 'frames;
                         }
                         let v = v.clone();
                         self.frames[fi].pc = pc - 1;
