@@ -32,9 +32,10 @@ impl Vm {
                 return Ok(RunStatus::Done);
             }
             let fi = self.depth - 1;
-            let proto = self.frames[fi].proto.clone();
-            let base = self.frames[fi].base;
-            let mut pc = self.frames[fi].pc;
+            let fr = &self.frames[fi];
+            let proto = fr.proto.clone();
+            let base = fr.base;
+            let mut pc = fr.pc;
             let code = &proto.code[..];
             let consts = &proto.consts[..];
 

@@ -122,17 +122,11 @@ impl Vm {
         given: usize,
         dst: RetDest,
     ) {
-        let params = &proto.params;
-        let need = start + proto.nregs as usize;
-        if self.stack.len() < need {
-            self.stack.resize(need, Value::Null);
+        let nparams = proto.params.len();
+        if self.stack.len() < start + proto.nregs as usize || given < nparams {
+            self.grow_and_fill_defaults(proto, start, given);
         }
-        if given < params.len() {
-            for (i, p) in params.iter().enumerate().skip(given) {
-                self.stack[start + i] = p.default.clone();
-            }
-        }
-        for i in params.len()..proto.nlocals as usize {
+        for i in nparams..proto.nlocals as usize {
             self.stack[start + i] = Value::Func(self.unset.clone());
         }
         let outer = match &f.outer {
@@ -152,17 +146,44 @@ impl Vm {
             }
             fr.ret = dst;
         } else {
-            self.frames.push(Frame {
-                proto: proto.clone(),
-                pc: 0,
-                base: start,
-                locals: None,
-                outer,
-                ret: dst,
-                self_val: Value::Null,
-                super_val: None,
-            });
+            self.push_new_frame(proto, start, outer, dst);
         }
         self.depth = d + 1;
+    }
+
+    /// The rare parts of `push_script_frame`, out of its way: grow the value stack to
+    /// the callee's window and fill the parameters not given with their defaults.
+    #[cold]
+    #[inline(never)]
+    fn grow_and_fill_defaults(&mut self, proto: &Proto, start: usize, given: usize) {
+        let need = start + proto.nregs as usize;
+        if self.stack.len() < need {
+            self.stack.resize(need, Value::Null);
+        }
+        for (i, p) in proto.params.iter().enumerate().skip(given) {
+            self.stack[start + i] = p.default.clone();
+        }
+    }
+
+    /// A frame deeper than any before: the frame vector grows.
+    #[cold]
+    #[inline(never)]
+    fn push_new_frame(
+        &mut self,
+        proto: &Rc<Proto>,
+        start: usize,
+        outer: Option<crate::value::MapRef>,
+        dst: RetDest,
+    ) {
+        self.frames.push(Frame {
+            proto: proto.clone(),
+            pc: 0,
+            base: start,
+            locals: None,
+            outer,
+            ret: dst,
+            self_val: Value::Null,
+            super_val: None,
+        });
     }
 }
