@@ -16,7 +16,7 @@ use super::slow::Flow;
 use super::{RunStatus, Vm};
 use crate::error::MsResult;
 use crate::tac::{Op, K_BIT, NO_REG};
-use crate::value::Value;
+use crate::value::{FuncCode, Value};
 
 impl Vm {
     /// Run until the frame stack shrinks to `stop_depth` frames (`Done`), or until
@@ -138,26 +138,6 @@ impl Vm {
                     } else {
                         self.stack[base + $i as usize] = v;
                     }
-                }};
-            }
-            // `obj.name(args)`: push the method's frame when the fast path can, else
-            // the general path.
-            macro_rules! method_call {
-                ($ins:expr) => {{
-                    let ins = $ins;
-                    if ins.b & K_BIT != 0 && ins.x == 0 {
-                        let key = &consts[(ins.b & !K_BIT) as usize];
-                        let dst = if ins.a == NO_REG {
-                            RetDest::Discard
-                        } else {
-                            RetDest::Reg(base + ins.a as usize)
-                        };
-                        self.frames[fi].pc = pc;
-                        if self.push_method_call(base + ins.c as usize, key, ins.n as usize, dst) {
-                            continue 'frames;
-                        }
-                    }
-                    slow!(ins)
                 }};
             }
             // A jump: backward jumps check for interrupts.
@@ -351,7 +331,10 @@ impl Vm {
                         } else {
                             RetDest::Reg(base + ins.a as usize)
                         };
-                        if self.push_plain_call(&f, base + ins.c as usize, ins.n as usize, dst) {
+                        // (Intrinsics go straight to the general path.)
+                        if matches!(f.code, FuncCode::Script(_))
+                            && self.push_plain_call(&f, base + ins.c as usize, ins.n as usize, dst)
+                        {
                             continue 'frames;
                         }
                         match self.call_function(
@@ -408,10 +391,27 @@ impl Vm {
                         };
                         match hit {
                             Some(v) if !matches!(v, Value::Func(_)) => set_val!(ins.a, v),
-                            _ => method_call!(ins),
+                            _ => slow!(ins),
                         }
                     }
-                    Op::CallMember => method_call!(ins),
+                    Op::CallMember => {
+                        // `obj.name(args)`: push the method's frame when the fast path
+                        // can, else the general path.
+                        if ins.b & K_BIT != 0 && ins.x == 0 {
+                            let key = &consts[(ins.b & !K_BIT) as usize];
+                            let dst = if ins.a == NO_REG {
+                                RetDest::Discard
+                            } else {
+                                RetDest::Reg(base + ins.a as usize)
+                            };
+                            self.frames[fi].pc = pc;
+                            let objreg = base + ins.c as usize;
+                            if self.push_method_call(objreg, key, ins.n as usize, dst) {
+                                continue 'frames;
+                            }
+                        }
+                        slow!(ins)
+                    }
                     Op::GetSelf => match &self.frames[fi].self_val {
                         Value::Map(m) => {
                             let v = Value::Map(m.clone());
@@ -478,21 +478,15 @@ impl Vm {
                         {
                             slow!(ins)
                         }
-                        let fr = &mut self.frames[fi];
-                        let ret = fr.ret;
-                        if fr.locals.is_none()
-                            && fr.outer.is_none()
-                            && matches!(ret, RetDest::Reg(_) | RetDest::Discard)
-                        {
-                            // `pop_frame` inline, storing a number in place.
-                            if !matches!(fr.self_val, Value::Null) {
-                                fr.self_val = Value::Null;
-                            }
-                            if fr.super_val.is_some() {
-                                fr.super_val = None;
-                            }
-                            self.depth = fi;
-                            if let RetDest::Reg(i) = ret {
+                        let fr = &self.frames[fi];
+                        if let RetDest::Reg(i) = fr.ret {
+                            if fr.locals.is_none()
+                                && fr.outer.is_none()
+                                && matches!(fr.self_val, Value::Null)
+                                && fr.super_val.is_none()
+                            {
+                                // A plain frame's pop: nothing to release.
+                                self.depth = fi;
                                 if let Value::Num(x) = v {
                                     let x = *x;
                                     if let Value::Num(n) = &mut self.stack[i] {
@@ -504,8 +498,8 @@ impl Vm {
                                     let v = v.clone();
                                     self.stack[i] = v;
                                 }
+                                continue 'frames;
                             }
-                            continue 'frames;
                         }
                         let v = v.clone();
                         self.frames[fi].pc = pc - 1;
