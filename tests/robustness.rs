@@ -210,6 +210,18 @@ fn recursion_limit() {
         stderr(&o),
         "Runtime Error: Stack Overflow: call depth exceeded the limit of 400000 nested calls [line 2]\n"
     );
+    // Method calls and calls filling defaults (the interpreter's fast call paths) stop
+    // at the limit the same way.
+    let method = "o = {}\no.f = function(n)\n  return self.f(n + 1)\nend function\nprint o.f(1)";
+    let defaults = "f = function(n, d = 1)\n  return f(n + d)\nend function\nprint f(1)";
+    for (src, line) in [(method, 3), (defaults, 2)] {
+        let o = run(&["--max-call-depth=700", "-e", src]);
+        assert_eq!(code(&o), 1);
+        assert_eq!(
+            stderr(&o),
+            format!("Runtime Error: Stack Overflow: call depth exceeded the limit of 700 nested calls [line {line}]\n")
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ use super::slow::Flow;
 use super::{RunStatus, Vm};
 use crate::error::MsResult;
 use crate::tac::{Op, K_BIT, NO_REG};
-use crate::value::Value;
+use crate::value::{FuncCode, Value};
 
 impl Vm {
     /// Run until the frame stack shrinks to `stop_depth` frames (`Done`), or until
@@ -32,9 +32,10 @@ impl Vm {
                 return Ok(RunStatus::Done);
             }
             let fi = self.depth - 1;
-            let proto = self.frames[fi].proto.clone();
-            let base = self.frames[fi].base;
-            let mut pc = self.frames[fi].pc;
+            let fr = &self.frames[fi];
+            let proto = fr.proto.clone();
+            let base = fr.base;
+            let mut pc = fr.pc;
             let code = &proto.code[..];
             let consts = &proto.consts[..];
 
@@ -173,7 +174,7 @@ impl Vm {
                     Op::Sub => arith!(ins, |x: f64, y: f64| x - y),
                     Op::Mul => arith!(ins, |x: f64, y: f64| x * y),
                     Op::Div => arith!(ins, |x: f64, y: f64| x / y),
-                    Op::Mod => arith!(ins, |x: f64, y: f64| x % y),
+                    Op::Mod => arith!(ins, num_mod),
                     Op::Pow => arith!(ins, |x: f64, y: f64| x.powf(y)),
                     Op::Lt => compare!(ins, |x: f64, y: f64| x < y),
                     Op::Le => compare!(ins, |x: f64, y: f64| x <= y),
@@ -330,6 +331,12 @@ impl Vm {
                         } else {
                             RetDest::Reg(base + ins.a as usize)
                         };
+                        // (Intrinsics go straight to the general path.)
+                        if matches!(f.code, FuncCode::Script(_))
+                            && self.push_plain_call(&f, base + ins.c as usize, ins.n as usize, dst)
+                        {
+                            continue 'frames;
+                        }
                         match self.call_function(
                             f,
                             base + ins.c as usize,
@@ -387,6 +394,31 @@ impl Vm {
                             _ => slow!(ins),
                         }
                     }
+                    Op::CallMember => {
+                        // `obj.name(args)`: push the method's frame when the fast path
+                        // can, else the general path.
+                        if ins.b & K_BIT != 0 && ins.x == 0 {
+                            let key = &consts[(ins.b & !K_BIT) as usize];
+                            let dst = if ins.a == NO_REG {
+                                RetDest::Discard
+                            } else {
+                                RetDest::Reg(base + ins.a as usize)
+                            };
+                            self.frames[fi].pc = pc;
+                            let objreg = base + ins.c as usize;
+                            if self.push_method_call(objreg, key, ins.n as usize, dst) {
+                                continue 'frames;
+                            }
+                        }
+                        slow!(ins)
+                    }
+                    Op::GetSelf => match &self.frames[fi].self_val {
+                        Value::Map(m) => {
+                            let v = Value::Map(m.clone());
+                            self.stack[base + ins.a as usize] = v;
+                        }
+                        _ => slow!(ins),
+                    },
                     Op::Site => {
                         // A compilable region: count it; run native code if published.
                         let (vid, rb) = proto.region_base.get();
@@ -446,6 +478,29 @@ impl Vm {
                         {
                             slow!(ins)
                         }
+                        let fr = &self.frames[fi];
+                        if let RetDest::Reg(i) = fr.ret {
+                            if fr.locals.is_none()
+                                && fr.outer.is_none()
+                                && matches!(fr.self_val, Value::Null)
+                                && fr.super_val.is_none()
+                            {
+                                // A plain frame's pop: nothing to release.
+                                self.depth = fi;
+                                if let Value::Num(x) = v {
+                                    let x = *x;
+                                    if let Value::Num(n) = &mut self.stack[i] {
+                                        *n = x;
+                                    } else {
+                                        self.stack[i] = Value::Num(x);
+                                    }
+                                } else {
+                                    let v = v.clone();
+                                    self.stack[i] = v;
+                                }
+                                continue 'frames;
+                            }
+                        }
                         let v = v.clone();
                         self.frames[fi].pc = pc - 1;
                         self.do_return(v);
@@ -456,4 +511,19 @@ impl Vm {
             }
         }
     }
+}
+
+/// `x % y` on numbers. Whole numbers from 1 to 2^32 take an integer division (exact:
+/// the remainder of such a pair is what `fmod` returns, positive zero included);
+/// everything else, `fmod`, which costs about eighty instructions.
+#[inline(always)]
+fn num_mod(x: f64, y: f64) -> f64 {
+    const LIMIT: f64 = 4_294_967_296.0;
+    if x >= 1.0 && y >= 1.0 && x < LIMIT && y < LIMIT {
+        let (a, b) = (x as u32, y as u32);
+        if a as f64 == x && b as f64 == y {
+            return (a % b) as f64;
+        }
+    }
+    x % y
 }

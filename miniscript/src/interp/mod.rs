@@ -2,8 +2,9 @@
 //!
 //! Layout: `mod.rs` holds the state and the public entry points, `exec.rs` the one
 //! dispatch loop with the number fast paths, `call.rs` calls, returns, name lookup and
-//! the resolution of named locals that hold functions, `slow.rs` the general (cold)
-//! paths of every instruction, `regions.rs` entering regions and running native code.
+//! the resolution of named locals that hold functions, `fast_call.rs` the fast paths of
+//! the common calls, `slow.rs` the general (cold) paths of every instruction,
+//! `regions.rs` entering regions and running native code.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use crate::value::{FuncCode, FuncVal, MapRef, Value};
 
 mod call;
 mod exec;
+mod fast_call;
 mod host_call;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
@@ -162,6 +164,8 @@ pub struct Vm {
     pub(crate) scratch: Vec<Value>,
     /// Instructions whose operands are being resolved, innermost last.
     pub(crate) resolving: Vec<frame::Resolving>,
+    /// The key `"__isa"` (its hash computed once).
+    pub(crate) isa_key: Value,
 }
 
 fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
@@ -217,6 +221,7 @@ impl Vm {
             slice_end: None,
             ticks: TICKS,
             resolving: Vec::new(),
+            isa_key: Value::str("__isa"),
         }
     }
 
