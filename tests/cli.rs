@@ -4,6 +4,9 @@
 //! intrinsics on a temporary directory.
 
 mod common;
+// Further tests, by topic, in tests/cli/.
+#[path = "cli/dates.rs"]
+mod dates;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
