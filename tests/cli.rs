@@ -7,6 +7,8 @@ mod common;
 // Further tests, by topic, in tests/cli/.
 #[path = "cli/dates.rs"]
 mod dates;
+#[path = "cli/pipes.rs"]
+mod pipes;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

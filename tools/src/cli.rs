@@ -46,6 +46,7 @@ exit codes:
   64   usage error (bad option, option value or missing argument)
   66   the script cannot be read (missing, a directory, unreadable, not UTF-8)
   130  interrupted (Ctrl-C)
+  141  standard output closed (a pipe whose reader has gone, as `| head -1`)
 ";
 
 /// Where the program comes from.
@@ -101,16 +102,15 @@ pub fn parse_args(args: &[String]) -> Parsed {
         let a = args[i].as_str();
         match a {
             "-h" | "-?" | "--help" => {
-                print!("{HELP}{}", profiler::Options::help_text());
-                print!("{EXIT_CODES}");
-                return Parsed::Exit(0);
+                let help = format!("{HELP}{}{EXIT_CODES}", profiler::Options::help_text());
+                return Parsed::Exit(crate::output::print_text(&help));
             }
             "-V" | "--version" => {
-                println!(
-                    "miniscript {} (MiniScript language 1.6.2)",
+                let version = format!(
+                    "miniscript {} (MiniScript language 1.6.2)\n",
                     env!("CARGO_PKG_VERSION")
                 );
-                return Parsed::Exit(0);
+                return Parsed::Exit(crate::output::print_text(&version));
             }
             "-i" | "--interactive" => interactive = true,
             "-q" | "--quiet" => quiet = true,
@@ -207,8 +207,7 @@ pub fn parse_args(args: &[String]) -> Parsed {
         Err(e) => return usage_error(&e),
     };
     if print_config {
-        print!("{}", tuning.print_config());
-        return Parsed::Exit(0);
+        return Parsed::Exit(crate::output::print_text(&tuning.print_config()));
     }
     let (input, first) = match script {
         Script::File(path) => match read_script(&path) {

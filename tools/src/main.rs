@@ -10,6 +10,7 @@
 //! the REPL session) ends.
 
 mod cli;
+mod output;
 mod repl;
 
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         max_memory: opts.tuning.max_memory_bytes(),
     };
     let mut interp = Interpreter::with_config(config);
+    interp.set_output(output::ProgramOut::default());
     interp.set_compile_options(jit::attach::compile_options(&opts.tuning));
     interp.set_interrupt_handle(&interrupt);
     interp.set_yield_pause(YIELD_PAUSE);
@@ -49,10 +51,7 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
     if let Some(source) = source {
         if opts.dump_tac {
             return match interp.compile("", source) {
-                Ok(proto) => {
-                    print!("{}", proto.dump());
-                    0
-                }
+                Ok(proto) => output::print_text(&proto.dump()),
                 Err(e) => {
                     eprintln!("{e}");
                     cli::EXIT_COMPILE
