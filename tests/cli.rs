@@ -7,6 +7,8 @@ mod common;
 // Further tests, by topic, in tests/cli/.
 #[path = "cli/dates.rs"]
 mod dates;
+#[path = "cli/options.rs"]
+mod options;
 #[path = "cli/pipes.rs"]
 mod pipes;
 

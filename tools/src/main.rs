@@ -58,6 +58,9 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
                 }
             };
         }
+        if let Err(code) = profile_out_writable(&opts.tuning) {
+            return code;
+        }
         let tiering = jit::Attach::new(&opts.tuning);
         let tiering = match &opts.input {
             Input::File(p, _) => tiering.main_file(p.as_str()),
@@ -70,14 +73,56 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         };
         if interp.exit_code().is_some() || !opts.interactive {
             jit::attach::finish(interp.vm_mut());
-            return status;
+            return profile_status(&opts.tuning, status);
         }
     } else {
+        if let Err(code) = profile_out_writable(&opts.tuning) {
+            return code;
+        }
         jit::Attach::new(&opts.tuning).to_vm(interp.vm_mut());
     }
     let status = repl::run(&mut interp, &interrupt, opts.quiet);
     jit::attach::finish(interp.vm_mut());
-    status
+    profile_status(&opts.tuning, status)
+}
+
+/// The file of `--profile-out` (with `--profile`), if any.
+fn profile_file(tuning: &profiler::Options) -> Option<&str> {
+    tuning.profile().then(|| tuning.profile_out()).flatten()
+}
+
+/// Before the run: the report's file can be created (or appended to; it is
+/// replaced at the end), else one line and status 73 without running anything.
+fn profile_out_writable(tuning: &profiler::Options) -> Result<(), u8> {
+    let Some(path) = profile_file(tuning) else {
+        return Ok(());
+    };
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let reason = cli::io_reason(&e);
+            eprintln!("miniscript: cannot write the profile to {path}: {reason}");
+            Err(cli::EXIT_CANTCREAT)
+        }
+    }
+}
+
+/// After the reports: status 73 when the report could not be written after all
+/// (its line is on stderr already, the file left empty), else `status`.
+fn profile_status(tuning: &profiler::Options, status: u8) -> u8 {
+    let Some(path) = profile_file(tuning) else {
+        return status;
+    };
+    let written = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+    if status == 0 && !written {
+        cli::EXIT_CANTCREAT
+    } else {
+        status
+    }
 }
 
 /// The exit status after a run that ended with `e`.
