@@ -4,6 +4,13 @@
 //! intrinsics on a temporary directory.
 
 mod common;
+// Further tests, by topic, in tests/cli/.
+#[path = "cli/dates.rs"]
+mod dates;
+#[path = "cli/options.rs"]
+mod options;
+#[path = "cli/pipes.rs"]
+mod pipes;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

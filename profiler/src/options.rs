@@ -64,6 +64,60 @@ pub fn env_name(name: &str) -> String {
     format!("MINISCRIPT_{}", name.to_ascii_uppercase().replace('-', "_"))
 }
 
+/// The width `--help` fits in.
+pub const HELP_WIDTH: usize = 80;
+
+/// Appends `text` as lines of at most `width` characters, each starting with
+/// `indent`, broken between words (a word longer than a line stays whole).
+pub fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
+    let mut line = String::from(indent);
+    for word in text.split_whitespace() {
+        let fits = line.chars().count() + 1 + word.chars().count() <= width;
+        if line.len() > indent.len() && !fits {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(indent);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// `MINISCRIPT_*` variables that are not options: the knobs of the test suite and
+/// the JIT's fault injection (README, "Running the tests"). They pass through to
+/// the command line when the tests run it, so they are not misspellings.
+const NON_OPTION_VARS: &[&str] = &[
+    "MINISCRIPT_BENCH_IN_DEBUG",
+    "MINISCRIPT_BIN",
+    "MINISCRIPT_CASE",
+    "MINISCRIPT_FUZZ_CASES",
+    "MINISCRIPT_GEN_CASES",
+    "MINISCRIPT_GEN_SEED",
+    "MINISCRIPT_JIT_FAULT",
+    "MINISCRIPT_REF_BIN",
+    "MINISCRIPT_REQUIRE_SHARED",
+    "MINISCRIPT_SHARED",
+    "MINISCRIPT_TEST_ARGS",
+    "MINISCRIPT_TEST_THREADS",
+    "MINISCRIPT_TEST_TIMEOUT",
+];
+
+/// The variables among `names` that start `MINISCRIPT_` but name no option (nor
+/// a test knob): misspellings to warn about. Sorted.
+pub fn unknown_env_vars(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut unknown: Vec<String> = names
+        .into_iter()
+        .filter(|n| n.starts_with("MINISCRIPT_") && !NON_OPTION_VARS.contains(&n.as_str()))
+        .filter(|n| !OPTIONS.iter().any(|o| env_name(o.name) == *n))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 fn find(name: &str) -> Option<usize> {
     OPTIONS.iter().position(|o| o.name == name)
 }
@@ -90,7 +144,7 @@ fn parse_value(o: &OptSpec, text: &str) -> Result<Val, String> {
     };
     match o.kind {
         Kind::Bool => match text {
-            "true" | "1" | "yes" | "on" | "" => Ok(Val::Bool(true)),
+            "true" | "1" | "yes" | "on" => Ok(Val::Bool(true)),
             "false" | "0" | "no" | "off" => Ok(Val::Bool(false)),
             _ => Err(bad()),
         },
@@ -246,7 +300,8 @@ impl Options {
                 format!(", default {}", o.default)
             };
             let _ = writeln!(out, "  --{}{}", o.name, arg);
-            let _ = writeln!(out, "      {} [env {}{default}]", o.help, env_name(o.name));
+            let text = format!("{} [env {}{default}]", o.help, env_name(o.name));
+            wrap(&mut out, &text, "      ", HELP_WIDTH);
         }
         out
     }

@@ -112,7 +112,7 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             fallbacks: c.exits_of(ExitKind::Fallback),
         });
     }
-    let total: f64 = rows.iter().map(|r| r.est_time_ns).sum();
+    let total = rows.iter().fold(0.0, |t, r| t + r.est_time_ns);
     rows.sort_by(|a, b| {
         b.est_time_ns
             .total_cmp(&a.est_time_ns)
@@ -267,9 +267,32 @@ pub fn text(r: &Report) -> String {
     out
 }
 
-/// The JSON form.
+/// The JSON form. No number prints as `-0.0` (an empty sum of floats is -0.0).
 pub fn json(r: &Report) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    let text = serde_json::to_value(r).map(|mut v| {
+        no_negative_zero(&mut v);
+        serde_json::to_string_pretty(&v)
+    });
+    match text {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) | Err(e) => format!("{{\"error\": \"{e}\"}}"),
+    }
+}
+
+/// Replaces every -0.0 in `v` by 0.0.
+fn no_negative_zero(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n)
+            if n.as_f64().is_some_and(|x| x == 0.0 && x.is_sign_negative()) =>
+        {
+            if let Some(zero) = serde_json::Number::from_f64(0.0) {
+                *n = zero;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(no_negative_zero),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(no_negative_zero),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -343,6 +366,17 @@ mod tests {
         }
         let t = super::text(&r);
         assert!(t.lines().all(|l| l.chars().count() <= 120), "{t}");
+        // No -0.0, from an empty report or a row's own field.
+        let mut zero = r.clone();
+        zero.sites[0].score = -0.0;
+        zero.sites[0].interp_p50_ns = Some(-0.0);
+        zero.total_est_time_ns = -0.0;
+        assert!(!json(&zero).contains("-0"), "{}", json(&zero));
+        let empty = Report {
+            sites: Vec::new(),
+            total_est_time_ns: 0.0,
+        };
+        assert!(json(&empty).contains("\"total_est_time_ns\": 0.0"));
         assert!(t.contains("x.ms:3:5") && t.contains("a*b+c"));
     }
 }

@@ -6,6 +6,7 @@ pub const EXIT_RUNTIME: u8 = 1;
 pub const EXIT_COMPILE: u8 = 2;
 pub const EXIT_USAGE: u8 = 64;
 pub const EXIT_NOINPUT: u8 = 66;
+pub const EXIT_CANTCREAT: u8 = 73;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 const HELP: &str = "\
@@ -21,18 +22,20 @@ options:
   -                 read the program from standard input
   -i, --interactive enter the REPL after running the script
   -q, --quiet       no banner in the REPL
+                    (short options combine: -qi, -qe CODE)
   --dump-tac        print the compiled three-address code and exit
   --config PATH     read options from this TOML file (default: miniscript.toml
                     in the script's directory or a parent)
-  --print-config    print every option's effective value and its source, and exit
+  --print-config    print every option's effective value and its source, and
+                    exit
   -h, --help        print this help and exit
   -V, --version     print the version and exit
   --                end of options; the next argument is the script
 
 environment:
-  MS_IMPORT_PATH    where `import` looks for NAME.ms: directories separated by ':'
-                    ($VAR expanded; default $MS_SCRIPT_DIR:$MS_SCRIPT_DIR/lib:
-                    $MS_EXE_DIR/lib)
+  MS_IMPORT_PATH    where `import` looks for NAME.ms: directories separated by
+                    ':' ($VAR expanded; default
+                    $MS_SCRIPT_DIR:$MS_SCRIPT_DIR/lib:$MS_EXE_DIR/lib)
 
 tuning options (precedence: default < config file < environment < flag):
 ";
@@ -45,7 +48,9 @@ exit codes:
   2    compile (lexer or parser) error
   64   usage error (bad option, option value or missing argument)
   66   the script cannot be read (missing, a directory, unreadable, not UTF-8)
+  73   the --profile-out file cannot be written
   130  interrupted (Ctrl-C)
+  141  standard output closed (a pipe whose reader has gone, as `| head -1`)
 ";
 
 /// Where the program comes from.
@@ -88,7 +93,29 @@ enum Script {
     None,
 }
 
+/// Short options that may be combined in one argument (`-qi`); `e` takes the next
+/// argument, so it may only come last (`-qe CODE`).
+const COMBINABLE: &str = "iqhV?e";
+
+/// The separate options of a combined `-xyz` argument, or the usage error naming
+/// the letters that cannot be combined.
+fn split_short_flags(a: &str) -> Result<Vec<String>, Parsed> {
+    let letters: Vec<char> = a[1..].chars().collect();
+    for (k, &c) in letters.iter().enumerate() {
+        if !COMBINABLE.contains(c) {
+            return Err(usage_error(&format!("unknown option '-{c}' in '{a}'")));
+        }
+        if c == 'e' && k + 1 < letters.len() {
+            return Err(usage_error(&format!(
+                "option -e takes an argument and must come last in '{a}'"
+            )));
+        }
+    }
+    Ok(letters.iter().map(|c| format!("-{c}")).collect())
+}
+
 pub fn parse_args(args: &[String]) -> Parsed {
+    let mut args = args.to_vec();
     let mut dump_tac = false;
     let mut print_config = false;
     let mut interactive = false;
@@ -101,16 +128,15 @@ pub fn parse_args(args: &[String]) -> Parsed {
         let a = args[i].as_str();
         match a {
             "-h" | "-?" | "--help" => {
-                print!("{HELP}{}", profiler::Options::help_text());
-                print!("{EXIT_CODES}");
-                return Parsed::Exit(0);
+                let help = format!("{HELP}{}{EXIT_CODES}", profiler::Options::help_text());
+                return Parsed::Exit(crate::output::print_text(&help));
             }
             "-V" | "--version" => {
-                println!(
-                    "miniscript {} (MiniScript language 1.6.2)",
+                let version = format!(
+                    "miniscript {} (MiniScript language 1.6.2)\n",
                     env!("CARGO_PKG_VERSION")
                 );
-                return Parsed::Exit(0);
+                return Parsed::Exit(crate::output::print_text(&version));
             }
             "-i" | "--interactive" => interactive = true,
             "-q" | "--quiet" => quiet = true,
@@ -170,6 +196,13 @@ pub fn parse_args(args: &[String]) -> Parsed {
                 };
                 flags.push((name.to_string(), value));
             }
+            _ if a.starts_with('-') && a.len() > 2 => match split_short_flags(a) {
+                Ok(flags) => {
+                    args.splice(i..=i, flags);
+                    continue;
+                }
+                Err(p) => return p,
+            },
             _ if a.starts_with('-') => {
                 return usage_error(&format!("unknown option '{a}'"));
             }
@@ -206,9 +239,16 @@ pub fn parse_args(args: &[String]) -> Parsed {
         Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
+    let env_names = std::env::vars_os().map(|(k, _)| k.to_string_lossy().into_owned());
+    let unknown = profiler::options::unknown_env_vars(env_names);
+    if !unknown.is_empty() {
+        eprintln!(
+            "miniscript: warning: ignoring {}: no such option (see 'miniscript --help')",
+            unknown.join(", ")
+        );
+    }
     if print_config {
-        print!("{}", tuning.print_config());
-        return Parsed::Exit(0);
+        return Parsed::Exit(crate::output::print_text(&tuning.print_config()));
     }
     let (input, first) = match script {
         Script::File(path) => match read_script(&path) {
@@ -277,7 +317,7 @@ fn source_text(bytes: Vec<u8>, name: &str) -> Result<String, String> {
     Ok(text)
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

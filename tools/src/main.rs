@@ -10,6 +10,7 @@
 //! the REPL session) ends.
 
 mod cli;
+mod output;
 mod repl;
 
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         max_memory: opts.tuning.max_memory_bytes(),
     };
     let mut interp = Interpreter::with_config(config);
+    interp.set_output(output::ProgramOut::default());
     interp.set_compile_options(jit::attach::compile_options(&opts.tuning));
     interp.set_interrupt_handle(&interrupt);
     interp.set_yield_pause(YIELD_PAUSE);
@@ -49,15 +51,15 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
     if let Some(source) = source {
         if opts.dump_tac {
             return match interp.compile("", source) {
-                Ok(proto) => {
-                    print!("{}", proto.dump());
-                    0
-                }
+                Ok(proto) => output::print_text(&proto.dump()),
                 Err(e) => {
                     eprintln!("{e}");
                     cli::EXIT_COMPILE
                 }
             };
+        }
+        if let Err(code) = profile_out_writable(&opts.tuning) {
+            return code;
         }
         let tiering = jit::Attach::new(&opts.tuning);
         let tiering = match &opts.input {
@@ -71,14 +73,56 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         };
         if interp.exit_code().is_some() || !opts.interactive {
             jit::attach::finish(interp.vm_mut());
-            return status;
+            return profile_status(&opts.tuning, status);
         }
     } else {
+        if let Err(code) = profile_out_writable(&opts.tuning) {
+            return code;
+        }
         jit::Attach::new(&opts.tuning).to_vm(interp.vm_mut());
     }
     let status = repl::run(&mut interp, &interrupt, opts.quiet);
     jit::attach::finish(interp.vm_mut());
-    status
+    profile_status(&opts.tuning, status)
+}
+
+/// The file of `--profile-out` (with `--profile`), if any.
+fn profile_file(tuning: &profiler::Options) -> Option<&str> {
+    tuning.profile().then(|| tuning.profile_out()).flatten()
+}
+
+/// Before the run: the report's file can be created (or appended to; it is
+/// replaced at the end), else one line and status 73 without running anything.
+fn profile_out_writable(tuning: &profiler::Options) -> Result<(), u8> {
+    let Some(path) = profile_file(tuning) else {
+        return Ok(());
+    };
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let reason = cli::io_reason(&e);
+            eprintln!("miniscript: cannot write the profile to {path}: {reason}");
+            Err(cli::EXIT_CANTCREAT)
+        }
+    }
+}
+
+/// After the reports: status 73 when the report could not be written after all
+/// (its line is on stderr already, the file left empty), else `status`.
+fn profile_status(tuning: &profiler::Options, status: u8) -> u8 {
+    let Some(path) = profile_file(tuning) else {
+        return status;
+    };
+    let written = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+    if status == 0 && !written {
+        cli::EXIT_CANTCREAT
+    } else {
+        status
+    }
 }
 
 /// The exit status after a run that ended with `e`.

@@ -93,10 +93,11 @@ pub fn run(interp: &mut Interpreter, interrupt: &InterruptHandle, quiet: bool) -
     let mut source: Box<dyn LineSource> = match terminal() {
         Some(t) => {
             if !quiet {
-                println!(
-                    "MiniScript {} (language 1.6.2); Ctrl-D to exit",
+                let banner = format!(
+                    "MiniScript {} (language 1.6.2); Ctrl-D to exit\n",
                     env!("CARGO_PKG_VERSION")
                 );
+                crate::output::print_text(&banner);
             }
             Box::new(t)
         }

@@ -231,6 +231,14 @@ impl<'s> FnBuilder<'s> {
         }
         b.next_temp = b.temp_base;
         b.max_reg = b.temp_base;
+        // A later parameter named `self` is the frame's `self` in a plain call (a dot
+        // call's object takes precedence): set it, unless already set, on entry.
+        let later_self = b.params.iter().skip(1).position(|p| &*p.name == "self");
+        if let Some(i) = later_self.filter(|_| !global) {
+            let mut ins = Instr::new(Op::SetSelf, 0, i as u16 + 1, 0);
+            ins.n = 1;
+            b.emit_full(ins);
+        }
         b
     }
 

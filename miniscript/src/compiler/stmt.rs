@@ -184,6 +184,12 @@ impl FnBuilder<'_> {
             let text = format!("for {var} in {}", self.span_text(seq));
             self.note_loop(top, next + 1, line, seq.span.col, text);
         }
+        if via_map && self.map_mode {
+            // Where the loop ends (by `fornext` or `break`) the index is final: the
+            // length of the sequence after a full loop, 0 after an empty one.
+            let ki = self.k_str(&idx_name);
+            self.emit(Op::SetVar, 0, Self::kidx(ki), idx);
+        }
         Ok(())
     }
 

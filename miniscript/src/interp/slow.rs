@@ -603,12 +603,15 @@ impl Vm {
         Ok(Flow::Next)
     }
 
-    /// The general path of `SetSelf`.
+    /// The general path of `SetSelf` (with `n == 1`, only when `self` is null: the
+    /// entry of a function whose later parameter is named `self`).
     #[inline(always)]
     fn slow_set_self(&mut self, ins: Instr) -> MsResult<Flow> {
         let v = self.reg(ins.b);
         if let Some(f) = self.top_frame_mut() {
-            f.self_val = v;
+            if ins.n != 1 || f.self_val.is_null() {
+                f.self_val = v;
+            }
         }
         Ok(Flow::Next)
     }

@@ -104,8 +104,9 @@ pub fn stack_trace(vm: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
     Ok(Value::list(out))
 }
 
-/// Date reported as `buildDate` (the crate has no build script to stamp one).
-const BUILD_DATE: &str = "2025-01-01";
+/// Date reported as `buildDate`: the day this crate was built (UTC), stamped by
+/// `build.rs`.
+const BUILD_DATE: &str = env!("MINISCRIPT_BUILD_DATE");
 
 /// `version`: `miniscript`, `buildDate`, `host`, `hostName`, `hostInfo`.
 pub fn version(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {

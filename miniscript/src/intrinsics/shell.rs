@@ -1,9 +1,11 @@
 //! Intrinsics of the command-line host (spec §10, the reference's
 //! `ShellIntrinsics.cpp`): `import`, `file` with open-file handles, `RawData`,
-//! `shellArgs`, `env`, `exit`, `input` and `exec`. Not core MiniScript: a host adds
-//! them with [`register`] (the CLI does; `host::Interpreter::add_shell_intrinsics`).
+//! `shellArgs`, `env`, `exit`, `input`, `exec` and the hidden `_dateStr`/`_dateVal`.
+//! Not core MiniScript: a host adds them with [`register`] (the CLI does;
+//! `host::Interpreter::add_shell_intrinsics`).
 //! This file holds the configuration, the state, registration and the global
-//! functions; `shell/file.rs` the `file` module and open files, `shell/raw.rs` `RawData`.
+//! functions; `shell/file.rs` the `file` module and open files, `shell/raw.rs` `RawData`,
+//! `shell/date.rs` the dates and `shell/tz.rs` the local time zone.
 //!
 //! Differences from the reference, all deliberate:
 //! - State (the `env` map, open files, raw data) belongs to one interpreter, not to
@@ -33,8 +35,10 @@ use crate::format::to_str;
 use crate::interp::Vm;
 use crate::value::{new_map, MapRef, MsMap, ParamSpec, StrKey, Value};
 
+mod date;
 mod file;
 mod raw;
+mod tz;
 use file::{OpenFile, FILE_FUNCS, HANDLE_METHODS};
 use raw::{RawBuf, RAW_METHODS};
 
@@ -105,6 +109,12 @@ const GLOBALS: &[Entry] = &[
     ("file", &[], file_module),
     ("exec", &[("cmd", N), ("timeout", Def::Num(30.0))], exec),
     ("RawData", &[], raw_data_type),
+    ("_dateVal", &[("dateStr", N)], date::date_val),
+    (
+        "_dateStr",
+        &[("date", N), ("format", Def::Str(date::DEFAULT_FORMAT))],
+        date::date_str,
+    ),
 ];
 
 /// Adds the shell intrinsics to `vm` (calling it again replaces their state).

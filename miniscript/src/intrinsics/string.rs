@@ -6,10 +6,21 @@ use crate::format::to_str;
 use crate::interp::Vm;
 use crate::value::Value;
 
-/// `char(codePoint=65)`: the one-character string. Invalid code points (surrogates,
-/// out of range) give U+FFFD rather than the reference's host exception.
+/// `char(codePoint=65)`: the one-character string. The code point is truncated to a
+/// C `int` (NaN and values out of its range become its minimum, as on x86); below 0
+/// or above 0x1FFFFF (what UTF-8 encodes in four bytes) the reference encodes
+/// nothing, so the result is "". Surrogates and 0x110000..=0x1FFFFF, which the
+/// reference encodes as invalid UTF-8, give U+FFFD.
 pub fn char_(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
-    let cp = args.first().map_or(0, int);
+    let x = args.first().map_or(0.0, Value::num_or_zero);
+    let cp = if x > -2_147_483_649.0 && x < 2_147_483_648.0 {
+        x as i64
+    } else {
+        i64::from(i32::MIN)
+    };
+    if !(0..=0x1F_FFFF).contains(&cp) {
+        return Ok(Value::str(""));
+    }
     let c = u32::try_from(cp)
         .ok()
         .and_then(char::from_u32)

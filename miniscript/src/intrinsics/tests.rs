@@ -231,7 +231,9 @@ fn char_code_case() {
     assert_eq!(r(&mut vm, "char", &[n(42.0)]), "\"*\"");
     assert_eq!(r(&mut vm, "char", &[n(233.9)]), "\"é\"");
     assert_eq!(r(&mut vm, "char", &[n(0x1F600 as f64)]), "\"😀\"");
-    assert_eq!(r(&mut vm, "char", &[n(-1.0)]), "\"\u{fffd}\"");
+    assert_eq!(r(&mut vm, "char", &[n(-1.0)]), "\"\"");
+    assert_eq!(r(&mut vm, "char", &[n(f64::NAN)]), "\"\"");
+    assert_eq!(r(&mut vm, "char", &[n(0x200000 as f64)]), "\"\"");
     assert_eq!(r(&mut vm, "char", &[n(0xD800 as f64)]), "\"\u{fffd}\"");
     assert_eq!(r(&mut vm, "code", &[s("*")]), "42");
     assert_eq!(r(&mut vm, "code", &[s("😀x")]), "128512");

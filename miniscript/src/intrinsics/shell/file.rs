@@ -8,6 +8,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::rc::{Rc, Weak};
 
 use super::raw::{load_raw, save_raw};
+use super::tz::civil_from_days;
 use super::{arg, path_arg, state, text, Def, Entry, ShellState, N};
 use crate::error::MsResult;
 use crate::format::to_str;
@@ -134,18 +135,8 @@ fn exists(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 
 /// `yyyy-mm-dd HH:MM:SS` of a Unix time, in UTC.
 pub(super) fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86400);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86400));
     let rem = secs.rem_euclid(86400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
         rem / 3600,
