@@ -173,7 +173,7 @@ impl Vm {
                     Op::Sub => arith!(ins, |x: f64, y: f64| x - y),
                     Op::Mul => arith!(ins, |x: f64, y: f64| x * y),
                     Op::Div => arith!(ins, |x: f64, y: f64| x / y),
-                    Op::Mod => arith!(ins, |x: f64, y: f64| x % y),
+                    Op::Mod => arith!(ins, crate::value::num_mod),
                     Op::Pow => arith!(ins, |x: f64, y: f64| x.powf(y)),
                     Op::Lt => compare!(ins, |x: f64, y: f64| x < y),
                     Op::Le => compare!(ins, |x: f64, y: f64| x <= y),

@@ -19,6 +19,7 @@ use crate::value::{FuncCode, FuncVal, MapRef, Value};
 mod call;
 mod exec;
 mod host_call;
+mod peek;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
 mod regions;
