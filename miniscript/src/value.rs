@@ -636,6 +636,28 @@ impl Equivalent<Value> for StrKey<'_> {
     }
 }
 
+/// A fixed string key with its hash computed once: `__isa`, which every member
+/// lookup through a class chain asks each map for.
+pub struct HashedStrKey(&'static str, u64);
+
+impl Hash for HashedStrKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.1);
+    }
+}
+
+impl Equivalent<Value> for HashedStrKey {
+    fn equivalent(&self, key: &Value) -> bool {
+        matches!(key, Value::Str(s) if s.as_str() == self.0)
+    }
+}
+
+/// The `__isa` key (its hash is the one `MsStr::hash` gives the same text).
+pub fn isa_key() -> HashedStrKey {
+    static HASH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    HashedStrKey("__isa", *HASH.get_or_init(|| str_hash("__isa").max(1)))
+}
+
 /// The hasher behind maps: every key writes one pre-mixed u64, so finishing is free.
 #[derive(Default)]
 pub struct KeyHasher(u64);

@@ -239,8 +239,7 @@ impl Vm {
             // operand machinery (kept out of the dispatch loop, where any new arm
             // cost call-heavy programs ~0.7%).
             Op::JumpIfTruly if matches!(self.peek(ins.b), Some(Value::Num(_))) => {
-                // trunc(x) != 0, NaN included.
-                if matches!(self.peek(ins.b), Some(Value::Num(x)) if !(x.abs() < 1.0)) {
+                if matches!(self.peek(ins.b), Some(Value::Num(x)) if x.trunc() != 0.0) {
                     jump(ins.x)
                 } else {
                     Ok(Flow::Next)
@@ -440,7 +439,7 @@ impl Vm {
         };
         let super_val = found_in.map(|m| {
             m.borrow()
-                .get(&crate::value::StrKey("__isa"))
+                .get(&crate::value::isa_key())
                 .cloned()
                 .unwrap_or(Value::Null)
         });
@@ -483,7 +482,7 @@ impl Vm {
         self.stack[top] = obj.clone();
         let super_val = found_in.map(|m| {
             m.borrow()
-                .get(&crate::value::StrKey("__isa"))
+                .get(&crate::value::isa_key())
                 .cloned()
                 .unwrap_or(Value::Null)
         });

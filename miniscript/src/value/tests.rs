@@ -198,3 +198,14 @@ fn with_ascii_keeps_the_flag_it_is_given() {
     assert!(!s.is_ascii());
     assert_eq!(s.char_len(), 2);
 }
+
+#[test]
+fn isa_key_finds_the_entry_a_script_string_made() {
+    let mut m = new_map();
+    m.insert(Value::str("__isa"), Value::Num(1.0));
+    m.insert(Value::str("__isb"), Value::Num(2.0));
+    assert!(matches!(m.get(&isa_key()), Some(Value::Num(n)) if *n == 1.0));
+    let mut other = new_map();
+    other.insert(Value::str("isa"), Value::Num(1.0));
+    assert!(other.get(&isa_key()).is_none());
+}
