@@ -15,7 +15,8 @@ const PRINT_DEPTH: i32 = 3;
 
 /// MiniScript's number text (C# flavour, spec §5).
 pub fn num_to_string(n: f64) -> String {
-    let mut s = String::new();
+    // Room for any integer below 2^53 and the usual fixed forms: no regrowth.
+    let mut s = String::with_capacity(24);
     push_num(&mut s, n);
     s
 }
@@ -36,7 +37,7 @@ pub fn push_num(out: &mut String, n: f64) {
         // fits an i64 exactly, which is much cheaper than float formatting; `as i64`
         // also turns -0 into 0, as C# prints it.
         if n.abs() < 9_007_199_254_740_992.0 {
-            let _ = write!(out, "{}", n as i64);
+            push_int(out, n as i64);
         } else {
             let _ = write!(out, "{n:.0}");
         }
@@ -70,6 +71,28 @@ pub fn push_num(out: &mut String, n: f64) {
         // Cannot happen for values outside (-1e-6, 1e-6), kept as C# does.
         out.truncate(start);
         out.push_str("0.0");
+    }
+}
+
+/// The decimal digits of `n` (what `write!` gives, without the formatting
+/// machinery: `str` of an integer is common in string building).
+fn push_int(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut u = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &d in &buf[i..] {
+        out.push(d as char);
     }
 }
 
@@ -261,6 +284,22 @@ mod tests {
         assert_eq!(n(1e-7), "1.000000E-07");
         assert_eq!(n(1e20), "100000000000000000000");
         assert_eq!(n(2f64.powi(63)), "9223372036854775808");
+    }
+
+    #[test]
+    fn integers_print_as_write_prints_them() {
+        for x in [
+            0.0,
+            7.0,
+            -7.0,
+            10.0,
+            -100.0,
+            123_456_789.0,
+            9_007_199_254_740_991.0,
+            -9_007_199_254_740_991.0,
+        ] {
+            assert_eq!(n(x), format!("{}", x as i64));
+        }
     }
 
     #[test]

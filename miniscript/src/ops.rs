@@ -20,7 +20,7 @@ use crate::value::{new_map, ListRef, MsStr, Value};
 
 mod arith;
 mod member;
-pub use arith::{arith, compare, fuzzy_and, fuzzy_or, not};
+pub use arith::{arith, compare, concat_fast, fuzzy_and, fuzzy_or, not};
 #[cfg(test)]
 use member::same_ref;
 pub use member::{index, isa, lookup_member, map_lookup, map_set, new_object, TypeMaps};
@@ -39,7 +39,8 @@ const ISA_DEPTH_MSG: &str = "__isa depth exceeded (perhaps a reference loop?)";
 pub use crate::value::{list_slot, trunc_int};
 
 /// `min(|x|, 1)`, the clamp of fuzzy logic (NaN stays NaN, as in C#).
-fn abs_clamp01(x: f64) -> f64 {
+#[inline]
+pub(crate) fn abs_clamp01(x: f64) -> f64 {
     let a = if x < 0.0 { -x } else { x };
     if a > 1.0 {
         1.0
@@ -56,7 +57,7 @@ pub fn num_arith(op: BinOp, x: f64, y: f64) -> f64 {
         BinOp::Sub => x - y,
         BinOp::Mul => x * y,
         BinOp::Div => x / y,
-        BinOp::Mod => x % y,
+        BinOp::Mod => crate::value::num_mod(x, y),
         BinOp::Pow => x.powf(y),
     }
 }

@@ -174,7 +174,7 @@ impl Vm {
                     Op::Sub => arith!(ins, |x: f64, y: f64| x - y),
                     Op::Mul => arith!(ins, |x: f64, y: f64| x * y),
                     Op::Div => arith!(ins, |x: f64, y: f64| x / y),
-                    Op::Mod => arith!(ins, num_mod),
+                    Op::Mod => arith!(ins, crate::value::num_mod),
                     Op::Pow => arith!(ins, |x: f64, y: f64| x.powf(y)),
                     Op::Lt => compare!(ins, |x: f64, y: f64| x < y),
                     Op::Le => compare!(ins, |x: f64, y: f64| x <= y),
@@ -511,19 +511,4 @@ impl Vm {
             }
         }
     }
-}
-
-/// `x % y` on numbers. Whole numbers from 1 to 2^32 take an integer division (exact:
-/// the remainder of such a pair is what `fmod` returns, positive zero included);
-/// everything else, `fmod`, which costs about eighty instructions.
-#[inline(always)]
-fn num_mod(x: f64, y: f64) -> f64 {
-    const LIMIT: f64 = 4_294_967_296.0;
-    if x >= 1.0 && y >= 1.0 && x < LIMIT && y < LIMIT {
-        let (a, b) = (x as u32, y as u32);
-        if a as f64 == x && b as f64 == y {
-            return (a % b) as f64;
-        }
-    }
-    x % y
 }

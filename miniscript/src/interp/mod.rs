@@ -21,6 +21,7 @@ mod call;
 mod exec;
 mod fast_call;
 mod host_call;
+mod peek;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
 mod regions;

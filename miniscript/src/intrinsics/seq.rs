@@ -129,9 +129,12 @@ pub fn index_of(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             let Some(start) = search_start(after, s.char_len()) else {
                 return Ok(Value::Null);
             };
-            let needle = to_str(value);
+            let needle = match value {
+                Value::Str(v) => std::borrow::Cow::Borrowed(v.as_str()),
+                other => std::borrow::Cow::Owned(to_str(other)),
+            };
             let from = byte_offset(s, start);
-            Ok(match s.as_str()[from..].find(&needle) {
+            Ok(match s.as_str()[from..].find(&*needle) {
                 Some(b) => Value::Num(char_index(s, from + b) as f64),
                 None => Value::Null,
             })
@@ -305,25 +308,34 @@ pub fn replace(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             Ok(this.clone())
         }
         Value::Str(s) => {
-            let old = to_str(oldval);
+            let old = match oldval {
+                Value::Str(v) => std::borrow::Cow::Borrowed(v.as_str()),
+                other => std::borrow::Cow::Owned(to_str(other)),
+            };
             if old.is_empty() {
                 return Err(MsError::runtime("replace: oldval argument is empty"));
             }
-            let new = to_str_checked(newval)?;
+            let new = match newval {
+                Value::Str(v) => std::borrow::Cow::Borrowed(v.as_str()),
+                other => std::borrow::Cow::Owned(to_str_checked(other)?),
+            };
             let t = s.as_str();
             let mut out = String::with_capacity(t.len());
-            let mut rest = t;
-            let mut count = 0;
-            while count < limit {
-                let Some(b) = rest.find(&old) else { break };
-                check_str_bytes(out.len() + b + new.len())?;
-                out.push_str(&rest[..b]);
+            // One searcher over the text (matches do not overlap, left to right).
+            let mut done = 0;
+            for (b, _) in t.match_indices(&*old).take(limit) {
+                check_str_bytes(out.len() + (b - done) + new.len())?;
+                out.push_str(&t[done..b]);
                 out.push_str(&new);
-                rest = &rest[b + old.len()..];
-                count += 1;
+                done = b + old.len();
             }
-            out.push_str(rest);
-            Ok(Value::string(out))
+            out.push_str(&t[done..]);
+            // An ASCII text with ASCII put in stays ASCII: no scan.
+            Ok(if s.is_ascii() && new.is_ascii() {
+                Value::Str(Rc::new(MsStr::with_ascii(out, true)))
+            } else {
+                Value::string(out)
+            })
         }
         _ => Err(MsError::runtime(
             "Type Error: 'replace' requires map, list, or string",
@@ -386,8 +398,22 @@ pub fn join(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
         return Ok(this.clone());
     };
     let delim = to_str_checked(delim)?;
-    let mut out = String::new();
-    for (i, e) in l.borrow().iter().enumerate() {
+    let l = l.borrow();
+    // For a list of strings (the usual case) the size and ASCII-ness of the result
+    // are known up front: one allocation, no scan.
+    let mut ascii = delim.is_ascii();
+    let mut size = delim.len().saturating_mul(l.len().saturating_sub(1));
+    for e in l.iter() {
+        match e {
+            Value::Str(s) => {
+                ascii &= s.is_ascii();
+                size = size.saturating_add(s.as_str().len());
+            }
+            _ => ascii = false,
+        }
+    }
+    let mut out = String::with_capacity(size.min(crate::ops::MAX_SIZE));
+    for (i, e) in l.iter().enumerate() {
         if i > 0 {
             check_str_bytes(out.len() + delim.len())?;
             out.push_str(&delim);
@@ -404,7 +430,11 @@ pub fn join(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             }
         }
     }
-    Ok(Value::string(out))
+    Ok(if ascii {
+        Value::Str(Rc::new(MsStr::with_ascii(out, true)))
+    } else {
+        Value::string(out)
+    })
 }
 
 /// `push(self, value)`: append to a list, or add `value: 1` to a map; returns self.

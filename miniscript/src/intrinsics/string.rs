@@ -4,7 +4,9 @@ use super::int;
 use crate::error::MsResult;
 use crate::format::to_str;
 use crate::interp::Vm;
-use crate::value::Value;
+use crate::value::{MsStr, Value};
+use std::borrow::Cow;
+use std::rc::Rc;
 
 /// `char(codePoint=65)`: the one-character string. The code point is truncated to a
 /// C `int` (NaN and values out of its range become its minimum, as on x86); below 0
@@ -25,7 +27,10 @@ pub fn char_(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
         .ok()
         .and_then(char::from_u32)
         .unwrap_or('\u{fffd}');
-    Ok(Value::string(c.to_string()))
+    Ok(Value::Str(Rc::new(MsStr::with_ascii(
+        c.to_string(),
+        c.is_ascii(),
+    ))))
 }
 
 /// `code(self)`: the first code point of `str(self)`; null and "" give 0.
@@ -41,6 +46,10 @@ pub fn code(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 /// `lower(self)` / `upper(self)`: non-strings come back unchanged.
 pub fn lower(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     Ok(match args.first() {
+        Some(Value::Str(s)) if s.is_ascii() => Value::Str(Rc::new(MsStr::with_ascii(
+            s.as_str().to_ascii_lowercase(),
+            true,
+        ))),
         Some(Value::Str(s)) => Value::string(s.as_str().to_lowercase()),
         Some(v) => v.clone(),
         None => Value::Null,
@@ -49,6 +58,10 @@ pub fn lower(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 
 pub fn upper(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     Ok(match args.first() {
+        Some(Value::Str(s)) if s.is_ascii() => Value::Str(Rc::new(MsStr::with_ascii(
+            s.as_str().to_ascii_uppercase(),
+            true,
+        ))),
         Some(Value::Str(s)) => Value::string(s.as_str().to_uppercase()),
         Some(v) => v.clone(),
         None => Value::Null,
@@ -59,6 +72,11 @@ pub fn upper(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
 pub fn str_(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     Ok(match args.first() {
         Some(v @ Value::Str(_)) => v.clone(),
+        // Number text is ASCII: no scan.
+        Some(Value::Num(n)) => Value::Str(Rc::new(MsStr::with_ascii(
+            crate::format::num_to_string(*n),
+            true,
+        ))),
         Some(v) => Value::string(crate::format::to_str_checked(v)?),
         None => Value::str(""),
     })
@@ -181,29 +199,57 @@ pub fn split(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let [this, delim, max, ..] = &*args else {
         return Ok(Value::Null);
     };
-    let s = match this {
-        Value::Str(s) => s.as_str().to_string(),
-        other => to_str(other),
-    };
-    let delim = to_str(delim);
+    // Borrowed when already strings (the common case): no copies.
+    let (s, ascii) = text(this);
+    let (delim, _) = text(delim);
     let max_count = int(max);
-    let mut parts = Vec::new();
-    let mut pos = 0;
-    while pos < s.len() {
-        let next = if max_count >= 0 && parts.len() as i64 == max_count - 1 {
-            s.len()
-        } else if delim.is_empty() {
-            // One character (not byte) per part.
-            pos + s[pos..].chars().next().map_or(1, char::len_utf8)
+    // A part of an ASCII text is ASCII: no scan per part.
+    let part = |t: &str| {
+        if ascii {
+            Value::Str(Rc::new(MsStr::with_ascii(t.to_string(), true)))
         } else {
-            s[pos..].find(&delim).map_or(s.len(), |i| pos + i)
-        };
-        crate::ops::check_list_len(parts.len() + 1)?;
-        parts.push(Value::str(&s[pos..next]));
-        pos = next + delim.len();
-        if pos == s.len() && !delim.is_empty() {
-            parts.push(Value::str(""));
+            Value::str(t)
         }
+    };
+    let mut parts = Vec::new();
+    if s.is_empty() {
+        return Ok(Value::list(parts));
+    }
+    if delim.is_empty() {
+        // One character (not byte) per part; the last takes the rest at the limit.
+        let mut pos = 0;
+        while pos < s.len() {
+            let next = if max_count >= 0 && parts.len() as i64 == max_count - 1 {
+                s.len()
+            } else {
+                pos + s[pos..].chars().next().map_or(1, char::len_utf8)
+            };
+            crate::ops::check_list_len(parts.len() + 1)?;
+            parts.push(part(&s[pos..next]));
+            pos = next;
+        }
+        return Ok(Value::list(parts));
+    }
+    // The parts between delimiters, the last one taking the rest once `max - 1`
+    // parts are made (a max of 0 or less is no limit): `str::splitn`, which also
+    // gives the empty part after a trailing delimiter. One searcher for the text.
+    let limit = if max_count >= 1 {
+        max_count as usize
+    } else {
+        usize::MAX
+    };
+    for t in s.splitn(limit, &*delim) {
+        crate::ops::check_list_len(parts.len() + 1)?;
+        parts.push(part(t));
     }
     Ok(Value::list(parts))
+}
+
+/// The text of a value (`to_str`), borrowed when it is a string, and whether it is
+/// known to be ASCII (only strings say so).
+fn text(v: &Value) -> (Cow<'_, str>, bool) {
+    match v {
+        Value::Str(s) => (Cow::Borrowed(s.as_str()), s.is_ascii()),
+        other => (Cow::Owned(to_str(other)), false),
+    }
 }

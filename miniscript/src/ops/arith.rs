@@ -104,8 +104,8 @@ fn concat(a: &Value, b: &Value) -> MsResult<Value> {
     if b.is_null() {
         return Ok(a.clone());
     }
-    let sa = as_text(a)?;
-    let sb = as_text(b)?;
+    let (sa, ascii_a) = as_text(a)?;
+    let (sb, ascii_b) = as_text(b)?;
     let chars = |s: &str| {
         if s.is_ascii() {
             s.len()
@@ -119,17 +119,38 @@ fn concat(a: &Value, b: &Value) -> MsResult<Value> {
         return Err(MsError::runtime("string too large"));
     }
     check_str_bytes(sa.len() + sb.len())?;
+    // Exact capacity: the boxing of the text does not reallocate.
     let mut out = String::with_capacity(sa.len() + sb.len());
     out.push_str(&sa);
     out.push_str(&sb);
-    Ok(Value::string(out))
+    Ok(Value::Str(Rc::new(MsStr::with_ascii(
+        out,
+        ascii_a && ascii_b,
+    ))))
 }
 
-/// The `str` form of a value, borrowing when it already is a string.
-fn as_text(v: &Value) -> MsResult<std::borrow::Cow<'_, str>> {
+/// `a + b` where one side is a string and the other a string or a number, for the
+/// interpreter's inline path: `None` when it would fail (the general path then
+/// raises the error).
+#[inline(never)]
+pub fn concat_fast(a: &Value, b: &Value) -> Option<Value> {
+    concat(a, b).ok()
+}
+
+/// The `str` form of a value, borrowing when it already is a string, and whether it
+/// is all ASCII (known without a scan for strings and numbers).
+fn as_text(v: &Value) -> MsResult<(std::borrow::Cow<'_, str>, bool)> {
     Ok(match v {
-        Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
-        other => std::borrow::Cow::Owned(crate::format::to_str_checked(other)?),
+        Value::Str(s) => (std::borrow::Cow::Borrowed(s.as_str()), s.is_ascii()),
+        Value::Num(n) => (
+            std::borrow::Cow::Owned(crate::format::num_to_string(*n)),
+            true,
+        ),
+        other => {
+            let t = crate::format::to_str_checked(other)?;
+            let ascii = t.is_ascii();
+            (std::borrow::Cow::Owned(t), ascii)
+        }
     })
 }
 

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::{check_map_len, key_not_found, list_get, str_get, ISA_DEPTH_MSG, MAX_ISA_DEPTH};
 use crate::error::{MsError, MsResult};
 use crate::format::code_form;
-use crate::value::{new_map, MapRef, StrKey, Value};
+use crate::value::{isa_key, new_map, MapRef, MsStr, Value};
 
 /// The built-in type maps that `string`, `list`, `map`, `number` and `funcRef` return
 /// and that member lookup on non-map values consults (spec §7.3).
@@ -44,7 +44,7 @@ pub fn isa(a: &Value, b: &Value, types: &TypeMaps) -> MsResult<Value> {
             if is_map(b, &types.map) {
                 return Ok(Value::Num(1.0));
             }
-            let mut p = m.borrow().get(&StrKey("__isa")).cloned();
+            let mut p = m.borrow().get(&isa_key()).cloned();
             let mut depth = 0;
             loop {
                 match p {
@@ -55,7 +55,7 @@ pub fn isa(a: &Value, b: &Value, types: &TypeMaps) -> MsResult<Value> {
                         if depth > MAX_ISA_DEPTH {
                             return Err(MsError::runtime(ISA_DEPTH_MSG));
                         }
-                        let next = pm.borrow().get(&StrKey("__isa")).cloned();
+                        let next = pm.borrow().get(&isa_key()).cloned();
                         p = next;
                     }
                     Some(_) => break false,
@@ -90,7 +90,16 @@ pub fn new_object(a: &Value, types: &TypeMaps) -> MsResult<Value> {
 /// Resolves a string key on any value (spec §7.2): a map's own entries, then its
 /// `__isa` chain, then the `map` type map once; other types go to their type map.
 /// A null reached along the way (a null `__isa`) yields null, as in C#.
-fn resolve(base: &Value, name: &str, types: &TypeMaps) -> MsResult<(Value, Option<MapRef>)> {
+///
+/// `key` is the name as a script string: its hash is cached with it and a constant
+/// name compares by pointer, so each level costs one probe without hashing.
+fn resolve(
+    base: &Value,
+    key: &Value,
+    name: &MsStr,
+    types: &TypeMaps,
+) -> MsResult<(Value, Option<MapRef>)> {
+    let name = name.as_str();
     let mut seq = base.clone();
     let mut include_map_type = true;
     let mut loops_left = MAX_ISA_DEPTH as i64;
@@ -98,13 +107,13 @@ fn resolve(base: &Value, name: &str, types: &TypeMaps) -> MsResult<(Value, Optio
         let next = match &seq {
             Value::Map(m) => {
                 let mb = m.borrow();
-                if let Some(v) = mb.get(&StrKey(name)) {
+                if let Some(v) = mb.get(key) {
                     return Ok((v.clone(), Some(m.clone())));
                 }
                 if loops_left < 0 {
                     return Err(MsError::runtime(ISA_DEPTH_MSG));
                 }
-                match mb.get(&StrKey("__isa")) {
+                match mb.get(&isa_key()) {
                     Some(p) => p.clone(),
                     None => {
                         if !include_map_type {
@@ -139,7 +148,7 @@ pub fn map_lookup(m: &MapRef, key: &Value) -> MsResult<Option<(Value, MapRef)>> 
             if let Some(v) = ob.get(key) {
                 return Ok(Some((v.clone(), obj.clone())));
             }
-            match ob.get(&StrKey("__isa")) {
+            match ob.get(&isa_key()) {
                 Some(Value::Map(p)) => p.clone(),
                 _ => return Ok(None),
             }
@@ -174,7 +183,7 @@ pub fn lookup_member(
                     name.as_str()
                 )));
             }
-            resolve(base, name.as_str(), types)
+            resolve(base, key, name, types)
         }
         _ => match base {
             Value::Map(m) => match map_lookup(m, key)? {
@@ -190,7 +199,7 @@ pub fn lookup_member(
 pub fn index(base: &Value, idx: &Value, types: &TypeMaps) -> MsResult<Value> {
     if let Value::Str(name) = idx {
         // Any base can be searched by string; a null base just yields null here.
-        return resolve(base, name.as_str(), types).map(|(v, _)| v);
+        return resolve(base, idx, name, types).map(|(v, _)| v);
     }
     match base {
         Value::Map(m) => match map_lookup(m, idx)? {

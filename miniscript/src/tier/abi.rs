@@ -35,7 +35,7 @@ pub const PAUSE_PERIOD: u64 = 1 << 14;
 /// `%` exactly as the interpreter computes it (Rust's `%` on f64 is C `fmod`): what
 /// native code calls for `ROp::Mod`.
 pub extern "C" fn fmod(a: f64, b: f64) -> f64 {
-    a % b
+    crate::value::num_mod(a, b)
 }
 
 /// `^` exactly as the interpreter computes it: what native code calls for `ROp::Pow`.

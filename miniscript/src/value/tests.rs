@@ -156,3 +156,56 @@ fn repetitive_structures_hash_and_compare_in_linear_time() {
         r.borrow_mut().clear();
     }
 }
+
+#[test]
+fn num_mod_is_fmod_on_every_kind_of_operand() {
+    let cases = [
+        (7.0, 3.0),
+        (-7.0, 3.0),
+        (7.0, -3.0),
+        (-7.0, -3.0),
+        (-4.0, 2.0),
+        (-0.0, 5.0),
+        (0.0, -5.0),
+        (5.0, 0.0),
+        (5.0, -0.0),
+        (1_234_567_890_123.0 * 16807.0, 2_147_483_647.0),
+        (9_007_199_254_740_993.0, 7.0),
+        (4_611_686_018_427_387_904.0, 3.0),
+        (-9.3e18, 3.0),
+        (9.3e18, 1e18),
+        (5.5, 2.0),
+        (7.0, 2.5),
+        (f64::NAN, 3.0),
+        (3.0, f64::NAN),
+        (f64::INFINITY, 3.0),
+        (3.0, f64::INFINITY),
+        (3.0, f64::NEG_INFINITY),
+    ];
+    for (x, y) in cases {
+        let (got, want) = (num_mod(x, y), x % y);
+        assert!(
+            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+            "{x} % {y}: {got} vs fmod {want}"
+        );
+    }
+}
+
+#[test]
+fn with_ascii_keeps_the_flag_it_is_given() {
+    assert!(MsStr::with_ascii("abc".to_string(), true).is_ascii());
+    let s = MsStr::with_ascii("aé".to_string(), false);
+    assert!(!s.is_ascii());
+    assert_eq!(s.char_len(), 2);
+}
+
+#[test]
+fn isa_key_finds_the_entry_a_script_string_made() {
+    let mut m = new_map();
+    m.insert(Value::str("__isa"), Value::Num(1.0));
+    m.insert(Value::str("__isb"), Value::Num(2.0));
+    assert!(matches!(m.get(&isa_key()), Some(Value::Num(n)) if *n == 1.0));
+    let mut other = new_map();
+    other.insert(Value::str("isa"), Value::Num(1.0));
+    assert!(other.get(&isa_key()).is_none());
+}

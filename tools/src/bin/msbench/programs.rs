@@ -35,6 +35,8 @@ const QUICK_SIZES: &[(&str, &str, &str)] = &[
     ("calls", "N", "20000"),
     ("wordfreq", "N", "3000"),
     ("queens", "N", "7"),
+    ("objects", "STEPS", "5"),
+    ("textfmt", "N", "5000"),
 ];
 
 /// The quick-size rewrites for a program (by file stem), empty if it has none.
