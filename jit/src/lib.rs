@@ -26,6 +26,7 @@ mod compile_thread;
 mod config;
 mod emit;
 mod fault;
+mod func;
 mod loops;
 mod stats;
 mod straight;
@@ -63,6 +64,8 @@ pub struct Jit {
     pending: Arc<AtomicU64>,
     /// Regions submitted that are loop regions (for the statistics).
     loops: Vec<RegionId>,
+    /// Regions submitted that are function regions.
+    funcs: Vec<RegionId>,
 }
 
 impl Jit {
@@ -91,6 +94,7 @@ impl Jit {
             submitted: 0,
             pending,
             loops: Vec::new(),
+            funcs: Vec::new(),
         })
     }
 
@@ -132,6 +136,9 @@ impl Backend for Jit {
         };
         if desc.lp.is_some() {
             self.loops.push(gid);
+        }
+        if desc.func.is_some() {
+            self.funcs.push(gid);
         }
         let req = Request {
             gid,
@@ -181,6 +188,6 @@ impl Backend for Jit {
     fn stats(&mut self, counters: &[RegionCounters]) -> String {
         self.shared
             .stats
-            .report(self.submitted, &self.loops, counters)
+            .report(self.submitted, &self.loops, &self.funcs, counters)
     }
 }

@@ -140,6 +140,7 @@ impl FnBuilder<'_> {
                 exprs: raw.exprs,
                 complexity,
                 lp: None,
+                func: None,
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
                 desc,
             });
@@ -252,6 +253,7 @@ impl FnBuilder<'_> {
                         .map(|b| b.temps.clone())
                         .unwrap_or_default(),
                 }),
+                func: None,
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
                 desc,
             });

@@ -19,6 +19,7 @@ use crate::value::{FuncCode, FuncVal, MapRef, Value};
 mod call;
 mod exec;
 mod host_call;
+mod native_fn;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
 mod regions;
@@ -162,6 +163,13 @@ pub struct Vm {
     pub(crate) scratch: Vec<Value>,
     /// Instructions whose operands are being resolved, innermost last.
     pub(crate) resolving: Vec<frame::Resolving>,
+    /// Functions registered as function regions (`native_fn.rs`), and their index
+    /// by proto address.
+    pub(crate) fn_natives: Vec<native_fn::NativeFn>,
+    pub(crate) fn_index: std::collections::HashMap<usize, usize>,
+    /// Depths `lo..hi` at which native function code is not tried (after it gave
+    /// up for depth at `lo`).
+    pub(crate) fn_deep: (usize, usize),
 }
 
 fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
@@ -217,6 +225,9 @@ impl Vm {
             slice_end: None,
             ticks: TICKS,
             resolving: Vec::new(),
+            fn_natives: Vec::new(),
+            fn_index: std::collections::HashMap::new(),
+            fn_deep: (usize::MAX, 0),
         }
     }
 

@@ -488,6 +488,7 @@ impl Translator<'_> {
             complexity,
             intrinsics: self.intrinsics,
             lp: Some(Box::new(body)),
+            func: None,
         };
         desc.fingerprint = fingerprint(&desc);
         let heads = self.heads.iter().map(|&h| h as u32).collect();

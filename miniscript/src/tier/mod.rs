@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub mod abi;
 mod desc;
 mod fingerprint;
+mod func;
 pub mod intrinsics;
 mod loops;
 mod straight;
@@ -27,6 +28,7 @@ pub use desc::{
     Test,
 };
 pub use fingerprint::fingerprint;
+pub use func::{describe_function, DescribedFunc, FInstr, FuncBody, FuncUnit, MAX_FN_ARGS};
 pub use loops::{describe_loop, DescribedLoop};
 pub use straight::describe;
 
