@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::Vm;
 use crate::tac::Proto;
-use crate::tier::abi::{self, FnCtx, BAIL_DEPTH, BAIL_OTHER};
+use crate::tier::abi::{self, FnCtx, BAIL_DEPTH, BAIL_INTERRUPT};
 use crate::tier::{
     describe_function, ExitKind, RegionCounters, RegionId, RegionInfo, SiteSlot, MAX_FN_ARGS,
 };
@@ -184,7 +184,7 @@ impl Vm {
         }
         let nf = &self.fn_natives[k];
         let mut args = [0.0; MAX_FN_ARGS];
-        let mut ok = nparams <= nf.nargs && script_of(f, &self.globals).is_some();
+        let mut ok = nparams <= nf.nargs && sees_globals(f, &self.globals);
         for (i, a) in args.iter_mut().enumerate().take(nparams.min(MAX_FN_ARGS)) {
             match self.stack.get(start + i) {
                 Some(Value::Num(x)) => *a = *x,
@@ -196,7 +196,8 @@ impl Vm {
             ok = nf.info.names_clear()
                 && nf.names.iter().all(|(key, p)| match g.get(key) {
                     Some(Value::Func(h)) => {
-                        script_of(h, &self.globals).is_some_and(|q| Rc::ptr_eq(&q, p))
+                        sees_globals(h, &self.globals)
+                            && matches!(&h.code, FuncCode::Script(q) if Rc::ptr_eq(q, p))
                     }
                     _ => false,
                 });
@@ -244,7 +245,8 @@ impl Vm {
         }
         let rt = &mut self.regions_rt[id];
         rt.exits[ExitKind::Fallback as usize] += 1;
-        if reason == BAIL_DEPTH || reason == BAIL_OTHER {
+        // An interrupt stops the program; the other reasons would recur.
+        if reason != BAIL_INTERRUPT {
             nf.bails += 1;
             if nf.bails >= 8 && nf.bails * 2 > rt.native {
                 self.region_slots[id].demote();
@@ -253,13 +255,16 @@ impl Vm {
     }
 }
 
-/// The script function `f` holds, if it sees only globals (its outer is absent
-/// or the globals map), as native code assumes.
+/// Whether `f` sees only globals (its outer is absent or the globals map), as
+/// native code assumes.
+fn sees_globals(f: &FuncVal, globals: &crate::value::MapRef) -> bool {
+    f.outer.as_ref().is_none_or(|o| Rc::ptr_eq(o, globals))
+}
+
+/// The script function `f` holds, if it sees only globals.
 fn script_of(f: &FuncVal, globals: &crate::value::MapRef) -> Option<Rc<Proto>> {
     match &f.code {
-        FuncCode::Script(p) if f.outer.as_ref().is_none_or(|o| Rc::ptr_eq(o, globals)) => {
-            Some(p.clone())
-        }
+        FuncCode::Script(p) if sees_globals(f, globals) => Some(p.clone()),
         _ => None,
     }
 }
