@@ -166,7 +166,8 @@ fn run(src: &str, jit: bool) -> ((String, Vec<String>), u64) {
             .collect(),
         _ => Vec::new(),
     };
-    ((out.0.borrow().clone() + &text, trace), native)
+    let printed = out.0.borrow().clone();
+    ((printed + &text, trace), native)
 }
 
 #[test]
