@@ -26,6 +26,11 @@ impl FnBuilder<'_> {
         fb.loops_on = self.loops_on;
         fb.min_complexity = self.min_complexity;
         fb.line = def.line;
+        if fb.sites_on && !fb.map_mode {
+            // Becomes a plain jump in `finish` unless the body may be compiled
+            // whole (`tier::fn_candidate`).
+            fb.emit(Op::Enter, 0, 0, 0);
+        }
         fb.block(&def.body)?;
         let proto = fb.finish()?;
         let idx = self.protos.len() as u16;

@@ -219,13 +219,6 @@ impl Vm {
                 for (i, p) in params.iter().enumerate().skip(given) {
                     self.stack[start + i] = p.default.clone();
                 }
-                // Whole-function native code (`native_fn.rs`).
-                if self.tier.is_some() {
-                    if let Some(v) = self.native_call(&f, &proto, start, params.len()) {
-                        self.deliver(dst, v);
-                        return Ok(Flow::Next);
-                    }
-                }
                 let nparams = params.len();
                 let (self_val, super_val) = match self_arg {
                     SelfArg::Object {

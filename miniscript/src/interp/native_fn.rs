@@ -13,6 +13,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::slow::Flow;
 use super::Vm;
 use crate::tac::Proto;
 use crate::tier::abi::{self, FnCtx, BAIL_DEPTH, BAIL_INTERRUPT};
@@ -48,22 +49,20 @@ pub(crate) struct NativeFn {
 }
 
 impl Vm {
-    /// At the entry of a call of `f` (script function `proto`, whose parameters
-    /// are in the stack at `start`, defaults filled in): count it, and run its
-    /// native code if it has some and the guards pass. `Some(result)` when it ran.
-    #[inline]
-    pub(super) fn native_call(
-        &mut self,
-        f: &FuncVal,
-        proto: &Rc<Proto>,
-        start: usize,
-        nparams: usize,
-    ) -> Option<Value> {
+    /// `Enter`, the first instruction of a function that may be compiled whole:
+    /// count the call, and if the function has native code and the guards pass,
+    /// run it and return its result from the frame just pushed (its parameters,
+    /// defaults filled in, are the first registers of the window).
+    pub(super) fn fn_enter(&mut self) -> Flow {
+        let Some(fr) = self.top_frame() else {
+            return Flow::Next;
+        };
+        let (proto, base) = (fr.proto.clone(), fr.base);
         let (vid, k) = proto.native_fn.get();
         let k = if vid == self.id {
             k as usize
         } else {
-            self.register_fn(proto)
+            self.register_fn(&proto)
         };
         let id = self.fn_natives[k].id;
         let rt = &mut self.regions_rt[id.index()];
@@ -77,9 +76,15 @@ impl Vm {
         }
         let entry = self.region_slots[id.index()].entry.load(Ordering::Acquire);
         if entry == 0 {
-            return None;
+            return Flow::Next;
         }
-        self.native_enter(k, f, start, nparams, entry)
+        match self.native_enter(k, &proto, base, entry) {
+            Some(v) => {
+                self.do_return(v);
+                Flow::Reload
+            }
+            None => Flow::Next,
+        }
     }
 
     /// Register `proto` as a function region of this interpreter (or find it
@@ -169,9 +174,8 @@ impl Vm {
     fn native_enter(
         &mut self,
         k: usize,
-        f: &FuncVal,
-        start: usize,
-        nparams: usize,
+        proto: &Proto,
+        base: usize,
         entry: usize,
     ) -> Option<Value> {
         // Just after a run gave up for depth: the calls it made go interpreted
@@ -184,9 +188,17 @@ impl Vm {
         }
         let nf = &self.fn_natives[k];
         let mut args = [0.0; MAX_FN_ARGS];
-        let mut ok = nparams <= nf.nargs && sees_globals(f, &self.globals);
+        let nparams = proto.params.len();
+        let only_globals = self.top_frame().is_some_and(|fr| {
+            fr.locals.is_none()
+                && fr
+                    .outer
+                    .as_ref()
+                    .is_none_or(|o| Rc::ptr_eq(o, &self.globals))
+        });
+        let mut ok = nparams <= nf.nargs && only_globals;
         for (i, a) in args.iter_mut().enumerate().take(nparams.min(MAX_FN_ARGS)) {
-            match self.stack.get(start + i) {
+            match self.stack.get(base + i) {
                 Some(Value::Num(x)) => *a = *x,
                 _ => ok = false,
             }
@@ -214,7 +226,9 @@ impl Vm {
             }
             return None;
         }
-        let room = self.config.max_call_depth.saturating_sub(self.depth);
+        // Native depth d stands for interpreter depth `self.depth + d`, which the
+        // interpreter allows up to `max_call_depth`.
+        let room = (self.config.max_call_depth + 1).saturating_sub(self.depth);
         let mut ctx = FnCtx {
             status: 0,
             max_depth: nf.depth_bound.min(room).min(u32::MAX as usize) as u32,

@@ -153,6 +153,43 @@ pub fn describe_function(
     Ok((desc, names))
 }
 
+/// Whether a function with this code may qualify (its operations and constants;
+/// the names it calls are looked up when it runs): the compiler keeps its `Enter`
+/// instruction only then.
+pub fn fn_candidate(code: &[Instr], consts: &[Value]) -> bool {
+    let num =
+        |o: u16| o & K_BIT == 0 || matches!(consts.get((o & !K_BIT) as usize), Some(Value::Num(_)));
+    code.iter().all(|ins| match ins.op {
+        Op::CallName | Op::Return | Op::Fail | Op::Enter => true,
+        Op::Jump | Op::Site | Op::SiteEnd | Op::Loop => true,
+        Op::GetLocalStrict | Op::GetVarWarn => ins.n == 0,
+        Op::Not | Op::Move | Op::MoveRaw | Op::JumpIf | Op::JumpIfNot | Op::JumpIfTruly => {
+            num(ins.b)
+        }
+        Op::Add
+        | Op::Sub
+        | Op::Mul
+        | Op::Div
+        | Op::Mod
+        | Op::Pow
+        | Op::Eq
+        | Op::Ne
+        | Op::Lt
+        | Op::Le
+        | Op::Gt
+        | Op::Ge
+        | Op::And
+        | Op::Or
+        | Op::JumpUnlessLt
+        | Op::JumpUnlessLe
+        | Op::JumpUnlessGt
+        | Op::JumpUnlessGe
+        | Op::JumpUnlessEq
+        | Op::JumpUnlessNe => num(ins.b) && num(ins.c),
+        _ => false,
+    })
+}
+
 /// What an instruction weighs in the unit's complexity (a call saves the most).
 fn instr_weight(i: &FInstr) -> u32 {
     match i {
@@ -300,7 +337,7 @@ impl Describer<'_> {
                 Err(_) => FInstr::Bail,
             },
             Op::Fail => FInstr::Bail,
-            Op::Site | Op::SiteEnd | Op::Loop => FInstr::Nop,
+            Op::Site | Op::SiteEnd | Op::Loop | Op::Enter => FInstr::Nop,
             other => return Err(refusal(other)),
         })
     }

@@ -28,7 +28,9 @@ pub use desc::{
     Test,
 };
 pub use fingerprint::fingerprint;
-pub use func::{describe_function, DescribedFunc, FInstr, FuncBody, FuncUnit, MAX_FN_ARGS};
+pub use func::{
+    describe_function, fn_candidate, DescribedFunc, FInstr, FuncBody, FuncUnit, MAX_FN_ARGS,
+};
 pub use loops::{describe_loop, DescribedLoop};
 pub use straight::describe;
 
