@@ -18,7 +18,8 @@
 //! `fault` the test-only fault injection; `compile_thread` the request loop, batches, cache and publication;
 //! `codegen` the Cranelift module and the batch code generation; `stats` the
 //! `--jit-stats` counters and report; the translators are `emit` (helpers, window
-//! layout, shared emitters), `straight` (expression regions) and `loops` (loop nests).
+//! layout, shared emitters), `straight` (expression regions), `loops` (loop nests) and `func` (whole
+//! functions).
 
 pub mod attach;
 mod codegen;

@@ -255,13 +255,6 @@ impl<'s> FnBuilder<'s> {
         }
         let self_param = self.params.first().is_some_and(|p| &*p.name == "self");
         let ncode = self.code.len();
-        if self.code.first().is_some_and(|i| i.op == Op::Enter)
-            && !crate::tier::fn_candidate(&self.code, &self.consts)
-        {
-            let mut skip = Instr::new(Op::Jump, 0, 0, 0);
-            skip.x = 1;
-            self.code[0] = skip;
-        }
         let regions = self.finish_regions();
         Ok(Rc::new(Proto {
             name: self.name,

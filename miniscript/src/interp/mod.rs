@@ -3,7 +3,8 @@
 //! Layout: `mod.rs` holds the state and the public entry points, `exec.rs` the one
 //! dispatch loop with the number fast paths, `call.rs` calls, returns, name lookup and
 //! the resolution of named locals that hold functions, `slow.rs` the general (cold)
-//! paths of every instruction, `regions.rs` entering regions and running native code.
+//! paths of every instruction, `regions.rs` entering regions and running native code,
+//! `native_fn.rs` whole-function native code (function regions).
 
 use std::cell::RefCell;
 use std::rc::Rc;

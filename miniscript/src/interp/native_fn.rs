@@ -52,7 +52,9 @@ impl Vm {
     /// `Enter`, the first instruction of a function that may be compiled whole:
     /// count the call, and if the function has native code and the guards pass,
     /// run it and return its result from the frame just pushed (its parameters,
-    /// defaults filled in, are the first registers of the window).
+    /// defaults filled in, are the first registers of the window). Out of line,
+    /// so that the general path it is reached from keeps its shape.
+    #[inline(never)]
     pub(super) fn fn_enter(&mut self) -> Flow {
         let Some(fr) = self.top_frame() else {
             return Flow::Next;

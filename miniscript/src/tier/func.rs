@@ -154,9 +154,27 @@ pub fn describe_function(
 }
 
 /// Whether a function with this code may qualify (its operations and constants;
-/// the names it calls are looked up when it runs): the compiler keeps its `Enter`
-/// instruction only then.
+/// the names it calls are looked up when it runs) and gain from it: it loops or
+/// calls a function that is not a pure intrinsic (entering native code costs about
+/// what interpreting a few straight instructions does, so a small helper without
+/// either, `wrap(v, size)`, stays interpreted). The compiler gives a function an
+/// `Enter` instruction only then.
 pub fn fn_candidate(code: &[Instr], consts: &[Value]) -> bool {
+    let gains = code.iter().enumerate().any(|(pc, ins)| match ins.op {
+        Op::Jump => (ins.x as usize) <= pc,
+        Op::CallName => match consts.get((ins.b & !K_BIT) as usize) {
+            Some(Value::Str(s)) => {
+                ins.n > 0 && intrinsics::call(s.as_str(), ins.n as usize).is_none()
+            }
+            _ => false,
+        },
+        _ => false,
+    });
+    gains && qualifies(code, consts)
+}
+
+/// Whether every operation and constant of `code` may be compiled.
+fn qualifies(code: &[Instr], consts: &[Value]) -> bool {
     let num =
         |o: u16| o & K_BIT == 0 || matches!(consts.get((o & !K_BIT) as usize), Some(Value::Num(_)));
     code.iter().all(|ins| match ins.op {

@@ -1,5 +1,5 @@
 //! Tiering, all but the JIT: what a region is (`desc`), which code qualifies
-//! (`straight`, `loops`), `fingerprint`s, the pure `intrinsics` table, the native
+//! (`straight`, `loops`, `func` for whole functions), `fingerprint`s, the pure `intrinsics` table, the native
 //! `abi`, and here the interface to the profiler and the JIT (DESIGN §1).
 //!
 //! Layering: `tier` sits in the bottom layer with `value` and `tac`, and imports only
