@@ -225,9 +225,6 @@ pub struct Proto {
     /// Global id of region 0 in the `Vm` that last ran this function, with that
     /// Vm's id (0: none yet). A cache: each Vm keeps its own registration table.
     pub region_base: std::cell::Cell<(u64, u32)>,
-    /// The `Vm` that last called this function and the index of its function
-    /// region there (`interp/native_fn.rs`); `(0, 0)`: none yet.
-    pub native_fn: std::cell::Cell<(u64, u32)>,
     /// File name for error messages of imported code.
     pub file: Option<Rc<str>>,
 }

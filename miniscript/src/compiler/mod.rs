@@ -276,7 +276,6 @@ impl<'s> FnBuilder<'s> {
             name_cache: (0..ncode).map(|_| std::cell::Cell::new(u32::MAX)).collect(),
             regions,
             region_base: std::cell::Cell::new((0, 0)),
-            native_fn: std::cell::Cell::new((0, 0)),
             file: self.file,
         }))
     }

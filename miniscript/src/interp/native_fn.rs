@@ -60,11 +60,11 @@ impl Vm {
             return Flow::Next;
         };
         let (proto, base) = (fr.proto.clone(), fr.base);
-        let (vid, k) = proto.native_fn.get();
-        let k = if vid == self.id {
-            k as usize
-        } else {
-            self.register_fn(&proto)
+        // A map lookup rather than a cache in the proto: a field there cost the
+        // interpreter's calls 2 instructions each with the JIT off (layout).
+        let k = match self.fn_index.get(&(Rc::as_ptr(&proto) as usize)) {
+            Some(&k) => k,
+            None => self.register_fn(&proto),
         };
         let id = self.fn_natives[k].id;
         let rt = &mut self.regions_rt[id.index()];
@@ -94,10 +94,6 @@ impl Vm {
     #[cold]
     fn register_fn(&mut self, proto: &Rc<Proto>) -> usize {
         let key = Rc::as_ptr(proto) as usize;
-        if let Some(&k) = self.fn_index.get(&key) {
-            proto.native_fn.set((self.id, k as u32));
-            return k;
-        }
         let globals = self.globals.clone();
         let resolve = |name: &str| -> Option<Rc<Proto>> {
             match globals.borrow().get(&Value::str(name)) {
@@ -168,7 +164,6 @@ impl Vm {
             bails: 0,
         });
         self.fn_index.insert(key, k);
-        proto.native_fn.set((self.id, k as u32));
         k
     }
 
