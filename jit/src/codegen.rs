@@ -34,7 +34,9 @@ pub(crate) fn make_isa(opt_level: &str) -> Result<OwnedTargetIsa, String> {
 
 /// The signature of a region's function: a loop region's or a straight one's.
 fn region_signature(isa: &dyn TargetIsa, desc: &RegionDesc) -> cranelift_codegen::ir::Signature {
-    if desc.lp.is_some() {
+    if let Some(unit) = desc.func.as_deref() {
+        crate::func::func_sig(isa, unit)
+    } else if desc.lp.is_some() {
         crate::loops::loop_sig(isa)
     } else {
         crate::straight::region_sig(isa)
@@ -111,9 +113,10 @@ impl Codegen<'_> {
         let mut fctx = FunctionBuilderContext::new();
         {
             let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-            match desc.lp.as_deref() {
-                Some(lp) => crate::loops::build(&mut b, desc, lp, &mut helpers),
-                None => crate::straight::build(&mut b, desc, &mut helpers),
+            match (desc.func.as_deref(), desc.lp.as_deref()) {
+                (Some(unit), _) => crate::func::build(&mut b, unit, &mut helpers, id.as_u32()),
+                (None, Some(lp)) => crate::loops::build(&mut b, desc, lp, &mut helpers),
+                (None, None) => crate::straight::build(&mut b, desc, &mut helpers),
             }
             b.finalize(self.isa.frontend_config());
         }

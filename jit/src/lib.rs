@@ -18,7 +18,8 @@
 //! `fault` the test-only fault injection; `compile_thread` the request loop, batches, cache and publication;
 //! `codegen` the Cranelift module and the batch code generation; `stats` the
 //! `--jit-stats` counters and report; the translators are `emit` (helpers, window
-//! layout, shared emitters), `straight` (expression regions) and `loops` (loop nests).
+//! layout, shared emitters), `straight` (expression regions), `loops` (loop nests) and `func` (whole
+//! functions).
 
 pub mod attach;
 mod codegen;
@@ -26,6 +27,7 @@ mod compile_thread;
 mod config;
 mod emit;
 mod fault;
+mod func;
 mod loops;
 mod stats;
 mod straight;
@@ -63,6 +65,8 @@ pub struct Jit {
     pending: Arc<AtomicU64>,
     /// Regions submitted that are loop regions (for the statistics).
     loops: Vec<RegionId>,
+    /// Regions submitted that are function regions.
+    funcs: Vec<RegionId>,
 }
 
 impl Jit {
@@ -91,6 +95,7 @@ impl Jit {
             submitted: 0,
             pending,
             loops: Vec::new(),
+            funcs: Vec::new(),
         })
     }
 
@@ -132,6 +137,9 @@ impl Backend for Jit {
         };
         if desc.lp.is_some() {
             self.loops.push(gid);
+        }
+        if desc.func.is_some() {
+            self.funcs.push(gid);
         }
         let req = Request {
             gid,
@@ -181,6 +189,6 @@ impl Backend for Jit {
     fn stats(&mut self, counters: &[RegionCounters]) -> String {
         self.shared
             .stats
-            .report(self.submitted, &self.loops, counters)
+            .report(self.submitted, &self.loops, &self.funcs, counters)
     }
 }

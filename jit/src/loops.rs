@@ -50,7 +50,7 @@ fn cache_offset(pc: u32) -> i64 {
 
 /// `clamp01(|x|)` exactly as the interpreter's fuzzy logic computes it: `-x` only
 /// when `x < 0` (so -0 stays -0), then 1 when above 1 (NaN stays NaN).
-fn abs_clamp01(b: &mut FunctionBuilder, x: Value) -> Value {
+pub(crate) fn abs_clamp01(b: &mut FunctionBuilder, x: Value) -> Value {
     let zero = b.ins().f64const(0.0);
     let one = b.ins().f64const(1.0);
     let neg = b.ins().fcmp(FloatCC::LessThan, x, zero);

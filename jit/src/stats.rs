@@ -21,6 +21,8 @@ struct View<'a> {
     loop_regions: usize,
     /// The counters of the submitted loop regions.
     loops: Vec<&'a RegionCounters>,
+    /// The counters of the submitted function regions.
+    funcs: Vec<&'a RegionCounters>,
 }
 
 impl View<'_> {
@@ -36,6 +38,11 @@ impl View<'_> {
     /// `f` summed over every region.
     fn all(&self, f: fn(&RegionCounters) -> u64) -> u64 {
         self.regions.iter().map(f).sum()
+    }
+
+    /// `f` summed over the function regions.
+    fn in_funcs(&self, f: fn(&RegionCounters) -> u64) -> u64 {
+        self.funcs.iter().map(|c| f(c)).sum()
     }
 
     /// `f` summed over the loop regions.
@@ -115,6 +122,10 @@ jit_stats! {
     ),
     "loop pauses" => |v| v.in_loops(|c| c.exits_of(ExitKind::Pause)).to_string(),
     "loop fallbacks" => |v| v.in_loops(|c| c.exits_of(ExitKind::Fallback)).to_string(),
+    "function regions" => |v| v.funcs.len().to_string(),
+    "function calls" => |v| v.in_funcs(|c| c.count).to_string(),
+    "function native calls" => |v| v.in_funcs(|c| c.native).to_string(),
+    "function fallbacks" => |v| v.in_funcs(|c| c.exits_of(ExitKind::Fallback)).to_string(),
 }
 
 /// Add `n` to counter `c`.
@@ -145,6 +156,7 @@ impl Stats {
         &self,
         queued: u64,
         loop_gids: &[RegionId],
+        func_gids: &[RegionId],
         regions: &[RegionCounters],
     ) -> String {
         let mut times = self.times.lock().map(|t| t.clone()).unwrap_or_default();
@@ -156,6 +168,10 @@ impl Stats {
             regions,
             loop_regions: loop_gids.len(),
             loops: loop_gids
+                .iter()
+                .filter_map(|&g| regions.get(g.index()))
+                .collect(),
+            funcs: func_gids
                 .iter()
                 .filter_map(|&g| regions.get(g.index()))
                 .collect(),

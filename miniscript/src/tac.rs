@@ -153,6 +153,9 @@ opcodes! {
     SiteEnd: "siteend", [None, None, None, None, None];
     // raise the runtime error whose message is constant b
     Fail: "fail", [None, K, None, None, None];
+    // first instruction of a function that may become whole-function native code
+    // (only with region markers): count the call, run the native code if published
+    Enter: "enter", [None, None, None, None, None];
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -75,6 +75,8 @@ pub struct SiteRecord {
     /// A loop region: the source lines it spans.
     pub is_loop: bool,
     pub last_line: u32,
+    /// A function region: the function's name.
+    pub func: Option<String>,
 }
 
 /// Settings the profiler takes from the options table.
@@ -227,7 +229,13 @@ impl TierHook for Profiler {
             compile_error: None,
             last_score: 0.0,
             is_loop: info.lp.is_some(),
-            last_line: info.lp.as_ref().map_or(line, |l| l.last_line),
+            last_line: info
+                .lp
+                .as_ref()
+                .map(|l| l.last_line)
+                .or(info.func.as_ref().map(|f| f.2))
+                .unwrap_or(line),
+            func: info.func.as_ref().map(|f| f.0.to_string()),
         });
     }
 
@@ -261,7 +269,12 @@ impl TierHook for Profiler {
                     return u64::MAX;
                 };
                 site.slot.set_state(RegionState::Queued);
-                let label = if site.is_loop {
+                let label = if let Some(name) = &site.func {
+                    format!(
+                        "function {name} {}:{}-{}",
+                        site.file, site.line, site.last_line
+                    )
+                } else if site.is_loop {
                     format!("loop {}:{}-{}", site.file, site.line, site.last_line)
                 } else {
                     format!("{}:{}", site.file, site.line)

@@ -103,7 +103,14 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             compile_us: s.compile_us,
             guard_misses: c.misses,
             note: s.why_not.clone().or_else(|| s.compile_error.clone()),
-            kind: if s.is_loop { "loop" } else { "expression" }.to_string(),
+            kind: if s.is_loop {
+                "loop"
+            } else if s.func.is_some() {
+                "function"
+            } else {
+                "expression"
+            }
+            .to_string(),
             last_line: s.last_line,
             native_iterations: c.iters,
             exits_normal: c.exits_of(ExitKind::Normal),
@@ -206,7 +213,7 @@ pub fn text(r: &Report) -> String {
         "state"
     ));
     for row in &r.sites {
-        let loc = if row.kind == "loop" {
+        let loc = if row.kind == "loop" || row.kind == "function" {
             format!("{}:{}-{}", row.file, row.line, row.last_line)
         } else {
             format!("{}:{}:{}", row.file, row.line, row.col)
@@ -233,6 +240,18 @@ pub fn text(r: &Report) -> String {
             .map_or("-".to_string(), |u| format!("{u:.0}µs"));
         let mut detail = if row.kind == "loop" && row.native_executions == 0 && row.note.is_some() {
             format!("    loop {}-{}  not compiled", row.line, row.last_line)
+        } else if row.kind == "function" {
+            format!(
+                "    {} {}-{}  calls {}  native calls {}  fallbacks {}  misses {}  compile {}",
+                row.source,
+                row.line,
+                row.last_line,
+                row.executions,
+                row.native_executions,
+                row.fallbacks,
+                row.guard_misses,
+                compile
+            )
         } else if row.kind == "loop" {
             format!(
                 "    loop {}-{}  native entries {}  iterations {}  exits normal/break/pause/fallback \

@@ -8,10 +8,35 @@ use super::analysis::{is_site_root, site_complexity};
 use super::{bin_op, cmp_op, is_magic, FnBuilder};
 use crate::ast::{CmpOp, Expr, ExprKind, FuncDef};
 use crate::error::MsResult;
-use crate::tac::{Instr, Op, SiteInfo, NO_REG};
+use crate::tac::{Instr, Op, Proto, SiteInfo, NO_REG};
 
 impl FnBuilder<'_> {
     pub(super) fn function(&mut self, def: &Rc<FuncDef>, dst: u16, bind: bool) -> MsResult<()> {
+        let mut proto = self.function_proto(def, false)?;
+        // A function that may run as whole-function native code is compiled again
+        // with an `Enter` instruction first (`tier::fn_candidate`); the others
+        // carry nothing for it.
+        if self.sites_on && !proto.map_mode && crate::tier::fn_candidate(&proto.code, &proto.consts)
+        {
+            proto = self.function_proto(def, true)?;
+        }
+        let idx = self.protos.len() as u16;
+        self.protos.push(proto);
+        self.emit(
+            if bind && self.map_mode {
+                Op::BindFunc
+            } else {
+                Op::FuncLit
+            },
+            dst,
+            idx,
+            0,
+        );
+        Ok(())
+    }
+
+    /// The proto of function `def` (`enter`: with an `Enter` instruction first).
+    fn function_proto(&mut self, def: &Rc<FuncDef>, enter: bool) -> MsResult<Rc<Proto>> {
         let name: Rc<str> = format!("function@{}", def.line).into();
         let mut fb = FnBuilder::new(
             self.source,
@@ -26,21 +51,11 @@ impl FnBuilder<'_> {
         fb.loops_on = self.loops_on;
         fb.min_complexity = self.min_complexity;
         fb.line = def.line;
+        if enter {
+            fb.emit(Op::Enter, 0, 0, 0);
+        }
         fb.block(&def.body)?;
-        let proto = fb.finish()?;
-        let idx = self.protos.len() as u16;
-        self.protos.push(proto);
-        self.emit(
-            if bind && self.map_mode {
-                Op::BindFunc
-            } else {
-                Op::FuncLit
-            },
-            dst,
-            idx,
-            0,
-        );
-        Ok(())
+        fb.finish()
     }
 
     // ----- expressions ------------------------------------------------------------

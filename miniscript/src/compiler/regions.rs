@@ -140,6 +140,7 @@ impl FnBuilder<'_> {
                 exprs: raw.exprs,
                 complexity,
                 lp: None,
+                func: None,
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
                 desc,
             });
@@ -232,6 +233,7 @@ impl FnBuilder<'_> {
                         .unwrap_or_default(),
                     globals,
                 }),
+                func: None,
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
                 desc,
             });

@@ -4,7 +4,8 @@
 //! dispatch loop with the number fast paths, `call.rs` calls, returns, name lookup and
 //! the resolution of named locals that hold functions, `fast_call.rs` the fast paths of
 //! the common calls, `slow.rs` the general (cold) paths of every instruction,
-//! `regions.rs` entering regions and running native code.
+//! `regions.rs` entering regions and running native code, `native_fn.rs`
+//! whole-function native code (function regions).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,6 +22,7 @@ mod call;
 mod exec;
 mod fast_call;
 mod host_call;
+mod native_fn;
 mod peek;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
@@ -167,6 +169,13 @@ pub struct Vm {
     pub(crate) resolving: Vec<frame::Resolving>,
     /// The key `"__isa"` (its hash computed once).
     pub(crate) isa_key: Value,
+    /// Functions registered as function regions (`native_fn.rs`), and their index
+    /// by proto address.
+    pub(crate) fn_natives: Vec<native_fn::NativeFn>,
+    pub(crate) fn_index: std::collections::HashMap<usize, usize>,
+    /// Depths `lo..hi` at which native function code is not tried (after it gave
+    /// up for depth at `lo`).
+    pub(crate) fn_deep: (usize, usize),
 }
 
 fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
@@ -223,6 +232,9 @@ impl Vm {
             ticks: TICKS,
             resolving: Vec::new(),
             isa_key: Value::str("__isa"),
+            fn_natives: Vec::new(),
+            fn_index: std::collections::HashMap::new(),
+            fn_deep: (usize::MAX, 0),
         }
     }
 

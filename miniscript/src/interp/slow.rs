@@ -303,6 +303,7 @@ impl Vm {
                 Ok(Flow::Next)
             }
             Op::Fail => self.slow_fail(ins),
+            Op::Enter => Ok(self.fn_enter()),
             Op::CallName => self.slow_call_name(ins),
             Op::CallLocal => self.slow_call_local(ins),
             Op::CallValue => self.slow_call_value(ins),

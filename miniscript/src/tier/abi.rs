@@ -397,3 +397,74 @@ pub unsafe extern "C" fn copy_value(src: *const Value, dst: *mut Value) -> u32 {
     }
     0
 }
+
+/// What native function code shares with the interpreter during one native call
+/// (the outermost one: nested native calls share it). `repr(C)`: the JIT reads its
+/// fields at the `FN_*` offsets.
+#[repr(C)]
+#[derive(Debug)]
+pub struct FnCtx {
+    /// 0 while running; set to a `BAIL_*` reason when the code gives up.
+    pub status: u32,
+    /// Native calls may nest this deep (the entry is depth 0).
+    pub max_depth: u32,
+    /// The interpreter's interrupt flag (Ctrl-C, the host), read as a byte.
+    pub interrupt: *const std::sync::atomic::AtomicBool,
+    /// Back-edges left before the code gives up (to let a time slice end).
+    pub budget: u64,
+}
+pub const FN_STATUS: i32 = std::mem::offset_of!(FnCtx, status) as i32;
+pub const FN_MAX_DEPTH: i32 = std::mem::offset_of!(FnCtx, max_depth) as i32;
+pub const FN_INTERRUPT: i32 = std::mem::offset_of!(FnCtx, interrupt) as i32;
+pub const FN_BUDGET: i32 = std::mem::offset_of!(FnCtx, budget) as i32;
+/// Why native function code gave up (`FnCtx::status`).
+pub const BAIL_DEPTH: u32 = 1;
+pub const BAIL_INTERRUPT: u32 = 2;
+pub const BAIL_BUDGET: u32 = 3;
+/// It reached something only the interpreter does (`FInstr::Bail`, an unset local).
+pub const BAIL_OTHER: u32 = 4;
+
+/// Signature of native function code: the context, the function of the unit, the
+/// native depth, then `FuncUnit::nargs` f64 arguments; returns the result (valid
+/// when `status` is still 0). The letters as in [`REGION_FN`], before the arguments.
+pub const FN_FN: &str = "pii";
+
+/// Run the native function code at `entry` (compiled from a unit whose functions
+/// take at most `args.len()` parameters, `args.len() <= MAX_FN_ARGS`) on `args`.
+/// The result is valid when `ctx.status` is still 0 afterwards.
+pub(crate) fn run_function(entry: usize, ctx: &mut FnCtx, args: &[f64]) -> f64 {
+    type F0 = extern "C" fn(*mut FnCtx, u32, u32) -> f64;
+    type F1 = extern "C" fn(*mut FnCtx, u32, u32, f64) -> f64;
+    type F2 = extern "C" fn(*mut FnCtx, u32, u32, f64, f64) -> f64;
+    type F3 = extern "C" fn(*mut FnCtx, u32, u32, f64, f64, f64) -> f64;
+    type F4 = extern "C" fn(*mut FnCtx, u32, u32, f64, f64, f64, f64) -> f64;
+    type F5 = extern "C" fn(*mut FnCtx, u32, u32, f64, f64, f64, f64, f64) -> f64;
+    type F6 = extern "C" fn(*mut FnCtx, u32, u32, f64, f64, f64, f64, f64, f64) -> f64;
+    let c = ctx as *mut FnCtx;
+    let a = |i: usize| args.get(i).copied().unwrap_or(0.0);
+    // SAFETY: `entry` is the address of a function the JIT compiled from a function
+    // unit whose `nargs` is `args.len()`, with the signature `FN_FN` followed by
+    // that many f64 and an f64 result, published with a release store after
+    // finalization and never freed while the process runs; the type chosen below
+    // is exactly that signature. The code only reads and writes the `FnCtx` it is
+    // given (a live exclusive reference, at the `FN_*` offsets of its `repr(C)`
+    // layout) and reads the interrupt flag through the pointer in it (a live
+    // `AtomicBool` owned by the interpreter; a byte load of it is what a relaxed
+    // atomic load is on the hosts Cranelift supports). It keeps everything else in
+    // registers and on its own stack, nests at most `max_depth` calls deep (the
+    // caller bounds that to fit the native stack), and cannot trap: it contains no
+    // integer division, no memory access but those, and no trap instruction.
+    unsafe {
+        match args.len() {
+            0 => std::mem::transmute::<usize, F0>(entry)(c, 0, 0),
+            1 => std::mem::transmute::<usize, F1>(entry)(c, 0, 0, a(0)),
+            2 => std::mem::transmute::<usize, F2>(entry)(c, 0, 0, a(0), a(1)),
+            3 => std::mem::transmute::<usize, F3>(entry)(c, 0, 0, a(0), a(1), a(2)),
+            4 => std::mem::transmute::<usize, F4>(entry)(c, 0, 0, a(0), a(1), a(2), a(3)),
+            5 => std::mem::transmute::<usize, F5>(entry)(c, 0, 0, a(0), a(1), a(2), a(3), a(4)),
+            _ => {
+                std::mem::transmute::<usize, F6>(entry)(c, 0, 0, a(0), a(1), a(2), a(3), a(4), a(5))
+            }
+        }
+    }
+}

@@ -89,6 +89,9 @@ pub struct RegionDesc {
     /// are the named locals the loop touches, all guarded at entry, and
     /// `output_regs` the ones it writes, stored back at every exit).
     pub lp: Option<Box<LoopBody>>,
+    /// A function region: the code of its unit (then `code`, `outputs` and the
+    /// register lists are empty; the native code takes and returns numbers).
+    pub func: Option<Box<super::func::FuncUnit>>,
 }
 
 /// An operand of loop code: a register of the window or a constant.
@@ -313,6 +316,8 @@ pub struct RegionInfo {
     pub complexity: u32,
     /// Set for a loop region (`site` is then its outermost `Loop` instruction).
     pub lp: Option<LoopMeta>,
+    /// Set for a function region: the function's name and the source lines it spans.
+    pub func: Option<(Rc<str>, u32, u32)>,
     /// The pure intrinsics the native code computes without looking their names up
     /// (`RegionDesc::intrinsics`).
     pub intrinsics: u16,

@@ -46,6 +46,12 @@ pub fn fingerprint(d: &RegionDesc) -> u64 {
             loop_instr(i, &mut put);
         }
     }
+    if let Some(f) = &d.func {
+        // Function code: its canonical form is its debug text (registers,
+        // constants by value, callees by index in the unit).
+        put(&[0xfd]);
+        put(format!("{f:?}").as_bytes());
+    }
     h.0
 }
 

@@ -603,6 +603,7 @@ impl Translator<'_> {
             complexity,
             intrinsics: self.intrinsics,
             lp: Some(Box::new(body)),
+            func: None,
         };
         desc.fingerprint = fingerprint(&desc);
         Ok(DescribedLoop {

@@ -1,5 +1,5 @@
 //! Tiering, all but the JIT: what a region is (`desc`), which code qualifies
-//! (`straight`, `loops`), `fingerprint`s, the pure `intrinsics` table, the native
+//! (`straight`, `loops`, `func` for whole functions), `fingerprint`s, the pure `intrinsics` table, the native
 //! `abi`, and here the interface to the profiler and the JIT (DESIGN §1).
 //!
 //! Layering: `tier` sits in the bottom layer with `value` and `tac`, and imports only
@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub mod abi;
 mod desc;
 mod fingerprint;
+mod func;
 pub mod intrinsics;
 mod loops;
 mod straight;
@@ -27,6 +28,9 @@ pub use desc::{
     RegionDesc, RegionInfo, Test,
 };
 pub use fingerprint::fingerprint;
+pub use func::{
+    describe_function, fn_candidate, DescribedFunc, FInstr, FuncBody, FuncUnit, MAX_FN_ARGS,
+};
 pub use loops::{describe_loop, DescribedLoop, NestShape};
 pub use straight::describe;
 

@@ -147,6 +147,7 @@ pub fn describe(
         output_regs: written.clone(),
         intrinsics,
         lp: None,
+        func: None,
     };
     desc.fingerprint = fingerprint(&desc);
     Ok((desc, inputs, written))
