@@ -160,6 +160,7 @@ fn front_end(src: &str) -> Result<(), TestCaseError> {
             sites: true,
             min_complexity: 0,
             loops: true,
+            functions: true,
         },
     ] {
         match compile_source("", src, options) {

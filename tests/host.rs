@@ -454,6 +454,7 @@ fn host_calls_run_jit_compiled_code() {
         sites: true,
         min_complexity: 0,
         loops: true,
+        functions: true,
     });
     interp
         .run_source(
@@ -488,6 +489,7 @@ fn with_loop_jit() -> (Interpreter, StringSink) {
         sites: true,
         min_complexity: 0,
         loops: true,
+        functions: true,
     });
     (interp, out)
 }

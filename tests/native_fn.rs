@@ -74,6 +74,15 @@ fn fib_runs_natively_and_prints_the_same_in_every_mode() {
 }
 
 #[test]
+fn jit_functions_false_turns_function_regions_off() {
+    let o = run(&["--jit=sync", "--jit-functions=false", "--jit-stats"], FIB);
+    assert_eq!(stdout(&o), "fib=46368\n");
+    let err = stderr(&o);
+    assert_eq!(stat(&err, "function regions"), 0, "{err}");
+    assert_eq!(stat(&err, "function native calls"), 0, "{err}");
+}
+
+#[test]
 fn functions_show_in_the_profile() {
     let o = run(&["--jit=sync", "--profile"], FIB);
     let err = stderr(&o);

@@ -35,7 +35,8 @@ use crate::{Jit, JitConfig};
 
 /// The compile options a program needs under `o`: region markers when the JIT or
 /// the profiler is on, every region when profiling (the report wants them all; the
-/// JIT alone only the ones it may compile), loop heads when loops are compiled.
+/// JIT alone only the ones it may compile), loop heads when loops are compiled,
+/// function entries when functions are.
 pub fn compile_options(o: &Options) -> CompileOptions {
     CompileOptions {
         sites: o.jit_mode() != JitMode::Off || o.profile(),
@@ -45,6 +46,7 @@ pub fn compile_options(o: &Options) -> CompileOptions {
             o.jit_min_complexity()
         },
         loops: o.jit_loops(),
+        functions: o.jit_functions(),
     }
 }
 

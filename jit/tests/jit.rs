@@ -20,8 +20,10 @@ use common::{default_settings, plug, sync_cfg, tiers, Rng};
 const SITES: CompileOptions = CompileOptions {
     sites: true,
     min_complexity: 0,
-    // These tests are about straight-line regions; loop regions have their own.
+    // These tests are about straight-line regions; loop and function regions have
+    // their own.
     loops: false,
+    functions: false,
 };
 
 const SPECIAL: &[f64] = &[

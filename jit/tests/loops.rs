@@ -17,6 +17,7 @@ const LOOPS: CompileOptions = CompileOptions {
     sites: true,
     min_complexity: 0,
     loops: true,
+    functions: false,
 };
 
 /// MiniScript source text of a special value.

@@ -58,6 +58,8 @@ options! {
         "propose every eligible site at its first execution (for tests)";
     jit_loops: "jit-loops", Kind::Bool, "true",
         "compile whole numeric while loops (loop regions), entered at a loop head even while the loop runs";
+    jit_functions: "jit-functions", Kind::Bool, "true",
+        "compile whole pure numeric functions (function regions), recursion included";
     jit_hot_loop: "jit-hot-loop", Kind::Int { min: 1, max: 1_000_000_000 }, "200",
         "loop-head executions (iterations) after which a loop region is considered for compilation";
     jit_queue: "jit-queue", Kind::Int { min: 1, max: 1_000_000 }, "1024",

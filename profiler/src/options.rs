@@ -350,6 +350,9 @@ impl Options {
     pub fn jit_loops(&self) -> bool {
         self.flag(Id::jit_loops)
     }
+    pub fn jit_functions(&self) -> bool {
+        self.flag(Id::jit_functions)
+    }
     pub fn jit_hot_loop(&self) -> u64 {
         self.int(Id::jit_hot_loop) as u64
     }

@@ -16,7 +16,10 @@ impl FnBuilder<'_> {
         // A function that may run as whole-function native code is compiled again
         // with an `Enter` instruction first (`tier::fn_candidate`); the others
         // carry nothing for it.
-        if self.sites_on && !proto.map_mode && crate::tier::fn_candidate(&proto.code, &proto.consts)
+        if self.sites_on
+            && self.functions_on
+            && !proto.map_mode
+            && crate::tier::fn_candidate(&proto.code, &proto.consts)
         {
             proto = self.function_proto(def, true)?;
         }
@@ -49,6 +52,7 @@ impl FnBuilder<'_> {
         fb.interner = self.interner.clone();
         fb.sites_on = self.sites_on;
         fb.loops_on = self.loops_on;
+        fb.functions_on = self.functions_on;
         fb.min_complexity = self.min_complexity;
         fb.line = def.line;
         if enter {

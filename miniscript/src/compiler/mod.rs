@@ -48,6 +48,9 @@ pub struct CompileOptions {
     /// Mark `while` loops with `Loop` heads so that whole numeric loop nests can be
     /// compiled (loop regions); needs `sites`.
     pub loops: bool,
+    /// Start functions that may run as whole-function native code with an `Enter`
+    /// instruction (function regions); needs `sites`.
+    pub functions: bool,
 }
 
 /// `compile` with options.
@@ -60,6 +63,7 @@ pub fn compile_with(
     let mut b = FnBuilder::new(source, file, "(global)".into(), &[], &program.body, true);
     b.sites_on = opts.sites;
     b.loops_on = opts.loops;
+    b.functions_on = opts.functions;
     b.min_complexity = opts.min_complexity;
     b.block(&program.body)?;
     b.finish()
@@ -150,6 +154,7 @@ struct FnBuilder<'s> {
     min_complexity: u32,
     regions: Vec<RawRegion>,
     loops_on: bool,
+    functions_on: bool,
     raw_loops: Vec<RawLoop>,
     /// The last jump-target position patched (a region must not grow across it).
     last_label: usize,
@@ -206,6 +211,7 @@ impl<'s> FnBuilder<'s> {
             min_complexity: 0,
             regions: Vec::new(),
             loops_on: false,
+            functions_on: false,
             raw_loops: Vec::new(),
             last_label: usize::MAX,
         };

@@ -233,6 +233,7 @@ mod tests {
                 sites: true,
                 min_complexity: 0,
                 loops: false,
+                functions: false,
             },
         )
         .unwrap();
