@@ -375,7 +375,13 @@ const NUMERIC: &str = "f = function(n)\n  s = 0\n  i = 0\n  while i < n\n    s =
 const NUMERIC_OUT: &str = "8749912500\n874125\n";
 
 fn jit_run(fault: Option<&str>, extra: &[&str]) -> Output {
-    let mut args = vec!["--jit=sync", "--jit-eager", "--jit-min-complexity=0"];
+    // About the loop region: `f` is not also compiled as a whole function.
+    let mut args = vec![
+        "--jit=sync",
+        "--jit-eager",
+        "--jit-min-complexity=0",
+        "--jit-functions=false",
+    ];
     args.extend(extra);
     args.extend(["-e", NUMERIC]);
     let env: Vec<(&str, &str)> = fault
