@@ -86,15 +86,7 @@ impl Vm {
         key: &Value,
         cache: &std::cell::Cell<u32>,
     ) -> Option<Value> {
-        let f = &self.frames[fi];
-        let globals_only = f
-            .locals
-            .as_ref()
-            .is_none_or(|l| Rc::ptr_eq(l, &self.globals))
-            && f.outer
-                .as_ref()
-                .is_none_or(|o| Rc::ptr_eq(o, &self.globals));
-        if !globals_only {
+        if !self.frames[fi].sees_only_globals(&self.globals) {
             return self.lookup_name(key);
         }
         let Value::Str(ks) = key else {

@@ -35,6 +35,17 @@ pub struct Frame {
     pub super_val: Option<Value>,
 }
 
+impl Frame {
+    /// Whether every name this frame reads resolves to the globals map `globals`
+    /// (global code, whose locals map is the globals, or a function with no locals
+    /// map whose outer scope is absent or the globals).
+    #[inline]
+    pub fn sees_only_globals(&self, globals: &MapRef) -> bool {
+        let is_globals = |m: &Option<MapRef>| m.as_ref().is_none_or(|m| Rc::ptr_eq(m, globals));
+        is_globals(&self.locals) && is_globals(&self.outer)
+    }
+}
+
 /// Operands of one instruction being resolved by calls (spec §2.4 auto-invocation of
 /// a named local holding a function). Kept off the frame: it is rare.
 pub struct Resolving {

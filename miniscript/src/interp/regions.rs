@@ -281,9 +281,8 @@ impl Vm {
         let Some(f) = self.top_frame() else {
             return false;
         };
-        let is_globals = |m: &Option<_>| m.as_ref().is_none_or(|m| Rc::ptr_eq(m, &self.globals));
         // Global code reads `x += 1`'s variable from its locals map: it must be there.
-        if !is_globals(&f.locals) || !is_globals(&f.outer) || proto.map_mode && f.locals.is_none() {
+        if !f.sees_only_globals(&self.globals) || proto.map_mode && f.locals.is_none() {
             return false;
         }
         let g = self.globals.borrow();

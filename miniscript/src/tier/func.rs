@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use super::desc::{weight, LOperand, ROp, RegionDesc, Test};
 use super::intrinsics;
+use super::loops::bin_op;
 use super::straight::pi;
 use crate::tac::{Instr, Op, Proto, K_BIT, NO_REG};
 use crate::value::Value;
@@ -273,20 +274,6 @@ impl Describer<'_> {
     }
 
     fn instr(&mut self, ins: &Instr) -> Result<FInstr, String> {
-        let cmp = |op| match op {
-            Op::Add => ROp::Add,
-            Op::Sub => ROp::Sub,
-            Op::Mul => ROp::Mul,
-            Op::Div => ROp::Div,
-            Op::Mod => ROp::Mod,
-            Op::Pow => ROp::Pow,
-            Op::Eq | Op::JumpUnlessEq => ROp::Eq,
-            Op::Ne | Op::JumpUnlessNe => ROp::Ne,
-            Op::Lt | Op::JumpUnlessLt => ROp::Lt,
-            Op::Le | Op::JumpUnlessLe => ROp::Le,
-            Op::Gt | Op::JumpUnlessGt => ROp::Gt,
-            _ => ROp::Ge,
-        };
         Ok(match ins.op {
             Op::Add
             | Op::Sub
@@ -300,7 +287,7 @@ impl Describer<'_> {
             | Op::Le
             | Op::Gt
             | Op::Ge => FInstr::Bin {
-                op: cmp(ins.op),
+                op: bin_op(ins.op).unwrap_or(ROp::Eq),
                 dst: self.reg(ins.a)?,
                 a: self.rk(ins.b)?,
                 b: self.rk(ins.c)?,
@@ -343,7 +330,7 @@ impl Describer<'_> {
             | Op::JumpUnlessGe
             | Op::JumpUnlessEq
             | Op::JumpUnlessNe => FInstr::BranchCmp {
-                op: cmp(ins.op),
+                op: bin_op(ins.op).unwrap_or(ROp::Eq),
                 a: self.rk(ins.b)?,
                 b: self.rk(ins.c)?,
                 when: ins.n != 0,

@@ -204,7 +204,7 @@ struct Translator<'a> {
 }
 
 /// The ROp of a numeric TAC operation or compare-and-branch.
-fn bin_op(op: Op) -> Option<ROp> {
+pub(super) fn bin_op(op: Op) -> Option<ROp> {
     Some(match op {
         Op::Add => ROp::Add,
         Op::Sub => ROp::Sub,
