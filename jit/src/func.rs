@@ -17,6 +17,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
+use miniscript::interp::attention::INTERRUPT_BYTE;
 use miniscript::tier::abi::{
     BAIL_BUDGET, BAIL_DEPTH, BAIL_INTERRUPT, BAIL_OTHER, FN_BUDGET, FN_FN, FN_INTERRUPT,
     FN_MAX_DEPTH, FN_STATUS,
@@ -160,7 +161,7 @@ impl FnTranslator<'_, '_, '_> {
         let flags = MemFlagsData::trusted();
         let ptr = self.b.func.dfg.value_type(self.ctx);
         let p = self.b.ins().load(ptr, flags, self.ctx, FN_INTERRUPT);
-        let set = self.b.ins().load(types::I8, flags, p, 0);
+        let set = self.b.ins().load(types::I8, flags, p, INTERRUPT_BYTE);
         let go = self.b.create_block();
         self.b
             .ins()

@@ -377,12 +377,12 @@ fn an_infinite_native_loop_is_stopped_by_the_interrupt_flag() {
     let mut settings = default_settings();
     settings.thresholds.hot_loop = 1;
     plug(tiers(settings, sync_cfg()), &mut vm);
-    let flag = vm.interrupt.clone();
+    let flag = vm.attention.clone();
     let program = miniscript::parser::parse(src).unwrap();
     let proto = compile_with(&program, src, None, LOOPS).unwrap();
     let t = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(200));
-        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        flag.raise(miniscript::interp::attention::INTERRUPT);
     });
     let r = vm.run_main(proto);
     t.join().unwrap();
@@ -393,6 +393,36 @@ fn an_infinite_native_loop_is_stopped_by_the_interrupt_flag() {
         counters.iter().any(|c| c.native > 0 && c.iters > 0),
         "the loop ran natively before the interrupt: {counters:?}"
     );
+}
+
+#[test]
+fn requests_other_than_an_interrupt_leave_the_native_loop_running() {
+    use miniscript::interp::attention::{BUDGET, DEBUG, SAMPLE};
+    let src = format!("{SUM}result = f(20000000)\n");
+    let mut vm = Vm::new(Box::new(StringSink::default()));
+    let mut settings = default_settings();
+    settings.thresholds.hot_loop = 1;
+    plug(tiers(settings, sync_cfg()), &mut vm);
+    let word = vm.attention.clone();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let t = std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            word.raise(SAMPLE | DEBUG | BUDGET);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let program = miniscript::parser::parse(&src).unwrap();
+    let proto = compile_with(&program, &src, None, LOOPS).unwrap();
+    let r = vm.run_main(proto);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    t.join().unwrap();
+    r.expect("not interrupted");
+    let n = 20000000.0_f64;
+    let want = 0.5 * n * (n + 1.0) / 2.0;
+    let got = vm.globals.borrow().get(&Value::str("result")).cloned();
+    assert_eq!(got, Some(Value::Num(want)));
+    assert!(vm.region_counters().iter().any(|c| c.native > 0));
 }
 
 #[test]

@@ -37,12 +37,12 @@
 //! Registering closures lives below the interpreter, in `intrinsics::host_fns`.
 
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::compiler::CompileOptions;
 use crate::error::{ErrorKind, MsError, MsResult};
+use crate::interp::attention::{Attention, INTERRUPT};
 use crate::tac::Proto;
 use crate::value::{ParamSpec, Value};
 
@@ -96,26 +96,26 @@ impl OutputSink for NullSink {
 /// Stops a running script from any thread: the run fails with the runtime error
 /// `interrupted`. Cheap to clone; `Send` and `Sync`.
 #[derive(Clone, Debug)]
-pub struct InterruptHandle(Arc<AtomicBool>);
+pub struct InterruptHandle(Arc<Attention>);
 
 impl InterruptHandle {
     /// A handle not yet tied to an interpreter (see
     /// [`Interpreter::set_interrupt_handle`]).
     pub fn new() -> Self {
-        InterruptHandle(Arc::new(AtomicBool::new(false)))
+        InterruptHandle(Arc::new(Attention::new()))
     }
     /// Ask the script to stop. It notices within one loop iteration or call (a
     /// `wait` notices within 10 ms).
     pub fn interrupt(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.raise(INTERRUPT);
     }
     /// Whether an interrupt is pending (it is cleared when the interrupted run
     /// returns).
     pub fn is_pending(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.interrupted()
     }
-    /// The shared flag (for signal handlers).
-    pub fn flag(&self) -> Arc<AtomicBool> {
+    /// The shared attention word (for signal handlers: `raise(INTERRUPT)`).
+    pub fn flag(&self) -> Arc<Attention> {
         self.0.clone()
     }
 }
@@ -437,13 +437,13 @@ impl Interpreter {
     /// interp.run_source("", "x = 1").unwrap();
     /// ```
     pub fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle(self.vm.interrupt.clone())
+        InterruptHandle(self.vm.attention.clone())
     }
 
     /// Use `handle` (created elsewhere, e.g. before a signal handler was installed)
     /// as this interpreter's interrupt flag.
     pub fn set_interrupt_handle(&mut self, handle: &InterruptHandle) {
-        self.vm.interrupt = handle.0.clone();
+        self.vm.attention = handle.0.clone();
     }
 
     /// The code passed to `exit` (shell intrinsics), once the script has called it:
@@ -463,7 +463,7 @@ impl Interpreter {
                 self.err.flush();
             }
             if is_interrupt(e) {
-                self.vm.interrupt.store(false, Ordering::SeqCst);
+                self.vm.attention.clear(INTERRUPT);
             }
         }
         r

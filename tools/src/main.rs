@@ -14,11 +14,11 @@ mod output;
 mod repl;
 
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use cli::{Input, Options, Parsed};
 use miniscript::host::{is_interrupt, Interpreter, InterruptHandle, ShellConfig};
+use miniscript::interp::attention::INTERRUPT;
 use miniscript::{ErrorKind, MsError};
 
 /// How long a `yield` pauses the command line (the reference sleeps 10 ms).
@@ -163,7 +163,7 @@ fn main() -> ExitCode {
         // Ctrl-C asks the running script to stop (the REPL then continues); a second
         // one before the script noticed exits at once (a blocking `input` or `exec`).
         let _ = ctrlc::set_handler(move || {
-            if flag.swap(true, Ordering::SeqCst) {
+            if flag.raise(INTERRUPT) {
                 std::process::exit(i32::from(cli::EXIT_INTERRUPTED));
             }
         });

@@ -153,7 +153,7 @@ pub fn run(interp: &mut Interpreter, interrupt: &InterruptHandle, quiet: bool) -
             continue;
         }
         // A Ctrl-C that arrived while we were idle must not stop this entry.
-        flag.store(false, std::sync::atomic::Ordering::SeqCst);
+        flag.clear(miniscript::interp::attention::INTERRUPT);
         let _ = interp.repl_eval(&text);
         if let Some(n) = interp.exit_code() {
             break (n & 0xff) as u8;

@@ -8,7 +8,6 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 
 use super::frame::{Frame, RetDest};
 use super::slow::Flow;
@@ -200,8 +199,8 @@ impl Vm {
                         self.config.max_call_depth
                     )));
                 }
-                if self.interrupt.load(Ordering::Relaxed) {
-                    return Err(super::interrupted_error());
+                if self.attention.pending() != 0 {
+                    self.on_attention()?;
                 }
                 let proto = proto.clone();
                 let need = start + proto.nregs as usize;

@@ -145,9 +145,11 @@ impl Vm {
                 ($t:expr) => {{
                     let t: usize = $t;
                     if t < pc {
-                        if self.interrupt.load(Ordering::Relaxed) {
+                        if self.attention.pending() != 0 {
                             self.frames[fi].pc = pc - 1;
-                            return Err(self.locate(super::interrupted_error()));
+                            if let Err(e) = self.on_attention() {
+                                return Err(self.locate(e));
+                            }
                         }
                         // Look at the clock only every TICKS back-edges.
                         self.ticks = self.ticks.wrapping_sub(1);

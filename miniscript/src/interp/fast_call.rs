@@ -2,7 +2,6 @@
 //! call found along a map's `__isa` chain. Anything unusual is left to `call.rs`.
 
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 
 use super::frame::{Frame, RetDest};
 use super::Vm;
@@ -105,7 +104,7 @@ impl Vm {
     fn can_enter(&self, proto: &Proto, given: usize) -> bool {
         given <= proto.params.len()
             && self.depth < self.config.max_call_depth
-            && !self.interrupt.load(Ordering::Relaxed)
+            && self.attention.pending() == 0
     }
 
     /// Push the frame of a call of script function `f` (not map-mode) whose `given`

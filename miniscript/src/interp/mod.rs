@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,6 +18,7 @@ use crate::intrinsics::{self, Intrinsic};
 use crate::tac::Proto;
 use crate::value::{FuncCode, FuncVal, MapRef, Value};
 
+pub mod attention;
 mod call;
 mod exec;
 mod fast_call;
@@ -130,8 +131,9 @@ pub struct Vm {
     pub rng: Rng,
     /// When the run started (`time` is seconds since then).
     pub start: Instant,
-    /// Set from another thread (Ctrl-C, host) to stop the running script.
-    pub interrupt: Arc<AtomicBool>,
+    /// Raised from other threads (Ctrl-C, the host, the profiler, a debugger);
+    /// polled at back-edges and calls.
+    pub attention: Arc<attention::Attention>,
     /// Set by `yield`: the current run slice should end.
     pub yield_requested: bool,
     pub config: VmConfig,
@@ -208,7 +210,7 @@ impl Vm {
                 state: crate::value::mix64(seed) | 1,
             },
             start: Instant::now(),
-            interrupt: Arc::new(AtomicBool::new(false)),
+            attention: Arc::new(attention::Attention::new()),
             yield_requested: false,
             config,
             host: crate::intrinsics::HostState::default(),
@@ -341,7 +343,7 @@ impl Vm {
 
     /// Whether an interrupt was requested (and clears nothing).
     pub fn interrupted(&self) -> bool {
-        self.interrupt.load(Ordering::Relaxed)
+        self.attention.interrupted()
     }
 
     pub(crate) fn is_unset(&self, f: &Rc<FuncVal>) -> bool {

@@ -229,7 +229,7 @@ impl Vm {
         let mut ctx = FnCtx {
             status: 0,
             max_depth: nf.depth_bound.min(room).min(u32::MAX as usize) as u32,
-            interrupt: Arc::as_ptr(&self.interrupt),
+            interrupt: self.attention.as_ptr(),
             budget: if self.slice_end.is_some() {
                 SLICE_BUDGET
             } else {

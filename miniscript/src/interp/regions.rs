@@ -189,12 +189,15 @@ impl Vm {
                 LoopRun::Again(h) => head = h,
             }
             let at = lp.heads[head as usize] as usize;
-            if self.interrupt.load(Ordering::Relaxed) {
-                self.sample_native(id, t0);
+            if self.attention.pending() != 0 {
                 if let Some(f) = self.frames.get_mut(self.depth - 1) {
                     f.pc = at;
                 }
-                return Err(super::interrupted_error());
+                if self.attention.interrupted() {
+                    self.sample_native(id, t0);
+                    return Err(super::interrupted_error());
+                }
+                self.on_attention()?;
             }
             if self
                 .slice_end

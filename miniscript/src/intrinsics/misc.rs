@@ -3,7 +3,6 @@
 //! `funcRef list map number string`.
 
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::num;
@@ -46,7 +45,7 @@ pub fn wait(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     vm.out.flush();
     let deadline = Instant::now() + total;
     loop {
-        if vm.interrupt.load(Ordering::Relaxed) {
+        if vm.attention.interrupted() {
             break;
         }
         let now = Instant::now();

@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::host_fns::{add_intrinsic, EXIT_MESSAGE};
@@ -396,7 +395,7 @@ fn exec(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             Ok(None) => {}
             Err(_) => break None,
         }
-        if vm.interrupt.load(Ordering::Relaxed) {
+        if vm.attention.interrupted() {
             let _ = child.kill();
             let _ = child.wait();
             return Err(crate::interp::interrupted_error());

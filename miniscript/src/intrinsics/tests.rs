@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::error::MsResult;
@@ -345,7 +344,7 @@ fn time_wait_yield() {
         call(&mut vm, "wait", &[n(bad)]).unwrap();
         assert!(started.elapsed().as_secs_f64() < 0.5);
     }
-    vm.interrupt.store(true, Ordering::Relaxed);
+    vm.attention.raise(crate::interp::attention::INTERRUPT);
     let started = Instant::now();
     assert_eq!(r(&mut vm, "wait", &[n(1e300)]), "null");
     assert!(started.elapsed().as_secs_f64() < 0.5);

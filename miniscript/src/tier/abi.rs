@@ -408,8 +408,9 @@ pub struct FnCtx {
     pub status: u32,
     /// Native calls may nest this deep (the entry is depth 0).
     pub max_depth: u32,
-    /// The interpreter's interrupt flag (Ctrl-C, the host), read as a byte.
-    pub interrupt: *const std::sync::atomic::AtomicBool,
+    /// The interpreter's attention word; native code reads only its interrupt byte
+    /// (`interp::attention::INTERRUPT_BYTE`).
+    pub interrupt: *const std::sync::atomic::AtomicU32,
     /// Back-edges left before the code gives up (to let a time slice end).
     pub budget: u64,
 }
