@@ -467,6 +467,32 @@ impl MsMap {
     }
 }
 
+impl MsMap {
+    /// The number under string key `key` when `cache` already points at it (the key
+    /// found by identity): the interpreter's one-probe read of a numeric variable.
+    #[inline(always)]
+    pub fn num_at_cached(&self, key: &Rc<MsStr>, cache: &Cell<u32>) -> Option<f64> {
+        match self.0.get_index(cache.get() as usize) {
+            Some((Value::Str(k), Value::Num(x))) if Rc::ptr_eq(k, key) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// Overwrite the number under string key `key` with `x` when `cache` already
+    /// points at it (the key found by identity): the interpreter's one-probe write of
+    /// a numeric variable. False (map unchanged) otherwise.
+    #[inline(always)]
+    pub fn set_num_at_cached(&mut self, key: &Rc<MsStr>, x: f64, cache: &Cell<u32>) -> bool {
+        match self.0.get_index_mut(cache.get() as usize) {
+            Some((Value::Str(k), Value::Num(n))) if Rc::ptr_eq(k, key) => {
+                *n = x;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Drop for MsMap {
     fn drop(&mut self) {
         if self

@@ -104,6 +104,43 @@ impl Vm {
         self.intrinsics_map.borrow().get(key).cloned()
     }
 
+    /// The number held by global `key` when the frame sees only globals and the
+    /// instruction's cache points at it: `CallName`'s fast path for a numeric global
+    /// (no value clone, no drop). `None` sends the caller to the general lookup.
+    #[inline(always)]
+    pub(crate) fn global_num_cached(
+        &self,
+        fi: usize,
+        key: &Value,
+        cache: &std::cell::Cell<u32>,
+    ) -> Option<f64> {
+        let Value::Str(ks) = key else {
+            return None;
+        };
+        if !self.frames[fi].sees_only_globals(&self.globals) {
+            return None;
+        }
+        self.globals.borrow().num_at_cached(ks, cache)
+    }
+
+    /// `SetVar`'s fastest path: number `x` over the number already under `key` in
+    /// the running frame's locals map (the globals map in global code), found
+    /// through the instruction's cache. False when any of that does not hold.
+    #[inline(always)]
+    pub(crate) fn set_num_var_cached(
+        &self,
+        fi: usize,
+        key: &Value,
+        x: f64,
+        cache: &std::cell::Cell<u32>,
+    ) -> bool {
+        let Value::Str(ks) = key else {
+            return false;
+        };
+        let map = self.frames[fi].locals.as_ref().unwrap_or(&self.globals);
+        map.borrow_mut().set_num_at_cached(ks, x, cache)
+    }
+
     /// `SetVar`'s fast path: overwrite variable `key` of the running frame's locals
     /// map (the globals map in global code) in place, through the instruction's
     /// inline cache. False when the name is new: insertion and its checks are the

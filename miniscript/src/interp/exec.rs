@@ -317,7 +317,15 @@ impl Vm {
                         // Calls are frequent: look the name up and call from here,
                         // without the general path's extra dispatch.
                         let key = &consts[(ins.b & !K_BIT) as usize];
-                        let found = self.lookup_name_cached(fi, key, &proto.name_cache[pc - 1]);
+                        let cache = &proto.name_cache[pc - 1];
+                        if ins.n == 0 && ins.a != NO_REG {
+                            // A numeric global read from code that sees only globals.
+                            if let Some(x) = self.global_num_cached(fi, key, cache) {
+                                set_num!(ins.a, x);
+                                continue;
+                            }
+                        }
+                        let found = self.lookup_name_cached(fi, key, cache);
                         let f = match found {
                             Some(Value::Func(f)) => f,
                             // A plain read of a variable that is not a function.
@@ -362,9 +370,16 @@ impl Vm {
                     Op::SetVar => {
                         // Assignment to a variable that exists already (out of line:
                         // inlined, it slowed every other arm of this loop by ~1%).
-                        let v = rk!(ins.c).cheap_clone();
                         let key = &consts[(ins.b & !K_BIT) as usize];
-                        if !self.set_var_cached(fi, key, v, &proto.name_cache[pc - 1]) {
+                        let cache = &proto.name_cache[pc - 1];
+                        let v = rk!(ins.c);
+                        if let Value::Num(x) = v {
+                            if self.set_num_var_cached(fi, key, *x, cache) {
+                                continue;
+                            }
+                        }
+                        let v = v.cheap_clone();
+                        if !self.set_var_cached(fi, key, v, cache) {
                             slow!(ins)
                         }
                     }
