@@ -208,17 +208,14 @@ pub(crate) fn emit_bin(
         ROp::Floor => b.ins().floor(x),
         ROp::Ceil => b.ins().ceil(x),
         ROp::Sign => {
-            // 1 above zero, -1 below, 0 for ±0, NaN for NaN (`sign_of`).
+            // 1 above zero, -1 below, 0 for ±0 and NaN (`sign_of`).
             let zero = b.ins().f64const(0.0);
             let one = b.ins().f64const(1.0);
             let minus_one = b.ins().f64const(-1.0);
-            let nan = b.ins().f64const(f64::NAN);
             let below = b.ins().fcmp(FloatCC::LessThan, x, zero);
             let t = b.ins().select(below, minus_one, zero);
             let above = b.ins().fcmp(FloatCC::GreaterThan, x, zero);
-            let t = b.ins().select(above, one, t);
-            let unordered = b.ins().fcmp(FloatCC::Unordered, x, x);
-            b.ins().select(unordered, nan, t)
+            b.ins().select(above, one, t)
         }
         _ => {
             let c = b.ins().fcmp(float_cc(op), x, y);

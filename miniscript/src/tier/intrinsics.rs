@@ -64,17 +64,15 @@ extern "C" fn pi_of(_: f64, _: f64) -> f64 {
     std::f64::consts::PI
 }
 
-/// `sign`: -1, 0 or 1 (`f64::signum` would give 1 for 0); NaN stays NaN rather than
-/// failing as C#'s `Math.Sign` does.
+/// `sign`: -1, 0 or 1 (`f64::signum` would give 1 for 0). NaN gives 0, as in the
+/// C++ reference (C#'s `Math.Sign` throws on NaN; no MiniScript error text exists).
 pub extern "C" fn sign_of(x: f64, _: f64) -> f64 {
     if x > 0.0 {
         1.0
     } else if x < 0.0 {
         -1.0
-    } else if x == 0.0 {
-        0.0
     } else {
-        f64::NAN
+        0.0
     }
 }
 
