@@ -67,6 +67,10 @@ impl Vm {
         if bits & INTERRUPT != 0 {
             return Err(super::interrupted_error());
         }
+        if bits & DEBUG != 0 {
+            self.attention.clear(DEBUG);
+            self.debug_poll();
+        }
         // No handler for the other bits yet: drop them so the check stays quiet.
         self.attention.clear(bits & !INTERRUPT);
         Ok(())
