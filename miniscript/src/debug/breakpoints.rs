@@ -42,7 +42,7 @@ impl HitCondition {
             HitCondition::AtLeast(n) => hits >= n,
             HitCondition::After(n) => hits > n,
             HitCondition::Exactly(n) => hits == n,
-            HitCondition::Every(n) => hits % n == 0,
+            HitCondition::Every(n) => hits.checked_rem(n) == Some(0),
         }
     }
 }

@@ -92,8 +92,8 @@ pub struct StackFrame {
 pub struct DebugHandle(std::sync::Arc<crate::interp::attention::Attention>);
 
 impl DebugHandle {
-    /// Ask the interpreter to call the hook's `poll` soon (at its next back-edge or
-    /// call, or the next pause of a native loop).
+    /// Ask the interpreter to call the hook's `poll` soon: before its next
+    /// instruction, or at the next pause of a native loop.
     pub fn request(&self) {
         self.0.raise(crate::interp::attention::DEBUG);
     }
@@ -152,6 +152,11 @@ impl DebugSlot {
     pub(crate) fn is_idle(&self) -> bool {
         self.session.is_none() && !self.trace_errors
     }
+
+    /// Whether a debugger is attached.
+    pub(crate) fn attached(&self) -> bool {
+        self.session.is_some()
+    }
 }
 
 impl crate::interp::Vm {
@@ -164,7 +169,7 @@ impl crate::interp::Vm {
                 breakpoints: Breakpoints::default(),
                 break_on_errors: false,
                 mode: if stop_on_entry {
-                    Mode::In(0)
+                    Mode::Entry
                 } else {
                     Mode::Run
                 },

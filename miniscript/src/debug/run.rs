@@ -4,6 +4,7 @@
 
 use super::{Debugger, Mode, Session, StopReason};
 use crate::error::MsResult;
+use crate::interp::attention::DEBUG;
 use crate::interp::{RunStatus, Vm};
 use crate::tac::{Op, Proto};
 
@@ -50,6 +51,10 @@ impl Vm {
     /// caller then skips it and interprets the region).
     #[inline(never)]
     pub(crate) fn debug_instr(&mut self, fi: usize, pc: usize) -> MsResult<bool> {
+        if self.attention.pending() & DEBUG != 0 {
+            self.attention.clear(DEBUG);
+            self.debug_poll();
+        }
         let Some(d) = self.dbg.session.as_mut() else {
             return Ok(true);
         };
@@ -152,8 +157,8 @@ impl Vm {
         Ok(())
     }
 
-    /// The debug request of another thread (`attention::DEBUG`): ask the hook's
-    /// `poll`; a pause stops at the next instruction the interpreter runs.
+    /// The debug request of another thread (`attention::DEBUG`, seen by the check
+    /// before an instruction): ask the hook's `poll`; a pause stops at once.
     pub(crate) fn debug_poll(&mut self) {
         let Some(mut d) = self.dbg.session.take() else {
             return;
@@ -206,6 +211,10 @@ impl Vm {
     pub(crate) fn debug_leaves_native(&self) -> bool {
         if self.dbg.session.is_none() || self.depth == 0 {
             return false;
+        }
+        // A request (a pause, new breakpoints) is read by the interpreter's check.
+        if self.attention.pending() & DEBUG != 0 {
+            return true;
         }
         let fi = self.depth - 1;
         let pc = self.frames[fi].pc;
