@@ -15,7 +15,9 @@
 //! 2. [`parser`] (text to AST).
 //! 3. [`compiler`] (AST to TAC), [`ops`] (operator semantics) and [`intrinsics`] (the
 //!    built-in functions, with the state and closures a host adds to a `Vm`).
-//! 4. [`interp`] (the `Vm`; `interp/regions.rs` enters regions and runs native loops).
+//! 4. [`interp`] (the `Vm`; `interp/regions.rs` enters regions and runs native loops)
+//!    and [`debug`] (breakpoints, stepping and inspection: the debug checks of the
+//!    dispatch loop and the `Vm`'s side of a debugger; `interp` calls into it).
 //! 5. [`host`] (the embedding API).
 //!
 //! Exceptions that remain:
@@ -30,6 +32,7 @@
 
 pub mod ast;
 pub mod compiler;
+pub mod debug;
 pub mod error;
 pub mod format;
 pub mod host;

@@ -24,6 +24,11 @@ options:
   -q, --quiet       no banner in the REPL
                     (short options combine: -qi, -qe CODE)
   --dump-tac        print the compiled three-address code and exit
+  --debug FILE      run FILE under the terminal debugger (gdb/pdb commands;
+                    'help' lists them)
+  --dap             serve the Debug Adapter Protocol on stdin/stdout (for
+                    editors: the program comes from the 'launch' request)
+  --stack-trace     print the call stack under a runtime error (stderr)
   --config PATH     read options from this TOML file (default: miniscript.toml
                     in the script's directory or a parent)
   --print-config    print every option's effective value and its source, and
@@ -72,6 +77,12 @@ pub struct Options {
     pub interactive: bool,
     pub quiet: bool,
     pub dump_tac: bool,
+    /// `--debug`: the terminal debugger.
+    pub debug: bool,
+    /// `--dap`: the Debug Adapter Protocol server (no script on the command line).
+    pub dap: bool,
+    /// `--stack-trace`: the call stack under a runtime error.
+    pub stack_trace: bool,
     pub tuning: profiler::Options,
 }
 
@@ -117,6 +128,7 @@ fn split_short_flags(a: &str) -> Result<Vec<String>, Parsed> {
 pub fn parse_args(args: &[String]) -> Parsed {
     let mut args = args.to_vec();
     let mut dump_tac = false;
+    let (mut debug, mut dap, mut stack_trace) = (false, false, false);
     let mut print_config = false;
     let mut interactive = false;
     let mut quiet = false;
@@ -142,6 +154,9 @@ pub fn parse_args(args: &[String]) -> Parsed {
             "-q" | "--quiet" => quiet = true,
             "--print-config" => print_config = true,
             "--dump-tac" => dump_tac = true,
+            "--debug" => debug = true,
+            "--dap" => dap = true,
+            "--stack-trace" => stack_trace = true,
             "--config" => {
                 let Some(p) = args.get(i + 1) else {
                     return usage_error("option --config needs a path");
@@ -268,6 +283,12 @@ pub fn parse_args(args: &[String]) -> Parsed {
         },
         Script::None => (Input::Repl, None),
     };
+    if debug && !matches!(input, Input::File(..)) {
+        return usage_error("option --debug needs a script file");
+    }
+    if dap && !matches!(input, Input::Repl) {
+        return usage_error("option --dap takes no script (the client's 'launch' names it)");
+    }
     let shell_args = first.into_iter().chain(rest.iter().cloned()).collect();
     Parsed::Run(Box::new(Options {
         input,
@@ -275,11 +296,14 @@ pub fn parse_args(args: &[String]) -> Parsed {
         interactive,
         quiet,
         dump_tac,
+        debug,
+        dap,
+        stack_trace,
         tuning,
     }))
 }
 
-fn read_script(path: &str) -> Result<String, String> {
+pub(crate) fn read_script(path: &str) -> Result<String, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot open '{path}': {}", io_reason(&e)))?;
     if meta.is_dir() {

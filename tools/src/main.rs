@@ -10,6 +10,8 @@
 //! the REPL session) ends.
 
 mod cli;
+mod dap;
+mod debugger;
 mod output;
 mod repl;
 
@@ -18,32 +20,57 @@ use std::time::Duration;
 
 use cli::{Input, Options, Parsed};
 use miniscript::host::{is_interrupt, Interpreter, InterruptHandle, ShellConfig};
-use miniscript::interp::attention::INTERRUPT;
+use miniscript::interp::attention::{DEBUG, INTERRUPT};
 use miniscript::{ErrorKind, MsError};
 
 /// How long a `yield` pauses the command line (the reference sleeps 10 ms).
 const YIELD_PAUSE: Duration = Duration::from_millis(10);
 
-fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
+/// An interpreter set up as the command line runs programs: limits and compile
+/// options from the tuning options, standard output for `print`, the interrupt
+/// handle, the yield pause and the shell intrinsics.
+pub(crate) fn new_interpreter(
+    tuning: &profiler::Options,
+    shell_args: Vec<String>,
+    script_path: Option<std::path::PathBuf>,
+    interrupt: &InterruptHandle,
+) -> Interpreter {
     let config = miniscript::VmConfig {
-        max_call_depth: opts.tuning.max_call_depth(),
-        max_memory: opts.tuning.max_memory_bytes(),
+        max_call_depth: tuning.max_call_depth(),
+        max_memory: tuning.max_memory_bytes(),
     };
     let mut interp = Interpreter::with_config(config);
     interp.set_output(output::ProgramOut::default());
-    interp.set_compile_options(jit::attach::compile_options(&opts.tuning));
-    interp.set_interrupt_handle(&interrupt);
+    interp.set_compile_options(jit::attach::compile_options(tuning));
+    interp.set_interrupt_handle(interrupt);
     interp.set_yield_pause(YIELD_PAUSE);
-    let script_path = match &opts.input {
-        Input::File(p, _) => Some(p.into()),
-        _ => None,
-    };
     interp.add_shell_intrinsics(ShellConfig {
-        args: opts.shell_args.clone(),
+        args: shell_args,
         script_path,
         exe_dir: None,
         env: None,
     });
+    interp
+}
+
+fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
+    if opts.dap {
+        return dap::run(&opts.tuning, &interrupt);
+    }
+    let script_path = match &opts.input {
+        Input::File(p, _) => Some(p.into()),
+        _ => None,
+    };
+    let mut interp = new_interpreter(
+        &opts.tuning,
+        opts.shell_args.clone(),
+        script_path,
+        &interrupt,
+    );
+    interp.set_stack_trace(opts.stack_trace);
+    if let (true, Input::File(path, source)) = (opts.debug, &opts.input) {
+        return debugger::run(&mut interp, &opts.tuning, path, source);
+    }
     let source = match &opts.input {
         Input::File(_, s) | Input::Eval(s) | Input::Stdin(s) => Some(s.as_str()),
         Input::Repl => None,
@@ -69,7 +96,12 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         tiering.to_vm(interp.vm_mut());
         let status = match interp.run_source("", source) {
             Ok(()) => 0,
-            Err(e) => exit_status(&interp, &e),
+            Err(e) => {
+                if opts.stack_trace {
+                    print_trace(&interp, &opts.shell_args[0]);
+                }
+                exit_status(&interp, &e)
+            }
         };
         if interp.exit_code().is_some() || !opts.interactive {
             jit::attach::finish(interp.vm_mut());
@@ -125,8 +157,23 @@ fn profile_status(tuning: &profiler::Options, status: u8) -> u8 {
     }
 }
 
+/// The call stack of the last runtime error on stderr, under its message
+/// (`--stack-trace`); `main` names the main program's file.
+fn print_trace(interp: &Interpreter, main: &str) {
+    let trace = interp.error_trace();
+    if trace.is_empty() {
+        return;
+    }
+    let mut text = String::from("Call stack (innermost first):\n");
+    for f in trace {
+        let file = f.file.as_deref().unwrap_or(main);
+        text.push_str(&format!("  {file} line {}, in {}\n", f.line, f.function));
+    }
+    eprint!("{text}");
+}
+
 /// The exit status after a run that ended with `e`.
-fn exit_status(interp: &Interpreter, e: &MsError) -> u8 {
+pub(crate) fn exit_status(interp: &Interpreter, e: &MsError) -> u8 {
     if let Some(n) = interp.exit_code() {
         // Like a Unix process's status: the low 8 bits.
         return (n & 0xff) as u8;
@@ -158,7 +205,13 @@ fn main() -> ExitCode {
     }));
 
     let interrupt = InterruptHandle::new();
-    {
+    if opts.debug {
+        // Under the terminal debugger Ctrl-C pauses the program.
+        let flag = interrupt.flag();
+        let _ = ctrlc::set_handler(move || {
+            flag.raise(DEBUG);
+        });
+    } else {
         let flag = interrupt.flag();
         // Ctrl-C asks the running script to stop (the REPL then continues); a second
         // one before the script noticed exits at once (a blocking `input` or `exec`).

@@ -69,6 +69,16 @@ pub fn compile_with(
     b.finish()
 }
 
+/// Compile `program` as the body of a function whose variables live in a map (the
+/// locals map its frame is given), so that `return EXPR` gives a value: the
+/// debugger's evaluation of an expression in a frame (`crate::debug`).
+pub fn compile_eval(program: &Program, source: &str) -> MsResult<Rc<Proto>> {
+    let mut b = FnBuilder::new(source, None, "(eval)".into(), &[], &program.body, false);
+    b.map_mode = true;
+    b.block(&program.body)?;
+    b.finish()
+}
+
 /// Parse and compile `source`. A non-empty `name` is shown in error messages as
 /// `[name line N]`; with an empty name they read `[line N]` (the main program).
 pub fn compile_source(name: &str, source: &str, options: CompileOptions) -> MsResult<Rc<Proto>> {

@@ -21,12 +21,25 @@ use crate::value::{FuncCode, Value};
 impl Vm {
     /// Run until the frame stack shrinks to `stop_depth` frames (`Done`), or until
     /// the time slice ends or `yield` is called (`Yielded`: call again to resume).
+    /// With a debugger attached or error traces on (`crate::debug`) the run goes
+    /// through `execute_debug`; otherwise straight to the dispatch loop.
+    #[inline]
+    pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<RunStatus> {
+        if self.dbg.is_idle() {
+            return self.dispatch::<false>(stop_depth);
+        }
+        self.execute_debug(stop_depth)
+    }
+
+    /// The dispatch loop. With `DEBUG` (a debugger is attached) each instruction
+    /// first asks the debugger whether to stop there and whether native code may
+    /// run; without it those checks are compiled out.
     ///
     /// Longer than any other function on purpose: every fast path is a match arm
     /// here so that `pc`, `base`, `code` and `consts` stay in registers and each
     /// instruction costs one indirect jump. Moving arms into functions (even inlined
     /// ones, which take `self` whole) costs instructions per dispatch.
-    pub(crate) fn execute(&mut self, stop_depth: usize) -> MsResult<RunStatus> {
+    pub(crate) fn dispatch<const DEBUG: bool>(&mut self, stop_depth: usize) -> MsResult<RunStatus> {
         'frames: loop {
             if self.depth <= stop_depth {
                 return Ok(RunStatus::Done);
@@ -169,6 +182,18 @@ impl Vm {
             }
 
             loop {
+                if DEBUG {
+                    match self.debug_instr(fi, pc) {
+                        Ok(true) => {}
+                        // Native code is not entered here now: run the region's
+                        // interpreted instructions, which follow its marker.
+                        Ok(false) => {
+                            pc += 1;
+                            continue;
+                        }
+                        Err(e) => return Err(self.locate(e)),
+                    }
+                }
                 let ins = code[pc];
                 pc += 1;
                 match ins.op {

@@ -119,12 +119,12 @@ impl Vm {
     }
 
     /// First register not used by any live frame.
-    fn free_stack_top(&self) -> usize {
+    pub(crate) fn free_stack_top(&self) -> usize {
         self.top_frame()
             .map_or(0, |f| f.base + f.proto.nregs as usize)
     }
 
-    fn enter_nested(&mut self) -> MsResult<()> {
+    pub(crate) fn enter_nested(&mut self) -> MsResult<()> {
         if self.host.nesting >= MAX_NESTED_RUNS {
             return Err(MsError::runtime(format!(
                 "Stack Overflow: more than {MAX_NESTED_RUNS} nested host calls or imports"
@@ -137,7 +137,7 @@ impl Vm {
     /// Run the frames above `base_depth` until they have all returned. On error,
     /// only those frames are dropped: the caller's frames (a paused program, or
     /// the frame running the current intrinsic) stay intact.
-    fn run_nested(&mut self, base_depth: usize) -> MsResult<()> {
+    pub(crate) fn run_nested(&mut self, base_depth: usize) -> MsResult<()> {
         let saved_slice = self.slice_end.take();
         let saved_ticks = self.ticks;
         let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);

@@ -178,6 +178,9 @@ pub struct Vm {
     /// Depths `lo..hi` at which native function code is not tried (after it gave
     /// up for depth at `lo`).
     pub(crate) fn_deep: (usize, usize),
+    /// The debugger attached, if any, and error traces (`crate::debug`). Boxed:
+    /// one word here keeps the layout of the fields the dispatch loop uses.
+    pub(crate) dbg: Box<crate::debug::DebugSlot>,
 }
 
 fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
@@ -237,6 +240,7 @@ impl Vm {
             fn_natives: Vec::new(),
             fn_index: std::collections::HashMap::new(),
             fn_deep: (usize::MAX, 0),
+            dbg: Box::default(),
         }
     }
 

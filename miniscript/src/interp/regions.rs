@@ -198,6 +198,11 @@ impl Vm {
                     return Err(super::interrupted_error());
                 }
                 self.on_attention()?;
+                // A debugger paused or set a breakpoint in the loop: interpret.
+                if self.debug_leaves_native() {
+                    self.sample_native(id, t0);
+                    return Ok(Flow::Jump(at));
+                }
             }
             if self
                 .slice_end
