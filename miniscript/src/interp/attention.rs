@@ -67,8 +67,11 @@ impl Vm {
         if bits & INTERRUPT != 0 {
             return Err(super::interrupted_error());
         }
+        if bits & SAMPLE != 0 {
+            self.on_sample();
+        }
         // No handler for the other bits yet: drop them so the check stays quiet.
-        self.attention.clear(bits & !INTERRUPT);
+        self.attention.clear(bits & !(INTERRUPT | SAMPLE));
         Ok(())
     }
 }

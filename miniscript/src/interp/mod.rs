@@ -28,6 +28,7 @@ mod peek;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
 mod regions;
+mod sampling;
 mod slow;
 
 use frame::{Frame, RetDest};
@@ -178,6 +179,8 @@ pub struct Vm {
     /// Depths `lo..hi` at which native function code is not tried (after it gave
     /// up for depth at `lo`).
     pub(crate) fn_deep: (usize, usize),
+    /// The sampling profiler, while one is attached (`sampling.rs`).
+    pub(crate) sampler: Option<Box<sampling::Sampler>>,
 }
 
 fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
@@ -237,6 +240,7 @@ impl Vm {
             fn_natives: Vec::new(),
             fn_index: std::collections::HashMap::new(),
             fn_deep: (usize::MAX, 0),
+            sampler: None,
         }
     }
 
@@ -273,6 +277,10 @@ impl Vm {
     /// Hand the final counters to the hook (reports are printed from there).
     pub fn finish_tier(&mut self) {
         if let Some(mut t) = self.tier.take() {
+            self.stop_sampling();
+            if let Some(s) = self.samples() {
+                t.samples(s);
+            }
             t.finish(&self.regions_rt);
             self.tier = Some(t);
         }
