@@ -8,7 +8,9 @@ use std::process::Command;
 
 use common::own_bin as bin;
 
-/// Two functions at global scope doing 3 and 1 units of the same work.
+/// Two functions at global scope doing 3 and 1 units of the same work (`REPS`
+/// times: native runs need more of them, or the `--jit=sync` compiles, charged to
+/// the function being compiled, weigh in).
 const TWO: &str = "three = function(n)
   s = 0
   i = 0
@@ -28,7 +30,7 @@ one = function(n)
   return s
 end function
 t = 0
-for k in range(1, 60)
+for k in range(1, REPS)
   t = t + three(100000)
   t = t + one(100000)
 end for
@@ -103,7 +105,8 @@ fn total_share(v: &serde_json::Value, name: &str) -> f64 {
 
 #[test]
 fn two_functions_split_three_to_one_in_every_jit_mode() {
-    let p = script("two", TWO);
+    let off = script("two-off", &TWO.replace("REPS", "40"));
+    let p = script("two", &TWO.replace("REPS", "1000"));
     let modes: [&[&str]; 4] = [
         &["--jit=off"],
         &["--jit=sync"],
@@ -116,7 +119,8 @@ fn two_functions_split_three_to_one_in_every_jit_mode() {
         ],
     ];
     for mode in modes {
-        let v = json(&p, mode);
+        let p = if mode[0] == "--jit=off" { &off } else { &p };
+        let v = json(p, mode);
         let (a, b) = (total_share(&v, "three"), total_share(&v, "one"));
         let r = a / (a + b);
         assert!((0.65..0.85).contains(&r), "{mode:?}: three {a}, one {b}");
@@ -128,7 +132,7 @@ fn two_functions_split_three_to_one_in_every_jit_mode() {
             (1..=6).contains(&top["line"].as_u64().unwrap()),
             "{mode:?}: {top}"
         );
-        let text = run(&p, mode);
+        let text = run(p, mode);
         assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
         let fns = &text[text.find("functions").unwrap()..text.find("\nlines").unwrap()];
         assert!(
@@ -141,7 +145,7 @@ fn two_functions_split_three_to_one_in_every_jit_mode() {
 
 #[test]
 fn native_time_is_marked_native() {
-    let p = script("native", TWO);
+    let p = script("native", &TWO.replace("REPS", "200"));
     let v = json(&p, &["--jit=sync", "--jit-eager", "--jit-hot-loop=1"]);
     let native: u64 = v["functions"]
         .as_array()
@@ -161,7 +165,7 @@ fn native_time_is_marked_native() {
 
 #[test]
 fn folded_output_is_one_stack_and_count_per_line() {
-    let p = script("folded", TWO);
+    let p = script("folded", &TWO.replace("REPS", "10"));
     let err = run(&p, &["--profile-format=folded", "--jit=off"]);
     assert!(!err.is_empty());
     let mut sum = 0;
@@ -178,7 +182,7 @@ fn folded_output_is_one_stack_and_count_per_line() {
 
 #[test]
 fn svg_is_well_formed_and_names_the_hot_functions() {
-    let p = script("svg", TWO);
+    let p = script("svg", &TWO.replace("REPS", "200"));
     let svg = run(&p, &["--profile-format=svg", "--jit=sync"]);
     assert!(svg.starts_with("<?xml"), "{svg}");
     assert!(svg.contains("three:") && svg.contains("one:"), "{svg}");
@@ -238,4 +242,32 @@ fn string_and_map_code_gets_a_useful_report() {
     assert!(text.contains("| "), "annotated source: {text}");
     assert!(!text.contains("(no compilable expressions ran)"), "{text}");
     let _ = std::fs::remove_file(p);
+}
+
+/// A host starts and stops profiling and reads the profile as a value; time in an
+/// intrinsic (`wait`) is the intrinsic's, under the line that called it.
+#[test]
+fn a_host_reads_the_profile_as_a_value() {
+    let mut interp = miniscript::Interpreter::new();
+    interp.set_output(miniscript::host::NullSink);
+    assert_eq!(interp.profile().total_samples, 0);
+    interp.start_profiling(std::time::Duration::from_micros(200));
+    let src = "spin = function(n)\n  s = 0\n  for i in range(1, n)\n    s = s + i\n  end for\n  return s\nend function\nspin 200000\nwait 0.05\n";
+    interp.run_source("", src).unwrap();
+    interp.stop_profiling();
+    let p = interp.profile();
+    assert!(p.total_samples > 0);
+    let names: Vec<&str> = p.functions.iter().map(|f| f.name.as_str()).collect();
+    assert!(
+        names.contains(&"spin") && names.contains(&"wait"),
+        "{names:?}"
+    );
+    let wait = p.functions.iter().find(|f| f.name == "wait").unwrap();
+    assert!(wait.intrinsic && wait.self_share > 0.2, "{p:?}");
+    let line9 = p
+        .lines
+        .iter()
+        .find(|l| l.line == 9)
+        .expect("line 9 is sampled");
+    assert!(line9.intrinsic_samples > 0, "{p:?}");
 }

@@ -2,8 +2,8 @@
 //! `SAMPLE` attention bit every interval, and the recording of the call stack,
 //! lines and tier where the interpreter next notices it (`tier::samples`).
 //!
-//! A sample is weighted by the run time since the last one (in intervals), so time
-//! spent where the interpreter cannot look (an intrinsic such as `wait`, a
+//! The clock counts the intervals that passed (several when it woke late); a sample
+//! is weighted by the intervals counted since the last one, so time spent where the interpreter cannot look (an intrinsic such as `wait`, a
 //! native function, a native loop between pauses) is still counted, and attributed
 //! by the caller that knows where it was: `sample_intrinsic` after an intrinsic
 //! returns, `sample_native` after native code ran.
@@ -38,10 +38,6 @@ pub(crate) struct Sampler {
     /// from being reused while the key is in the table).
     index: HashMap<usize, u32>,
     keep: Vec<Keep>,
-    /// When the last sample was recorded, and run time not yet given to one
-    /// (nanoseconds), see `record_sample`.
-    last: Instant,
-    carry: u64,
 }
 
 #[allow(dead_code)] // held only to keep addresses alive
@@ -58,13 +54,24 @@ impl Sampler {
         let thread = std::thread::Builder::new()
             .name("miniscript-profile".into())
             .spawn(move || {
+                // A late wake-up (a busy machine) counts every interval that passed.
+                let every = interval.as_nanos().max(1);
+                let mut last = Instant::now();
+                let mut carry = 0u128;
                 while !c.stop.load(Ordering::Relaxed) {
                     std::thread::park_timeout(interval);
                     if c.stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    c.ticks.fetch_add(1, Ordering::Relaxed);
-                    attention.raise(SAMPLE);
+                    let now = Instant::now();
+                    let ns = carry + now.duration_since(last).as_nanos();
+                    last = now;
+                    carry = ns % every;
+                    let n = (ns / every).min(u64::MAX as u128) as u64;
+                    if n > 0 {
+                        c.ticks.fetch_add(n, Ordering::Relaxed);
+                        attention.raise(SAMPLE);
+                    }
                 }
             })
             .ok();
@@ -77,8 +84,6 @@ impl Sampler {
             },
             index: HashMap::new(),
             keep: Vec::new(),
-            last: Instant::now(),
-            carry: 0,
         }
     }
 
@@ -151,16 +156,7 @@ impl Vm {
         let Some(mut s) = self.sampler.take() else {
             return;
         };
-        // The weight is the run time since the last sample, in intervals (the clock
-        // thread may wake late on a busy machine; the time between is still the
-        // program's), the remainder carried to the next one.
-        s.clock.ticks.swap(0, Ordering::Relaxed);
-        let now = Instant::now();
-        let ns = s.carry + now.duration_since(s.last).as_nanos().min(u64::MAX as u128) as u64;
-        s.last = now;
-        let every = s.samples.interval_ns.max(1);
-        let ticks = ns / every;
-        s.carry = ns % every;
+        let ticks = s.clock.ticks.swap(0, Ordering::Relaxed);
         if ticks > 0 {
             let mut frames = Vec::with_capacity(self.depth + 1);
             for i in 0..self.depth {
