@@ -115,7 +115,7 @@ pub fn annotate(p: &Profile, sources: &Sources, main: &str, context: usize) -> S
             None => per_file.push((f, l.samples)),
         }
     }
-    per_file.sort_by(|a, b| b.1.cmp(&a.1));
+    per_file.sort_by_key(|f| std::cmp::Reverse(f.1));
     let mut out = String::new();
     for (file, _) in per_file {
         let Some(text) = sources.get(&file) else {
