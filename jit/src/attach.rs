@@ -35,15 +35,20 @@ use crate::{Jit, JitConfig};
 
 /// The compile options a program needs under `o`: region markers when the JIT or
 /// the profiler is on, loop heads when loops are compiled, function entries when
-/// functions are. The JIT's own complexity floor holds when profiling too, and with
-/// the JIT off only expression regions are counted: the sampled views account for
+/// functions are; every region when profiling with the JIT on (the table wants the
+/// ones it cannot compile too). With the JIT off, only the expression regions the
+/// JIT would consider are counted: the sampled views account for
 /// the rest, and counting every small region, loop head and call (a map lookup
 /// each) cost `--profile` up to 69% (fib) with the JIT off.
 pub fn compile_options(o: &Options) -> CompileOptions {
     let jit = o.jit_mode() != JitMode::Off;
     CompileOptions {
         sites: jit || o.profile(),
-        min_complexity: o.jit_min_complexity(),
+        min_complexity: if jit && o.profile() {
+            0
+        } else {
+            o.jit_min_complexity()
+        },
         loops: jit && o.jit_loops(),
         functions: jit && o.jit_functions(),
     }
