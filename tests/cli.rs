@@ -573,7 +573,7 @@ fn global_loops_show_in_the_profile_compiled() {
     let err = stderr(&o);
     let json_start = err.find('{').expect("a JSON report");
     let v: serde_json::Value = serde_json::from_str(&err[json_start..]).expect("valid JSON");
-    let sites = v["sites"].as_array().unwrap();
+    let sites = v["regions"].as_array().unwrap();
     let hot = sites
         .iter()
         .find(|s| s["kind"] == "loop" && s["line"] == 3)
@@ -611,7 +611,7 @@ fn loop_regions_show_in_the_profile_and_statistics() {
     assert!(err.contains("loop regions"), "{err}");
     let json_start = err.find('{').expect("a JSON report");
     let v: serde_json::Value = serde_json::from_str(&err[json_start..]).expect("valid JSON");
-    let sites = v["sites"].as_array().unwrap();
+    let sites = v["regions"].as_array().unwrap();
     let hot = sites
         .iter()
         .find(|s| s["kind"] == "loop" && s["line"] == 4)

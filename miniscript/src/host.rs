@@ -55,6 +55,7 @@ pub use crate::intrinsics::shell::ShellConfig;
 
 mod convert;
 mod debug;
+mod profile;
 mod repl;
 pub use convert::{FromValue, IntoArgs, IntoValue};
 pub use repl::{ends_with_line_continuation, needs_more_input, trim_comment};

@@ -81,11 +81,15 @@ options! {
     perf_map: "perf-map", Kind::Bool, "false",
         "write /tmp/perf-PID.map so that perf names JIT code";
     profile: "profile", Kind::Bool, "false",
-        "print the hot-expressions report at exit";
+        "print the profile at exit (functions, lines, hot regions)";
     profile_sample: "profile-sample", Kind::Int { min: 0, max: 20 }, "7",
         "time one site execution in 2^k (0 times every execution)";
-    profile_format: "profile-format", Kind::Choice(&["text", "json"]), "text",
-        "format of the hot-expressions report";
+    profile_format: "profile-format", Kind::Choice(&["text", "json", "folded", "svg"]), "text",
+        "format of the profile: text views, JSON, folded stacks or an SVG flame graph";
+    profile_interval: "profile-interval", Kind::Int { min: 10, max: 10_000_000 }, "1000",
+        "sampling interval of the whole-program profile, in microseconds";
+    profile_annotate: "profile-annotate", Kind::Bool, "false",
+        "with --profile: print the source with each line's share and tier";
     profile_out: "profile-out", Kind::Text, "",
         "write the report to this file instead of stderr";
     profile_top: "profile-top", Kind::Int { min: 1, max: 1_000_000 }, "20",

@@ -5,10 +5,13 @@
 //! region entry in a plain counter; at check points it asks the profiler, which
 //! scores the region (`hot::decide`) and hands hot ones to a `Backend` (the JIT).
 
+pub mod export;
+pub mod flame;
 pub mod hot;
 pub mod options;
 pub mod report;
 pub mod timer;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -120,6 +123,10 @@ pub struct Profiler {
     /// The name rows of the main program show (its code has no file name of its
     /// own, so that error messages read like the reference's).
     pub main_file: String,
+    /// The whole-program samples (handed over just before `finish`).
+    pub samples: Option<miniscript::tier::samples::Samples>,
+    /// Source text by the file name rows show (for the lines views).
+    pub sources: views::Sources,
     /// Called once at `finish` (the CLI prints reports from here).
     #[allow(clippy::type_complexity)]
     pub on_finish: Option<Box<dyn FnMut(&mut Profiler)>>,
@@ -134,6 +141,8 @@ impl Profiler {
             backend,
             counters: Vec::new(),
             main_file: "(main)".to_string(),
+            samples: None,
+            sources: views::Sources::new(),
             on_finish: None,
         }
     }
@@ -166,6 +175,24 @@ impl Profiler {
             b.wait_idle();
         }
         self.absorb();
+    }
+
+    /// The sampled views (empty when sampling was off).
+    pub fn profile(&self) -> miniscript::tier::samples::Profile {
+        self.samples
+            .as_ref()
+            .map(|s| s.profile())
+            .unwrap_or_default()
+    }
+
+    /// The whole profile as one value: sampled views and the top `top` regions.
+    pub fn document(&self, top: usize) -> export::Document {
+        export::document(
+            &self.profile(),
+            report::build(self, top),
+            &self.sources,
+            &self.main_file,
+        )
     }
 
     pub fn jit_stats(&mut self) -> String {
@@ -202,10 +229,10 @@ impl TierHook for Profiler {
             Ok(d) => (Some((**d).clone()), None),
             Err(e) => (None, Some(e.clone())),
         };
-        if self.settings.jit_off {
+        if why_not.is_some() {
+            slot.set_state(RegionState::Ineligible);
+        } else if self.settings.jit_off {
             slot.set_state(RegionState::Off);
-        } else if why_not.is_some() {
-            slot.set_state(RegionState::Failed);
         }
         // The interpreter hands out dense ids in registration order.
         debug_assert_eq!(id.index(), self.sites.len());
@@ -326,6 +353,10 @@ impl TierHook for Profiler {
 
     fn sample_shift(&self) -> Option<u32> {
         Some(self.settings.sample_shift)
+    }
+
+    fn samples(&mut self, samples: &miniscript::tier::samples::Samples) {
+        self.samples = Some(samples.clone());
     }
 
     fn finish(&mut self, counters: &[RegionCounters]) {

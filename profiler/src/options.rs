@@ -395,6 +395,12 @@ impl Options {
     pub fn profile_out(&self) -> Option<&str> {
         Some(self.text(Id::profile_out)).filter(|s| !s.is_empty())
     }
+    pub fn profile_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.int(Id::profile_interval) as u64)
+    }
+    pub fn profile_annotate(&self) -> bool {
+        self.flag(Id::profile_annotate)
+    }
     pub fn profile_top(&self) -> usize {
         self.int(Id::profile_top) as usize
     }

@@ -1,4 +1,5 @@
-//! The hot-expressions report, as aligned text (120 columns) or JSON.
+//! The hot-regions report (exact counts and sampled timings per region), as text
+//! fitting a terminal's width or JSON.
 
 use serde::{Deserialize, Serialize};
 
@@ -194,70 +195,57 @@ fn time_text(ns: f64) -> String {
     }
 }
 
-/// The aligned text form: a header, one row per region, and a detail line under
-/// each row; every line fits in 120 columns.
+/// The text form, fitting `width` columns: per region a line with rank, share,
+/// time, state, location and source (the source on a line of its own when long),
+/// then its counts and timings, wrapped, never cut.
 pub fn text(r: &Report) -> String {
+    text_width(r, 80)
+}
+
+/// [`text`] for a terminal `width` columns wide.
+pub fn text_width(r: &Report, width: usize) -> String {
     let mut out = String::new();
-    out.push_str("hot expressions (estimated from sampled timings; ns per execution as p50/p99)\n");
-    out.push_str(&format!(
-        "{:>3} {:<16} {:<20} {:<16} {:>9} {:>8} {:>6} {:>11} {:>11} {:<10}\n",
-        "#",
-        "location",
-        "source",
-        "fingerprint",
-        "execs",
-        "time",
-        "share",
-        "interp ns",
-        "native ns",
-        "state"
-    ));
+    out.push_str("hot regions (estimated from sampled timings; ns per execution as p50/p99)\n");
+    out.push_str("  #  share     time state         location  source\n");
     for row in &r.sites {
         let loc = if row.kind == "loop" || row.kind == "function" {
             format!("{}:{}-{}", row.file, row.line, row.last_line)
         } else {
             format!("{}:{}:{}", row.file, row.line, row.col)
         };
-        let loc = shorten_front(&loc, 16);
-        let line = format!(
-            "{:>3} {:<16} {:<20} {:<16} {:>9} {:>8} {:>5.1}% {:>11} {:>11} {:<10}",
+        let head = format!(
+            "{:>3} {:>5.1}% {:>8} {:<12}  {}",
             row.rank,
-            loc,
-            shorten(&row.source, 20),
-            row.fingerprint,
-            row.executions,
-            time_text(row.est_time_ns),
             row.share * 100.0,
-            pair(row.interp_p50_ns, row.interp_p99_ns),
-            pair(row.native_p50_ns, row.native_p99_ns),
-            row.state
+            time_text(row.est_time_ns),
+            row.state,
+            loc
         );
-        // Wide time pairs may push the state out; keep the line within 120.
-        out.push_str(line.trim_end());
-        out.push('\n');
+        let source = row.source.replace(['\n', '\t'], " ");
+        if head.chars().count() + 2 + source.chars().count() <= width {
+            out.push_str(&format!("{head}  {source}\n"));
+        } else {
+            out.push_str(&format!("{head}\n      {source}\n"));
+        }
         let compile = row
             .compile_us
             .map_or("-".to_string(), |u| format!("{u:.0}µs"));
-        let mut detail = if row.kind == "loop" && row.native_executions == 0 && row.note.is_some() {
-            format!("    loop {}-{}  not compiled", row.line, row.last_line)
-        } else if row.kind == "function" {
+        let mut detail = format!(
+            "execs {}, interp ns {}, native ns {}, fingerprint {}",
+            row.executions,
+            pair(row.interp_p50_ns, row.interp_p99_ns),
+            pair(row.native_p50_ns, row.native_p99_ns),
+            row.fingerprint
+        );
+        detail.push_str(&if row.kind == "function" {
             format!(
-                "    {} {}-{}  calls {}  native calls {}  fallbacks {}  misses {}  compile {}",
-                row.source,
-                row.line,
-                row.last_line,
-                row.executions,
-                row.native_executions,
-                row.fallbacks,
-                row.guard_misses,
-                compile
+                ", calls {}, native calls {}, fallbacks {}, misses {}, compile {}",
+                row.executions, row.native_executions, row.fallbacks, row.guard_misses, compile
             )
         } else if row.kind == "loop" {
             format!(
-                "    loop {}-{}  native entries {}  iterations {}  exits normal/break/pause/fallback \
-                 {}/{}/{}/{}  misses {}  compile {}",
-                row.line,
-                row.last_line,
+                ", native entries {}, iterations {}, exits normal/break/pause/fallback \
+                 {}/{}/{}/{}, misses {}, compile {}",
                 row.native_executions,
                 row.native_iterations,
                 row.exits_normal,
@@ -269,25 +257,33 @@ pub fn text(r: &Report) -> String {
             )
         } else {
             format!(
-                "    complexity {}  score {:.2}  compile {}  guard misses {}  native execs {}",
+                ", complexity {}, score {:.2}, compile {}, guard misses {}, native execs {}",
                 row.complexity, row.score, compile, row.guard_misses, row.native_executions
             )
-        };
+        });
+        crate::options::wrap(&mut out, &detail, "      ", width);
         if let Some(n) = &row.note {
-            let room = 120usize.saturating_sub(detail.chars().count() + 4).max(30);
-            detail.push_str(&format!("  ({})", shorten(n, room)));
+            let why = if row.state == RegionState::Ineligible.name() {
+                format!("not eligible: {n}")
+            } else {
+                format!("failed: {n}")
+            };
+            crate::options::wrap(&mut out, &why, "      ", width);
         }
-        out.push_str(&shorten(&detail, 120));
-        out.push('\n');
     }
     if r.sites.is_empty() {
-        out.push_str("    (no compilable expressions ran)\n");
+        out.push_str("    (no numeric regions ran: see the functions and lines views)\n");
     }
     out
 }
 
 /// The JSON form. No number prints as `-0.0` (an empty sum of floats is -0.0).
 pub fn json(r: &Report) -> String {
+    to_json(r)
+}
+
+/// Any value as pretty JSON with no `-0.0`.
+pub fn to_json<T: Serialize>(r: &T) -> String {
     let text = serde_json::to_value(r).map(|mut v| {
         no_negative_zero(&mut v);
         serde_json::to_string_pretty(&v)
@@ -384,7 +380,7 @@ mod tests {
             assert!(v["sites"][0].get(key).is_some(), "{key}");
         }
         let t = super::text(&r);
-        assert!(t.lines().all(|l| l.chars().count() <= 120), "{t}");
+        assert!(t.lines().all(|l| l.chars().count() <= 80), "{t}");
         // No -0.0, from an empty report or a row's own field.
         let mut zero = r.clone();
         zero.sites[0].score = -0.0;

@@ -26,7 +26,7 @@ fn an_unwritable_profile_out_is_one_line_and_status_73() {
     let o = run(&["--profile", "--profile-format=json", &out, "-e", "exit 3"]);
     assert_eq!((code(&o), stderr(&o)), (3, String::new()));
     let text = std::fs::read_to_string(&path).expect("the report");
-    assert!(text.contains("\"sites\""), "{text}");
+    assert!(text.contains("\"regions\""), "{text}");
     // An empty report's total is 0.0, not the -0.0 of an empty float sum.
     assert!(text.contains("\"total_est_time_ns\": 0.0"), "{text}");
 }

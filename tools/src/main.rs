@@ -88,7 +88,7 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         if let Err(code) = profile_out_writable(&opts.tuning) {
             return code;
         }
-        let tiering = jit::Attach::new(&opts.tuning);
+        let tiering = jit::Attach::new(&opts.tuning).main_source(source);
         let tiering = match &opts.input {
             Input::File(p, _) => tiering.main_file(p.as_str()),
             _ => tiering,

@@ -10,7 +10,7 @@ use crate::error::{MsError, MsResult};
 use crate::interp::frame::RetDest;
 use crate::interp::Vm;
 use crate::tac::Proto;
-use crate::value::{FuncCode, MapRef, Value};
+use crate::value::{MapRef, Value};
 
 /// The variables a frame shows, in groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,9 +214,8 @@ impl Vm {
             .collect()
     }
 
-    /// The name a frame of `proto` shows: a global (or `Map.name` of a map held in
-    /// a global, or a name in its `outer` scope) that holds it, else its compiled
-    /// name; `(main)` for the program's global code.
+    /// The name a frame of `proto` shows: what holds it (`Vm::holder_name`), else
+    /// its compiled name; `(main)` (or `(FILE)`) for the program's global code.
     fn function_name(&self, proto: &Rc<Proto>, outer: Option<&MapRef>) -> String {
         if &*proto.name == "(global)" {
             return match &proto.file {
@@ -224,29 +223,8 @@ impl Vm {
                 None => "(main)".to_string(),
             };
         }
-        let holds = |v: &Value| matches!(v, Value::Func(g) if matches!(&g.code, FuncCode::Script(p) if Rc::ptr_eq(p, proto)));
-        let name_in = |m: &MapRef, prefix: &str| {
-            m.borrow().iter().find_map(|(k, v)| match k {
-                Value::Str(s) if holds(v) => Some(format!("{prefix}{}", s.as_str())),
-                _ => None,
-            })
-        };
-        let globals = &self.globals;
-        if let Some(n) = name_in(globals, "") {
-            return n;
-        }
-        if let Some(n) = outer.and_then(|o| name_in(o, "")) {
-            return n;
-        }
-        let g = globals.borrow();
-        for (k, v) in g.iter() {
-            if let (Value::Str(s), Value::Map(m)) = (k, v) {
-                if let Some(n) = name_in(m, &format!("{}.", s.as_str())) {
-                    return n;
-                }
-            }
-        }
-        proto.name.to_string()
+        self.holder_name(proto, outer)
+            .unwrap_or_else(|| proto.name.to_string())
     }
 
     /// Index into `frames` of frame number `frame` (0: the innermost).

@@ -67,12 +67,14 @@ impl Vm {
         if bits & INTERRUPT != 0 {
             return Err(super::interrupted_error());
         }
+        if bits & SAMPLE != 0 {
+            self.on_sample();
+        }
         // A debugger's request is left for its check before the next instruction
-        // (`crate::debug`; kept out of here so this stays a leaf); without a
-        // debugger it is dropped. No handler for the other bits yet: drop them so
-        // the check stays quiet.
+        // (`crate::debug`; kept out of here); without a debugger it is dropped. No
+        // handler for the other bits yet: drop them so the check stays quiet.
         let keep = if self.dbg.attached() { DEBUG } else { 0 };
-        self.attention.clear(bits & !INTERRUPT & !keep);
+        self.attention.clear(bits & !(INTERRUPT | SAMPLE) & !keep);
         Ok(())
     }
 }

@@ -225,6 +225,9 @@ impl Vm {
                 args.extend(self.stack[start..start + given].iter().cloned());
                 args.extend(params[given..].iter().map(|p| p.default.clone()));
                 let r = (intr.f)(self, &mut args);
+                if self.attention.pending() & super::attention::SAMPLE != 0 {
+                    self.sample_intrinsic(intr);
+                }
                 args.clear();
                 self.scratch = args;
                 let v = r?;

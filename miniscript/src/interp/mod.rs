@@ -23,11 +23,13 @@ mod call;
 mod exec;
 mod fast_call;
 mod host_call;
+mod names;
 mod native_fn;
 mod peek;
 pub use host_call::MAX_NESTED_RUNS;
 pub mod frame;
 mod regions;
+mod sampling;
 mod slow;
 
 use frame::{Frame, RetDest};
@@ -181,6 +183,8 @@ pub struct Vm {
     /// The debugger attached, if any, and error traces (`crate::debug`). Boxed:
     /// one word here keeps the layout of the fields the dispatch loop uses.
     pub(crate) dbg: Box<crate::debug::DebugSlot>,
+    /// The sampling profiler, while one is attached (`sampling.rs`).
+    pub(crate) sampler: Option<Box<sampling::Sampler>>,
 }
 
 fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
@@ -241,6 +245,7 @@ impl Vm {
             fn_index: std::collections::HashMap::new(),
             fn_deep: (usize::MAX, 0),
             dbg: Box::default(),
+            sampler: None,
         }
     }
 
@@ -277,6 +282,10 @@ impl Vm {
     /// Hand the final counters to the hook (reports are printed from there).
     pub fn finish_tier(&mut self) {
         if let Some(mut t) = self.tier.take() {
+            self.stop_sampling();
+            if let Some(s) = self.samples() {
+                t.samples(s);
+            }
             t.finish(&self.regions_rt);
             self.tier = Some(t);
         }

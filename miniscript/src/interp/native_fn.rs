@@ -237,6 +237,9 @@ impl Vm {
             },
         };
         let r = abi::run_function(entry, &mut ctx, &args[..nf.nargs]);
+        if self.attention.pending() & super::attention::SAMPLE != 0 {
+            self.sample_after_native(crate::tier::samples::Tier::NativeFunction);
+        }
         if ctx.status == 0 {
             self.regions_rt[id].native += 1;
             return Some(Value::Num(r));

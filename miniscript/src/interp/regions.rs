@@ -11,6 +11,7 @@ use super::Vm;
 use crate::error::MsResult;
 use crate::tac::{Instr, Proto};
 use crate::tier::abi::{self, PAUSE_BIT};
+use crate::tier::samples::Tier;
 use crate::tier::{ExitKind, LoopMeta, RegionCounters, RegionId, RegionInfo, SiteSlot};
 use crate::value::Value;
 
@@ -183,6 +184,9 @@ impl Vm {
             match run {
                 LoopRun::Interpret => return Ok(Flow::Next),
                 LoopRun::At(pc) => {
+                    if self.attention.pending() != 0 {
+                        self.sample_after_native(Tier::NativeLoop);
+                    }
                     self.sample_native(id, t0);
                     return Ok(Flow::Jump(pc));
                 }
@@ -197,6 +201,7 @@ impl Vm {
                     self.sample_native(id, t0);
                     return Err(super::interrupted_error());
                 }
+                self.sample_after_native(Tier::NativeLoop);
                 self.on_attention()?;
                 // A debugger paused or set a breakpoint in the loop: interpret.
                 if self.debug_leaves_native() {

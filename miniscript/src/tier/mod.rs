@@ -21,6 +21,7 @@ mod fingerprint;
 mod func;
 pub mod intrinsics;
 mod loops;
+pub mod samples;
 mod straight;
 
 pub use desc::{
@@ -59,7 +60,8 @@ impl std::fmt::Display for RegionId {
     }
 }
 
-/// Region states (DESIGN §2: Cold → Queued → Ready, or Failed, or Demoted). Stored
+/// Region states (DESIGN §2: Cold → Queued → Ready, or Failed (a compile was tried
+/// and failed), or Demoted; Ineligible when never compilable). Stored
 /// in a `SiteSlot` as its `u8`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
@@ -72,6 +74,8 @@ pub enum RegionState {
     Demoted = 4,
     /// The JIT is off: regions are only profiled.
     Off = 5,
+    /// The region cannot be compiled (its description failed): never tried.
+    Ineligible = 6,
 }
 
 impl RegionState {
@@ -83,6 +87,7 @@ impl RegionState {
             2 => RegionState::Ready,
             3 => RegionState::Failed,
             4 => RegionState::Demoted,
+            6 => RegionState::Ineligible,
             _ => RegionState::Off,
         }
     }
@@ -96,6 +101,7 @@ impl RegionState {
             RegionState::Failed => "failed",
             RegionState::Demoted => "demoted",
             RegionState::Off => "off",
+            RegionState::Ineligible => "not eligible",
         }
     }
 }
@@ -178,4 +184,6 @@ pub trait TierHook {
     fn sample_shift(&self) -> Option<u32>;
     /// The program ended (or the host is done): final counters, indexed by id.
     fn finish(&mut self, counters: &[RegionCounters]);
+    /// Just before `finish`: the whole-program samples, when sampling was on.
+    fn samples(&mut self, _samples: &samples::Samples) {}
 }
