@@ -21,10 +21,10 @@ impl FnBuilder<'_> {
     }
 
     pub(super) fn is_assigned(&self, name: &str) -> bool {
-        self.assigned.iter().any(|n| &**n == name)
+        self.assigned.contains(name)
     }
 
-    fn stmt(&mut self, s: &Stmt) -> MsResult<()> {
+    pub(super) fn stmt(&mut self, s: &Stmt) -> MsResult<()> {
         self.line = s.line;
         let mark = self.next_temp;
         match &s.kind {
