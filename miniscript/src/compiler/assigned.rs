@@ -46,3 +46,24 @@ impl Assigned {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_forget_only_new_names() {
+        let mut a = Assigned::from_names([Rc::from("x")]);
+        let mark = a.len();
+        a.push(Rc::from("x"));
+        a.push(Rc::from("y"));
+        a.push(Rc::from("y"));
+        assert_eq!(a.len(), 2);
+        a.truncate(mark);
+        assert!(a.contains("x"), "assigned before the block: still assigned");
+        assert!(
+            !a.contains("y"),
+            "assigned only inside the block: forgotten"
+        );
+    }
+}

@@ -26,6 +26,8 @@ mod assigned;
 mod expr;
 mod regions;
 mod stmt;
+#[cfg(test)]
+mod tests;
 
 pub use analysis::site_complexity;
 use analysis::{collect_assigned, needs_map_mode};
