@@ -22,7 +22,7 @@ impl Assigned {
     }
 
     /// A mark to return to with `truncate`.
-    pub(super) fn len(&self) -> usize {
+    pub(super) fn mark(&self) -> usize {
         self.order.len()
     }
 
@@ -54,11 +54,11 @@ mod tests {
     #[test]
     fn marks_forget_only_new_names() {
         let mut a = Assigned::from_names([Rc::from("x")]);
-        let mark = a.len();
+        let mark = a.mark();
         a.push(Rc::from("x"));
         a.push(Rc::from("y"));
         a.push(Rc::from("y"));
-        assert_eq!(a.len(), 2);
+        assert_eq!(a.mark(), 2);
         a.truncate(mark);
         assert!(a.contains("x"), "assigned before the block: still assigned");
         assert!(
