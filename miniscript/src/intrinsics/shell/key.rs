@@ -115,11 +115,7 @@ fn step(level: &[(Value, Value)], c: u32) -> Step {
     let mut found = Step::Nothing;
     for (k, v) in level {
         match k {
-            Value::Num(n) => {
-                if c == 0 && *n == 0.0 {
-                    found = Step::Found(v.clone());
-                }
-            }
+            Value::Num(n) if c == 0 && *n == 0.0 => found = Step::Found(v.clone()),
             Value::Str(s) => {
                 let mut chars = s.as_str().chars();
                 if chars.next().map(u32::from) != Some(c) {
