@@ -22,12 +22,16 @@ use crate::tac::{Instr, Op, Proto, SiteInfo, K_BIT, NO_REG};
 use crate::value::{ParamSpec, Value};
 
 mod analysis;
+mod assigned;
 mod expr;
 mod regions;
 mod stmt;
+#[cfg(test)]
+mod tests;
 
 pub use analysis::site_complexity;
 use analysis::{collect_assigned, needs_map_mode};
+use assigned::Assigned;
 
 /// Compile a parsed program. `source` is the text it was parsed from (for the source
 /// text of expression sites); `file` names imported modules in error messages.
@@ -60,11 +64,7 @@ pub fn compile_with(
     file: Option<Rc<str>>,
     opts: CompileOptions,
 ) -> MsResult<Rc<Proto>> {
-    let mut b = FnBuilder::new(source, file, "(global)".into(), &[], &program.body, true);
-    b.sites_on = opts.sites;
-    b.loops_on = opts.loops;
-    b.functions_on = opts.functions;
-    b.min_complexity = opts.min_complexity;
+    let mut b = FnBuilder::global(source, file, opts);
     b.block(&program.body)?;
     b.finish()
 }
@@ -90,8 +90,19 @@ pub fn compile_source(name: &str, source: &str, options: CompileOptions) -> MsRe
         }
         e
     };
-    let program = crate::parser::parse(source).map_err(with_file)?;
-    compile_with(&program, source, file.clone(), options).map_err(with_file)
+    // Each top-level statement is lowered as soon as it is parsed and then dropped.
+    // A parse error anywhere wins over a lowering error (as when the whole tree was
+    // built first): after a lowering error the rest is only parsed.
+    let mut b = FnBuilder::global(source, file.clone(), options);
+    let mut lowering: MsResult<()> = Ok(());
+    crate::parser::parse_each(source, &mut |s| {
+        if lowering.is_ok() {
+            lowering = b.stmt(&s);
+        }
+    })
+    .map_err(with_file)?;
+    lowering.map_err(with_file)?;
+    b.finish().map_err(with_file)
 }
 
 /// A region while lowering: its `Site` instruction, end, and expressions.
@@ -154,7 +165,7 @@ struct FnBuilder<'s> {
     /// Variables definitely assigned at this point of the lowering (parameters, and
     /// assignments earlier in this block or an enclosing one). Reading them can never
     /// need the "not a local yet" checks.
-    assigned: Vec<Rc<str>>,
+    assigned: Assigned,
     /// Inside an expression site being recorded (only maximal sites are recorded).
     in_site: bool,
     /// String constants shared by every function of the program.
@@ -214,7 +225,7 @@ impl<'s> FnBuilder<'s> {
             warn_name: None,
             error: None,
             global,
-            assigned: Vec::new(),
+            assigned: Assigned::default(),
             in_site: false,
             interner: Rc::default(),
             sites_on: false,
@@ -226,7 +237,7 @@ impl<'s> FnBuilder<'s> {
             last_label: usize::MAX,
         };
         let nparams = b.params.len() as u16;
-        b.assigned = b.params.iter().map(|p| p.name.clone()).collect();
+        b.assigned = Assigned::from_names(b.params.iter().map(|p| p.name.clone()));
         if map_mode {
             // Arguments arrive in registers 0..nparams and are moved into the map.
             b.temp_base = nparams;
@@ -258,6 +269,16 @@ impl<'s> FnBuilder<'s> {
         b
     }
 
+    /// The builder of a program's global code.
+    fn global(source: &'s str, file: Option<Rc<str>>, opts: CompileOptions) -> Self {
+        let mut b = FnBuilder::new(source, file, "(global)".into(), &[], &[], true);
+        b.sites_on = opts.sites;
+        b.loops_on = opts.loops;
+        b.functions_on = opts.functions;
+        b.min_complexity = opts.min_complexity;
+        b
+    }
+
     fn declare_local(&mut self, name: &Rc<str>) {
         if is_magic(name) || self.locals.contains_key(name) {
             return;
@@ -280,6 +301,13 @@ impl<'s> FnBuilder<'s> {
         let self_param = self.params.first().is_some_and(|p| &*p.name == "self");
         let ncode = self.code.len();
         let regions = self.finish_regions();
+        // A program may hold a million small functions: no spare capacity in them.
+        self.code.shrink_to_fit();
+        self.lines.shrink_to_fit();
+        self.consts.shrink_to_fit();
+        self.protos.shrink_to_fit();
+        self.local_names.shrink_to_fit();
+        self.sites.shrink_to_fit();
         Ok(Rc::new(Proto {
             name: self.name,
             params: self.params,

@@ -104,16 +104,15 @@ impl FnBuilder<'_> {
                 targets.push(ins.x as usize);
             }
         }
+        // Sorted, so that the first target inside each region is a binary search
+        // away (global code may hold hundreds of thousands of regions and jumps).
+        targets.sort_unstable();
         let mut out = Vec::new();
         for raw in raws {
             let start = raw.site + 1;
             let mut end = raw.end;
-            if let Some(t) = targets
-                .iter()
-                .copied()
-                .filter(|t| *t > start && *t < end)
-                .min()
-            {
+            let first_after = targets.partition_point(|&t| t <= start);
+            if let Some(&t) = targets.get(first_after).filter(|&&t| t < end) {
                 end = t;
             }
             let described = crate::tier::describe(&self.code[start..end], &self.consts, nlocals);
@@ -161,17 +160,11 @@ impl FnBuilder<'_> {
         let eligible: Vec<Result<(), String>> = (0..self.raw_loops.len())
             .map(|i| self.describe_nest(i, nlocals).map(|_| ()))
             .collect();
-        let inside_eligible = |i: usize| {
-            let l = &self.raw_loops[i];
-            self.raw_loops
-                .iter()
-                .enumerate()
-                .any(|(j, o)| j != i && eligible[j].is_ok() && o.head <= l.head && l.end <= o.end)
-        };
+        let inside = self.inside_eligible(&eligible);
         // (index, Some(reason) when not eligible)
         let mut kept: Vec<(usize, Option<String>)> = Vec::new();
         for (i, e) in eligible.iter().enumerate() {
-            if inside_eligible(i) {
+            if inside[i] {
                 continue;
             }
             match e {
@@ -239,6 +232,32 @@ impl FnBuilder<'_> {
             });
         }
         self.max_reg = regs_needed;
+    }
+
+    /// For each raw loop, whether it lies inside another loop that is eligible.
+    /// Loops nest like the blocks they come from (two loops are disjoint or one holds
+    /// the other), so one sweep in order of heads with a stack of the eligible loops
+    /// still open answers all of them.
+    fn inside_eligible(&self, eligible: &[Result<(), String>]) -> Vec<bool> {
+        let loops = &self.raw_loops;
+        let mut order: Vec<usize> = (0..loops.len()).collect();
+        order.sort_unstable_by_key(|&i| (loops[i].head, std::cmp::Reverse(loops[i].end)));
+        let mut open: Vec<usize> = Vec::new();
+        let mut inside = vec![false; loops.len()];
+        for i in order {
+            let l = &loops[i];
+            while open
+                .last()
+                .is_some_and(|&o| !(loops[o].head <= l.head && l.end <= loops[o].end))
+            {
+                open.pop();
+            }
+            inside[i] = !open.is_empty();
+            if eligible[i].is_ok() {
+                open.push(i);
+            }
+        }
+        inside
     }
 
     /// Describe raw loop `i` as the root of a nest. Globals are mirrored from the

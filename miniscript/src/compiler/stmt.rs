@@ -12,7 +12,7 @@ use crate::tac::{Instr, Op, K_BIT, NO_REG};
 impl FnBuilder<'_> {
     pub(super) fn block(&mut self, stmts: &[Stmt]) -> MsResult<()> {
         // Assignments inside a block may not have run after it.
-        let mark = self.assigned.len();
+        let mark = self.assigned.mark();
         for s in stmts {
             self.stmt(s)?;
         }
@@ -21,10 +21,10 @@ impl FnBuilder<'_> {
     }
 
     pub(super) fn is_assigned(&self, name: &str) -> bool {
-        self.assigned.iter().any(|n| &**n == name)
+        self.assigned.contains(name)
     }
 
-    fn stmt(&mut self, s: &Stmt) -> MsResult<()> {
+    pub(super) fn stmt(&mut self, s: &Stmt) -> MsResult<()> {
         self.line = s.line;
         let mark = self.next_temp;
         match &s.kind {
@@ -172,7 +172,7 @@ impl FnBuilder<'_> {
             top,
             breaks: vec![next],
         });
-        let m = self.assigned.len();
+        let m = self.assigned.mark();
         self.assigned.push(var.clone());
         self.block(body)?;
         self.assigned.truncate(m);

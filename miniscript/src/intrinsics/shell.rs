@@ -1,11 +1,12 @@
 //! Intrinsics of the command-line host (spec §10, the reference's
-//! `ShellIntrinsics.cpp`): `import`, `file` with open-file handles, `RawData`,
+//! `ShellIntrinsics.cpp`): `import`, `file` with open-file handles, `RawData`, `key`,
 //! `shellArgs`, `env`, `exit`, `input`, `exec` and the hidden `_dateStr`/`_dateVal`.
 //! Not core MiniScript: a host adds them with [`register`] (the CLI does;
 //! `host::Interpreter::add_shell_intrinsics`).
 //! This file holds the configuration, the state, registration and the global
 //! functions; `shell/file.rs` the `file` module and open files, `shell/raw.rs` `RawData`,
-//! `shell/date.rs` the dates and `shell/tz.rs` the local time zone.
+//! `shell/key.rs` the `key` module, `shell/date.rs` the dates and `shell/tz.rs` the
+//! local time zone.
 //!
 //! Differences from the reference, all deliberate:
 //! - State (the `env` map, open files, raw data) belongs to one interpreter, not to
@@ -36,9 +37,11 @@ use crate::value::{new_map, MapRef, MsMap, ParamSpec, StrKey, Value};
 
 mod date;
 mod file;
+mod key;
 mod raw;
 mod tz;
 use file::{OpenFile, FILE_FUNCS, HANDLE_METHODS};
+use key::{KeyQueue, KEY_FUNCS};
 use raw::{RawBuf, RAW_METHODS};
 
 /// What the shell intrinsics need from the host.
@@ -62,6 +65,9 @@ pub struct ShellState {
     file_module: MapRef,
     file_class: MapRef,
     raw_class: MapRef,
+    key_module: MapRef,
+    /// Key presses queued for `key.get`.
+    keys: KeyQueue,
     files: HashMap<u64, OpenFile>,
     raws: HashMap<u64, RawBuf>,
     next_id: u64,
@@ -108,6 +114,7 @@ const GLOBALS: &[Entry] = &[
     ("file", &[], file_module),
     ("exec", &[("cmd", N), ("timeout", Def::Num(30.0))], exec),
     ("RawData", &[], raw_data_type),
+    ("key", &[], key_module),
     ("_dateVal", &[("dateStr", N)], date::date_val),
     (
         "_dateStr",
@@ -130,6 +137,8 @@ pub fn register(vm: &mut Vm, config: ShellConfig) {
     let file_class = method_map(vm, HANDLE_METHODS);
     let mut raw_class = method_map(vm, RAW_METHODS);
     raw_class.shift_insert(0, Value::str("littleEndian"), Value::Num(1.0));
+    let mut key_module = method_map(vm, KEY_FUNCS);
+    key_module.insert(Value::str("_scanMap"), Value::map(key::default_scan_map()));
     for (n, p, f) in GLOBALS {
         add_intrinsic(vm, n, make_params(p), *f);
     }
@@ -140,6 +149,8 @@ pub fn register(vm: &mut Vm, config: ShellConfig) {
         file_module: Rc::new(RefCell::new(file_module)),
         file_class: Rc::new(RefCell::new(file_class)),
         raw_class: Rc::new(RefCell::new(raw_class)),
+        key_module: Rc::new(RefCell::new(key_module)),
+        keys: KeyQueue::new(),
         files: HashMap::new(),
         raws: HashMap::new(),
         next_id: 1,
@@ -436,6 +447,10 @@ fn trim_newline(bytes: &[u8]) -> String {
 
 fn file_module(vm: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
     Ok(Value::Map(state(vm)?.file_module.clone()))
+}
+
+fn key_module(vm: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
+    Ok(Value::Map(state(vm)?.key_module.clone()))
 }
 
 fn raw_data_type(vm: &mut Vm, _: &mut [Value]) -> MsResult<Value> {

@@ -42,9 +42,18 @@ pub const MAX_BLOCK_DEPTH: u32 = 256;
 /// first line starting with `#!` is a comment. Everything is compiled before returning;
 /// the first error is returned.
 pub fn parse(source: &str) -> MsResult<Program> {
-    let mut p = Parser::new(source);
-    let body = p.parse_program().map_err(|e| *e)?;
+    let mut body = Vec::new();
+    parse_each(source, &mut |s| body.push(s))?;
     Ok(Program { body })
+}
+
+/// Parses a whole program like [`parse`], handing each statement of global scope to
+/// `sink` as soon as it is complete instead of collecting them (so that only one
+/// top-level statement's tree exists at a time). On an error, the statements before
+/// it have been handed over already.
+pub fn parse_each(source: &str, sink: &mut dyn FnMut(Stmt)) -> MsResult<()> {
+    let mut p = Parser::new(source);
+    p.parse_program(sink).map_err(|e| *e)
 }
 
 /// Errors inside the parser are boxed: the recursive functions hold many `Result`

@@ -115,13 +115,22 @@ impl Parser<'_> {
     /// The whole program. Function bodies are units on the `units` stack: a statement
     /// with a function literal opens one, `end function` closes it, puts its body into
     /// the literal and only then adds the statement to the enclosing unit.
-    pub(super) fn parse_program(&mut self) -> PResult<Vec<Stmt>> {
+    ///
+    /// Each statement of global scope goes to `sink` as soon as it is complete (after
+    /// its `end` line, for a block), so that a caller may lower it and drop its tree
+    /// before the next one is parsed: the whole program's tree never exists at once.
+    pub(super) fn parse_program(&mut self, sink: &mut dyn FnMut(Stmt)) -> PResult<()> {
         let mut units = vec![Unit {
             ctx: Ctx::new(),
             owner: None,
             base: 0,
         }];
         loop {
+            if let [program] = units.as_mut_slice() {
+                if let [block] = program.ctx.blocks.as_mut_slice() {
+                    block.stmts.drain(..).for_each(&mut *sink);
+                }
+            }
             let tok = match self.lex.peek() {
                 Ok(t) => t,
                 // No statement started yet: the reference reports no line here.
@@ -171,7 +180,7 @@ impl Parser<'_> {
         // Unclosed blocks are reported one line past the end (spec §9).
         let eof_line = self.lex.line() + 1;
         let Some(unit) = units.pop() else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         if !units.is_empty() {
             return Err(Box::new(MsError::compiler(
@@ -182,7 +191,8 @@ impl Parser<'_> {
         if let Some(msg) = unit.ctx.open_block_error() {
             return Err(Box::new(MsError::compiler(msg, eof_line)));
         }
-        Ok(unit.ctx.finish())
+        unit.ctx.finish().into_iter().for_each(sink);
+        Ok(())
     }
 
     /// `end function` (already consumed) on line `line`.
