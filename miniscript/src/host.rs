@@ -44,19 +44,29 @@ use crate::compiler::CompileOptions;
 use crate::error::{ErrorKind, MsError, MsResult};
 use crate::interp::attention::{Attention, INTERRUPT};
 use crate::tac::Proto;
-use crate::value::{ParamSpec, Value};
+pub use crate::value::{ParamSpec, Value};
 
 pub use crate::compiler::compile_source;
 pub use crate::interp::{OutputSink, RunStatus, StdoutSink, StringSink, Vm, VmConfig};
 pub use crate::intrinsics::host_fns::{
     add_intrinsic, params, register_closure, HostFn, HostState, EXIT_MESSAGE, MAX_HOST_FUNCTIONS,
 };
-pub use crate::intrinsics::shell::ShellConfig;
+pub use crate::intrinsics::shell::{IntrinsicGroups, ShellConfig};
 
+mod args;
+mod budget;
+mod builder;
 mod convert;
 mod repl;
+#[cfg(feature = "serde")]
+pub mod serde;
+mod values;
+pub use args::{Args, HostResult, TypedFn};
+pub use budget::Progress;
+pub use builder::{Builder, TierPlugin};
 pub use convert::{FromValue, IntoArgs, IntoValue};
 pub use repl::{ends_with_line_continuation, needs_more_input, trim_comment};
+pub use values::MapBuilder;
 
 // ---------------------------------------------------------------------------------
 // Output sinks.
@@ -127,13 +137,31 @@ impl Default for InterruptHandle {
 }
 
 /// A script function looked up once, to call many times without a name lookup.
+///
+/// ```
+/// # use miniscript::host::Interpreter;
+/// let mut interp = Interpreter::new();
+/// interp.run_source("", "sq = function(x)\n  return x * x\nend function").unwrap();
+/// let sq = interp.function("sq").unwrap();
+/// assert_eq!(sq.name(), "sq");
+/// assert!(matches!(sq.value(), miniscript::host::Value::Func(_)));
+/// let r: f64 = interp.call_function(&sq, (7,)).unwrap();
+/// assert_eq!(r, 49.0);
+/// ```
 #[derive(Clone)]
-pub struct Function(Value);
+pub struct Function {
+    value: Value,
+    name: Rc<str>,
+}
 
 impl Function {
     /// The function value.
     pub fn value(&self) -> &Value {
-        &self.0
+        &self.value
+    }
+    /// The name it was looked up by.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -147,6 +175,8 @@ pub fn is_interrupt(e: &MsError) -> bool {
 pub struct Interpreter {
     vm: Vm,
     err: Box<dyn OutputSink>,
+    /// Whether errors are also written to `err` (they are always returned).
+    report_errors: bool,
     /// Reused argument buffer for calls.
     args: Vec<Value>,
     /// How long `run` and `repl_eval` pause after the script calls `yield`.
@@ -171,6 +201,7 @@ impl Interpreter {
         Interpreter {
             vm: Vm::with_config(Box::new(StdoutSink::default()), config),
             err: Box::new(StderrSink),
+            report_errors: true,
             args: Vec::new(),
             yield_pause: Duration::ZERO,
         }
@@ -183,8 +214,47 @@ impl Interpreter {
     }
 
     /// Where errors are reported (each as one line in MiniScript's wording).
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let mut interp = Interpreter::new();
+    /// let err = StringSink::default();
+    /// interp.set_error_output(err.clone());
+    /// assert!(interp.run_source("", "x = 1 / []").is_err());
+    /// assert!(err.contents().starts_with("Runtime Error:"), "{}", err.contents());
+    /// ```
     pub fn set_error_output(&mut self, sink: impl OutputSink + 'static) {
         self.err = Box::new(sink);
+    }
+
+    /// Whether errors are also written to the error output (default true). They
+    /// are always returned; a host that shows the returned errors itself turns this
+    /// off so that they do not appear twice.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let mut interp = Interpreter::new();
+    /// let err = StringSink::default();
+    /// interp.set_error_output(err.clone());
+    /// interp.set_report_errors(false);
+    /// let e = interp.run_source("", "x = y").unwrap_err();
+    /// assert_eq!(e.to_string(), "Runtime Error: Undefined Identifier: 'y' is unknown in this context [line 1]");
+    /// assert_eq!(err.contents(), "");
+    /// ```
+    pub fn set_report_errors(&mut self, on: bool) {
+        self.report_errors = on;
+    }
+
+    /// Drain the profiler's and JIT's pending work and run their end-of-program
+    /// reports (if one is plugged in; see `jit::BuilderExt`). Call once at the end.
+    ///
+    /// ```
+    /// # use miniscript::host::Interpreter;
+    /// let mut interp = Interpreter::new();
+    /// interp.finish_tier(); // nothing plugged in: nothing to do
+    /// ```
+    pub fn finish_tier(&mut self) {
+        self.vm.finish_tier();
     }
 
     /// How long `run` and `repl_eval` sleep after the script calls `yield`, so that
@@ -247,9 +317,15 @@ impl Interpreter {
 
     /// Run the loaded program to its end (sleeping the yield pause at each `yield`).
     pub fn run(&mut self) -> MsResult<()> {
+        self.begin_run(true);
         loop {
             match self.step(None)? {
                 RunStatus::Done => return Ok(()),
+                RunStatus::Yielded if self.fuel_exhausted() => {
+                    let e = crate::limits::out_of_fuel(self.fuel().unwrap_or(0));
+                    let e = self.vm.locate(e);
+                    return self.report(Err(e));
+                }
                 RunStatus::Yielded => {
                     if !self.yield_pause.is_zero() {
                         std::thread::sleep(self.yield_pause);
@@ -275,6 +351,7 @@ impl Interpreter {
     /// assert_eq!(slices, 3);
     /// ```
     pub fn run_for(&mut self, limit: Duration) -> MsResult<bool> {
+        self.begin_run(true);
         Ok(self.step(Some(limit))? == RunStatus::Done)
     }
 
@@ -302,7 +379,10 @@ impl Interpreter {
                     .get(&crate::value::StrKey(name))
                     .cloned()
             })
-            .map(Function)
+            .map(|value| Function {
+                value,
+                name: name.into(),
+            })
     }
 
     /// Call a global function by name, as the script would call `name(args...)`, and
@@ -337,11 +417,14 @@ impl Interpreter {
         let mut buf = std::mem::take(&mut self.args);
         buf.clear();
         args.push_args(&mut buf);
-        let r = self.vm.call_value(&f.0, &buf);
+        self.begin_run(false);
+        let r = self.vm.call_value(&f.value, &buf);
         buf.clear();
         self.args = buf;
         self.vm.out.flush();
-        R::from_value(self.report(r)?)
+        let v = self.report(r)?;
+        let r = R::from_value(v).map_err(|e| convert::in_result_of(&f.name, e));
+        self.report(r)
     }
 
     /// Make a Rust closure callable from scripts under `name`, with parameters
@@ -411,6 +494,22 @@ impl Interpreter {
             .cloned()
     }
 
+    /// A global variable converted to `T` (an error names the variable).
+    ///
+    /// ```
+    /// # use miniscript::host::Interpreter;
+    /// let mut interp = Interpreter::new();
+    /// interp.run_source("", "score = 42\nname = \"Ada\"").unwrap();
+    /// let score: i64 = interp.global_as("score").unwrap();
+    /// assert_eq!(score, 42);
+    /// let err = interp.global_as::<f64>("name").unwrap_err();
+    /// assert_eq!(err.message, "global name: expected a number, got a string");
+    /// ```
+    pub fn global_as<T: FromValue>(&self, name: &str) -> MsResult<T> {
+        let v = self.global(name).unwrap_or(Value::Null);
+        T::from_value(v).map_err(|e| MsError::runtime(format!("global {name}: {}", e.message)))
+    }
+
     /// Set a global variable.
     pub fn set_global(&mut self, name: &str, v: impl IntoValue) {
         self.vm
@@ -444,6 +543,10 @@ impl Interpreter {
     /// as this interpreter's interrupt flag.
     pub fn set_interrupt_handle(&mut self, handle: &InterruptHandle) {
         self.vm.attention = handle.0.clone();
+        let wake = self.budget_wake();
+        if let Some(m) = self.vm.host.memory.as_mut() {
+            m.wake = wake;
+        }
     }
 
     /// The code passed to `exit` (shell intrinsics), once the script has called it:
@@ -458,7 +561,7 @@ impl Interpreter {
     fn report<T>(&mut self, r: MsResult<T>) -> MsResult<T> {
         if let Err(e) = &r {
             self.vm.out.flush();
-            if self.vm.host.exit_code.is_none() {
+            if self.vm.host.exit_code.is_none() && self.report_errors {
                 self.err.write_str(&format!("{e}\n"));
                 self.err.flush();
             }

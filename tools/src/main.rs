@@ -43,6 +43,7 @@ fn run(opts: Options, interrupt: InterruptHandle) -> u8 {
         script_path,
         exe_dir: None,
         env: None,
+        groups: None,
     });
     let source = match &opts.input {
         Input::File(_, s) | Input::Eval(s) | Input::Stdin(s) => Some(s.as_str()),

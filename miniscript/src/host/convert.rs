@@ -75,7 +75,7 @@ pub trait FromValue: Sized {
     fn from_value(v: Value) -> MsResult<Self>;
 }
 
-fn wrong_type(expected: &str, v: &Value) -> MsError {
+pub(super) fn wrong_type(expected: &str, v: &Value) -> MsError {
     MsError::runtime(format!(
         "expected {expected}, got {}",
         match v {
@@ -191,3 +191,8 @@ tuple_args!(A, B, C, D, E);
 tuple_args!(A, B, C, D, E, F);
 tuple_args!(A, B, C, D, E, F, G);
 tuple_args!(A, B, C, D, E, F, G, H);
+
+/// A conversion error of the result of script function `name`, naming it.
+pub(super) fn in_result_of(name: &str, e: MsError) -> MsError {
+    MsError::runtime(format!("result of {name}: {}", e.message))
+}

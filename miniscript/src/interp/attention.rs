@@ -67,8 +67,11 @@ impl Vm {
         if bits & INTERRUPT != 0 {
             return Err(super::interrupted_error());
         }
+        if bits & BUDGET != 0 {
+            self.on_budget()?;
+        }
         // No handler for the other bits yet: drop them so the check stays quiet.
-        self.attention.clear(bits & !INTERRUPT);
+        self.attention.clear(bits & !(INTERRUPT | BUDGET));
         Ok(())
     }
 }

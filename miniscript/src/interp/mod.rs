@@ -19,6 +19,7 @@ use crate::tac::Proto;
 use crate::value::{FuncCode, FuncVal, MapRef, Value};
 
 pub mod attention;
+mod budget;
 mod call;
 mod exec;
 mod fast_call;
@@ -71,6 +72,37 @@ pub struct StringSink(pub Rc<RefCell<String>>);
 impl OutputSink for StringSink {
     fn write_str(&mut self, s: &str) {
         self.0.borrow_mut().push_str(s);
+    }
+}
+
+impl StringSink {
+    /// A copy of everything written so far.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let out = StringSink::default();
+    /// let mut interp = Interpreter::new();
+    /// interp.set_output(out.clone());
+    /// interp.run_source("", "print \"hi\"").unwrap();
+    /// assert_eq!(out.contents(), "hi\n");
+    /// ```
+    pub fn contents(&self) -> String {
+        self.0.borrow().clone()
+    }
+    /// Everything written so far, leaving the sink empty.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let out = StringSink::default();
+    /// let mut interp = Interpreter::new();
+    /// interp.set_output(out.clone());
+    /// interp.run_source("", "print 1").unwrap();
+    /// assert_eq!(out.take(), "1\n");
+    /// interp.run_source("", "print 2").unwrap();
+    /// assert_eq!(out.take(), "2\n");
+    /// ```
+    pub fn take(&self) -> String {
+        std::mem::take(&mut *self.0.borrow_mut())
     }
 }
 
@@ -294,7 +326,10 @@ impl Vm {
         self.ticks = TICKS;
         let r = {
             let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);
-            self.execute(0)
+            let saved = self.budget_enter();
+            let r = self.execute(0);
+            self.budget_leave(saved);
+            r
         };
         self.slice_end = None;
         self.out.flush();

@@ -37,6 +37,10 @@ pub struct HostState {
     pub(crate) compile_options: CompileOptions,
     /// Expression statements run by REPL input so far.
     pub(crate) implicit_count: u64,
+    /// The operation budget of the current run call, if the host set one.
+    pub(crate) fuel: Option<crate::limits::Fuel>,
+    /// The total memory budget, if the host set one.
+    pub(crate) memory: Option<crate::limits::MemoryBudget>,
 }
 
 struct HostFnSlot {
