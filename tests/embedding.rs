@@ -326,7 +326,7 @@ fn serde_keeps_the_order_of_struct_fields_and_maps() {
         keys,
         ["id", "name", "alive", "pos", "kind", "items", "stats", "tags", "note", "parent"]
     );
-    let text = miniscript::format::to_str(&v.get("kind").unwrap());
+    let text = v.get("kind").unwrap().to_string();
     assert_eq!(text, r#"{"Wizard": {"mana": 7}}"#);
     let m: indexmap::IndexMap<String, f64> =
         from_value(miniscript::ms_map! { "z" => 1, "a" => 2, "m" => 3 }).unwrap();

@@ -187,7 +187,17 @@ impl Interpreter {
     }
 
     /// A run call starts: refill the fuel (`pause`: running out pauses the run).
+    /// Two tests when there are no budgets (this is on the path of every host call).
+    #[inline(always)]
     pub(super) fn begin_run(&mut self, pause: bool) {
+        if self.vm.host.fuel.is_some() || self.vm.host.memory.is_some() {
+            self.begin_budgeted_run(pause);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn begin_budgeted_run(&mut self, pause: bool) {
         // The allowance of the memory budget is spent (a measurement is due): measure
         // now, so that garbage freed since does not fail this run.
         if self.vm.host.memory.as_ref().is_some_and(|m| m.reserve == 0) {

@@ -225,6 +225,36 @@ impl Builder {
 }
 
 impl Interpreter {
+    /// Whether errors are also written to the error output (default true). They
+    /// are always returned; a host that shows the returned errors itself turns this
+    /// off so that they do not appear twice.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let mut interp = Interpreter::new();
+    /// let err = StringSink::default();
+    /// interp.set_error_output(err.clone());
+    /// interp.set_report_errors(false);
+    /// let e = interp.run_source("", "x = y").unwrap_err();
+    /// assert_eq!(e.to_string(), "Runtime Error: Undefined Identifier: 'y' is unknown in this context [line 1]");
+    /// assert_eq!(err.contents(), "");
+    /// ```
+    pub fn set_report_errors(&mut self, on: bool) {
+        self.report_errors = on;
+    }
+
+    /// Drain the profiler's and JIT's pending work and run their end-of-program
+    /// reports (if one is plugged in; see `jit::BuilderExt`). Call once at the end.
+    ///
+    /// ```
+    /// # use miniscript::host::Interpreter;
+    /// let mut interp = Interpreter::new();
+    /// interp.finish_tier(); // nothing plugged in: nothing to do
+    /// ```
+    pub fn finish_tier(&mut self) {
+        self.vm.finish_tier();
+    }
+
     /// A [`Builder`] for an interpreter.
     ///
     /// ```

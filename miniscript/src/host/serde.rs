@@ -16,7 +16,7 @@
 //!
 //! let p = Player { name: "Ada".into(), hp: 12, pos: (1.5, -2.0), alive: true };
 //! let v = to_value(&p).unwrap();
-//! assert_eq!(miniscript::format::to_str(&v),
+//! assert_eq!(v.to_string(),
 //!            r#"{"name": "Ada", "hp": 12, "pos": [1.5, -2], "alive": 1}"#);
 //! let back: Player = from_value(v).unwrap();
 //! assert_eq!(back, p);
@@ -43,7 +43,7 @@ impl de::Error for MsError {
 ///
 /// ```
 /// let v = miniscript::host::serde::to_value(&vec![Some(1), None]).unwrap();
-/// assert_eq!(miniscript::format::to_str(&v), "[1, null]");
+/// assert_eq!(v.to_string(), "[1, null]");
 /// ```
 pub fn to_value<T: Serialize + ?Sized>(x: &T) -> MsResult<Value> {
     x.serialize(ValueSerializer)

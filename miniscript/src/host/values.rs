@@ -165,7 +165,7 @@ impl<V: FromValue, S: BuildHasher + Default> TryFrom<Value> for IndexMap<String,
 /// ```
 /// use miniscript::host::MapBuilder;
 /// let pos = MapBuilder::new().set("x", 3).set("y", 4.5).build();
-/// assert_eq!(miniscript::format::to_str(&pos), r#"{"x": 3, "y": 4.5}"#);
+/// assert_eq!(pos.to_string(), r#"{"x": 3, "y": 4.5}"#);
 /// ```
 #[derive(Default)]
 pub struct MapBuilder(MsMap);
@@ -175,7 +175,7 @@ impl MapBuilder {
     ///
     /// ```
     /// # use miniscript::host::MapBuilder;
-    /// assert_eq!(miniscript::format::to_str(&MapBuilder::new().build()), "{}");
+    /// assert_eq!(MapBuilder::new().build().to_string(), "{}");
     /// ```
     pub fn new() -> Self {
         MapBuilder(new_map())
@@ -208,7 +208,7 @@ impl MapBuilder {
 ///
 /// ```
 /// let m = miniscript::ms_map! { "name" => "Ada", "age" => 36 };
-/// assert_eq!(miniscript::format::to_str(&m), r#"{"name": "Ada", "age": 36}"#);
+/// assert_eq!(m.to_string(), r#"{"name": "Ada", "age": 36}"#);
 /// let empty = miniscript::ms_map! {};
 /// assert_eq!(empty.len(), Some(0));
 /// ```
@@ -217,6 +217,20 @@ macro_rules! ms_map {
     ($($k:expr => $v:expr),* $(,)?) => {
         $crate::host::MapBuilder::new()$(.set($k, $v))*.build()
     };
+}
+
+/// A value's text as `str(v)` gives it in MiniScript (strings as they are, lists and
+/// maps in code form).
+///
+/// ```
+/// # use miniscript::host::Value;
+/// assert_eq!(Value::from(vec![1.5, 2.0]).to_string(), "[1.5, 2]");
+/// assert_eq!(Value::from("hi").to_string(), "hi");
+/// ```
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::format::to_str(self))
+    }
 }
 
 impl Value {
@@ -256,5 +270,23 @@ impl Value {
             Value::Str(s) => Some(s.char_len()),
             _ => None,
         }
+    }
+}
+
+impl super::Interpreter {
+    /// A global variable converted to `T` (an error names the variable).
+    ///
+    /// ```
+    /// # use miniscript::host::Interpreter;
+    /// let mut interp = Interpreter::new();
+    /// interp.run_source("", "score = 42\nname = \"Ada\"").unwrap();
+    /// let score: i64 = interp.global_as("score").unwrap();
+    /// assert_eq!(score, 42);
+    /// let err = interp.global_as::<f64>("name").unwrap_err();
+    /// assert_eq!(err.message, "global name: expected a number, got a string");
+    /// ```
+    pub fn global_as<T: FromValue>(&self, name: &str) -> MsResult<T> {
+        let v = self.global(name).unwrap_or(Value::Null);
+        T::from_value(v).map_err(|e| MsError::runtime(format!("global {name}: {}", e.message)))
     }
 }

@@ -112,14 +112,36 @@ impl Vm {
         total
     }
 
-    /// Put this interpreter's memory budget in force for a run.
-    pub(crate) fn budget_enter(&self) -> Option<limits::SavedBudget> {
-        self.host.memory.as_ref().map(limits::budget_enter)
+    /// Put this interpreter's memory budget in force for a run (one test when
+    /// there is none: this is on the path of every host call).
+    #[inline(always)]
+    pub(crate) fn budget_enter(&mut self) {
+        if self.host.memory.is_some() {
+            self.budget_enter_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn budget_enter_slow(&mut self) {
+        if let Some(m) = self.host.memory.as_ref() {
+            let saved = limits::budget_enter(m);
+            self.host.memory_saved.push(saved);
+        }
     }
 
     /// The run has ended: keep what is left of the memory budget.
-    pub(crate) fn budget_leave(&mut self, saved: Option<limits::SavedBudget>) {
-        if let (Some(s), Some(m)) = (saved, self.host.memory.as_mut()) {
+    #[inline(always)]
+    pub(crate) fn budget_leave(&mut self) {
+        if self.host.memory.is_some() {
+            self.budget_leave_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn budget_leave_slow(&mut self) {
+        if let (Some(s), Some(m)) = (self.host.memory_saved.pop(), self.host.memory.as_mut()) {
             limits::budget_leave(m, s);
         }
     }

@@ -141,7 +141,7 @@ impl Vm {
         let saved_slice = self.slice_end.take();
         let saved_ticks = self.ticks;
         let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);
-        let saved = self.budget_enter();
+        self.budget_enter();
         let r = loop {
             match self.execute(base_depth) {
                 Ok(RunStatus::Done) => break Ok(()),
@@ -151,7 +151,7 @@ impl Vm {
                 Err(e) => break Err(e),
             }
         };
-        self.budget_leave(saved);
+        self.budget_leave();
         self.slice_end = saved_slice;
         self.ticks = saved_ticks;
         if r.is_err() {

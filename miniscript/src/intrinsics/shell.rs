@@ -42,6 +42,18 @@ use file::{OpenFile, FILE_FUNCS, HANDLE_METHODS};
 use raw::{RawBuf, RAW_METHODS};
 
 /// What the shell intrinsics need from the host.
+///
+/// ```
+/// # use miniscript::host::{Interpreter, ShellConfig};
+/// let mut interp = Interpreter::new();
+/// interp.add_shell_intrinsics(ShellConfig {
+///     args: vec!["tool.ms".into(), "--fast".into()],
+///     env: Some(vec![("HOME".into(), "/home/ada".into())]),
+///     ..ShellConfig::default()
+/// });
+/// interp.run_source("", "a = shellArgs[1] + env.HOME").unwrap();
+/// assert_eq!(interp.global_as::<String>("a").unwrap(), "--fast/home/ada");
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct ShellConfig {
     /// `shellArgs`: the script path (or `-e`, `-`), then the script's arguments.
