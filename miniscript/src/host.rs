@@ -313,7 +313,7 @@ impl Interpreter {
     /// let mut interp = Interpreter::new();
     /// let err = StringSink::default();
     /// interp.set_error_output(err.clone());
-    /// assert!(interp.run_source("", "x = 1 / []").is_err());
+    /// assert!(interp.run_source("", "x = nope").is_err());
     /// assert!(err.contents().starts_with("Runtime Error:"), "{}", err.contents());
     /// ```
     pub fn set_error_output(&mut self, sink: impl OutputSink + 'static) {

@@ -78,7 +78,7 @@ pub fn compile_with(
 /// let mut interp = Interpreter::new();
 /// interp.load_proto(p);
 /// interp.run().unwrap();
-/// let e = compile_source("lib.ms", "x = (", Default::default()).unwrap_err();
+/// let e = compile_source("lib.ms", "x = (", Default::default()).err().unwrap();
 /// assert!(e.to_string().ends_with("[lib.ms line 1]"));
 /// ```
 pub fn compile_source(name: &str, source: &str, options: CompileOptions) -> MsResult<Rc<Proto>> {
