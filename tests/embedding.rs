@@ -259,7 +259,7 @@ fn unit(id: u64) -> Unit {
     Unit {
         id,
         name: format!("unit {id}"),
-        alive: id % 2 == 0,
+        alive: id.is_multiple_of(2),
         pos: (1.25 * id as f64, -0.5),
         kind: match id % 4 {
             0 => Kind::Orc,
@@ -283,7 +283,7 @@ fn unit(id: u64) -> Unit {
         tags: [("group".to_string(), vec!["a".to_string(), "b".to_string()])]
             .into_iter()
             .collect(),
-        note: (id % 3 == 0).then(|| "note".to_string()),
+        note: id.is_multiple_of(3).then(|| "note".to_string()),
         parent: None,
     }
 }

@@ -50,7 +50,9 @@ use frame::{Frame, RetDest};
 /// assert_eq!(*text.borrow(), "HI\n");
 /// ```
 pub trait OutputSink {
+    /// Write `s` (a whole `print` line with its line break, or part of one).
     fn write_str(&mut self, s: &str);
+    /// Push out anything buffered (before errors and at the end of a run).
     fn flush(&mut self) {}
 }
 
