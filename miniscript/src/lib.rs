@@ -53,20 +53,40 @@
 //!   insert notes keys that name pure intrinsics). `scripts/module_graph.py
 //!   miniscript/src` prints the graph and any edge that points up.
 
+#![warn(missing_docs)]
+
+// The stable API is `host` and the re-exports below. The other modules are public
+// only because the sibling crates (profiler, jit, tools) and their tests reach into
+// them: they are hidden from the documentation, are not part of the stable API, and
+// may change in any release.
+#[doc(hidden)]
 pub mod ast;
+#[doc(hidden)]
 pub mod compiler;
+#[doc(hidden)]
 pub mod error;
+#[doc(hidden)]
 pub mod format;
 pub mod host;
+#[doc(hidden)]
 pub mod interp;
+#[doc(hidden)]
 pub mod intrinsics;
+#[doc(hidden)]
 pub mod lexer;
+#[doc(hidden)]
 pub mod limits;
+#[doc(hidden)]
 pub mod ops;
+#[doc(hidden)]
 pub mod options;
+#[doc(hidden)]
 pub mod parser;
+#[doc(hidden)]
 pub mod tac;
+#[doc(hidden)]
 pub mod tier;
+#[doc(hidden)]
 pub mod value;
 
 pub use error::{ErrorKind, MsError, MsResult};
