@@ -2,7 +2,7 @@
 //!
 //! # Embedding (the stable API)
 //!
-//! A Rust host uses [`host`]: an [`Interpreter`](host::Interpreter) built with
+//! A Rust host uses [`host`]: an [`Interpreter`] built with
 //! [`Interpreter::builder`](host::Interpreter::builder), Rust values in and out
 //! ([`IntoValue`](host::IntoValue), [`FromValue`](host::FromValue), `From`/`TryFrom`,
 //! [`ms_map!`], serde with the `serde` feature), host functions with typed
