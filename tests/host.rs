@@ -354,7 +354,8 @@ fn typed_arguments_and_results() {
     assert_eq!(l, vec!["a".to_string(), "b".to_string()]);
     // Wrong type: an error, not a panic.
     let e = interp.call::<f64>("echo", ("x",)).unwrap_err();
-    assert_eq!(e.message, "expected a number, got a string");
+    // The error names the function whose result did not convert.
+    assert_eq!(e.message, "result of echo: expected a number, got a string");
     // Too many arguments: MiniScript's error.
     let e = interp.call::<f64>("sum3", (1, 2, 3, 4)).unwrap_err();
     assert_eq!(e.message, "Too Many Arguments");

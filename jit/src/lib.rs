@@ -14,7 +14,8 @@
 //! long as any interpreter can load it. The code-memory budget bounds the leak.
 //!
 //! Where things are: this file holds the public API (`Jit`, its `Backend` impl);
-//! `attach` plugs the profiler and the JIT into a VM; `config` the settings;
+//! `attach` plugs the profiler and the JIT into a VM; `builder` does it from
+//! `Interpreter::builder()`; `config` the settings;
 //! `fault` the test-only fault injection; `compile_thread` the request loop, batches, cache and publication;
 //! `codegen` the Cranelift module and the batch code generation; `stats` the
 //! `--jit-stats` counters and report; the translators are `emit` (helpers, window
@@ -22,6 +23,7 @@
 //! functions).
 
 pub mod attach;
+mod builder;
 mod codegen;
 mod compile_thread;
 mod config;
@@ -45,6 +47,7 @@ use compile_thread::{Request, Shared};
 use stats::bump;
 
 pub use attach::{Attach, Attached};
+pub use builder::BuilderExt;
 pub use config::{JitConfig, Mode};
 
 /// The JIT: a handle to the compile thread.

@@ -1,5 +1,30 @@
 //! MiniScript 1.x: lexer, parser, lowering to three-address code, and the interpreter.
 //!
+//! # Embedding (the stable API)
+//!
+//! A Rust host uses [`host`]: an [`Interpreter`] built with
+//! [`Interpreter::builder`](host::Interpreter::builder), Rust values in and out
+//! ([`IntoValue`](host::IntoValue), [`FromValue`](host::FromValue), `From`/`TryFrom`,
+//! [`ms_map!`], serde with the `serde` feature), host functions with typed
+//! arguments, budgets (fuel, memory), sandboxed shell intrinsics, and interrupts.
+//! The `host` module documentation is the guide; every item in it has an example.
+//!
+//! ```
+//! use miniscript::host::{Interpreter, StringSink};
+//!
+//! let out = StringSink::default();
+//! let mut interp = Interpreter::builder().output(out.clone()).fuel(1_000_000).build()?;
+//! interp.register_fn("double", &["x"], |x: f64| x * 2.0)?;
+//! interp.run_source("main.ms", "print double(21)")?;
+//! assert_eq!(out.take(), "42\n");
+//! # Ok::<(), miniscript::MsError>(())
+//! ```
+//!
+//! The profiler and the JIT live in the `miniscript-profiler` and `miniscript-jit`
+//! crates (`jit::BuilderExt` adds `.jit(mode)` to the builder). The modules below
+//! `host` are public for those sibling crates and the command line only: they are
+//! hidden from the documentation and are not part of the stable API.
+//!
 //! Pipeline: [`parser::parse`] (source to [`ast`]), [`compiler::compile`] (AST to TAC,
 //! [`tac::Proto`]), [`interp::Vm`] (runs TAC). Values are described in [`value`].
 //!
@@ -30,21 +55,41 @@
 //!   insert notes keys that name pure intrinsics). `scripts/module_graph.py
 //!   miniscript/src` prints the graph and any edge that points up.
 
+#![warn(missing_docs)]
+
+// The stable API is `host` and the re-exports below. The other modules are public
+// only because the sibling crates (profiler, jit, tools) and their tests reach into
+// them: they are hidden from the documentation, are not part of the stable API, and
+// may change in any release.
+#[doc(hidden)]
 pub mod ast;
+#[doc(hidden)]
 pub mod compiler;
 pub mod debug;
+#[doc(hidden)]
 pub mod error;
+#[doc(hidden)]
 pub mod format;
 pub mod host;
+#[doc(hidden)]
 pub mod interp;
+#[doc(hidden)]
 pub mod intrinsics;
+#[doc(hidden)]
 pub mod lexer;
+#[doc(hidden)]
 pub mod limits;
+#[doc(hidden)]
 pub mod ops;
+#[doc(hidden)]
 pub mod options;
+#[doc(hidden)]
 pub mod parser;
+#[doc(hidden)]
 pub mod tac;
+#[doc(hidden)]
 pub mod tier;
+#[doc(hidden)]
 pub mod value;
 
 pub use error::{ErrorKind, MsError, MsResult};

@@ -26,6 +26,13 @@ pub type MapRef = Rc<RefCell<MsMap>>;
 /// `repr(u8)` fixes the layout (RFC 2195): a one-byte tag at offset 0 and the
 /// payload at offset 8, so JIT code can check `tag == NUM_TAG` and read or write the
 /// f64 of a number register in place.
+///
+/// ```
+/// # use miniscript::host::Value;
+/// let v = Value::from(vec![Value::from(1), Value::from("two"), Value::Null]);
+/// assert_eq!(v.to_string(), "[1, \"two\", null]");
+/// assert!(matches!(Value::from(2.5), Value::Num(n) if n == 2.5));
+/// ```
 #[derive(Clone, Default)]
 #[repr(u8)]
 pub enum Value {
@@ -713,6 +720,12 @@ pub enum FuncCode {
 }
 
 /// A parameter as `print @f` shows it and as calls fill defaults.
+///
+/// ```
+/// # use miniscript::host::{ParamSpec, Value};
+/// let p = ParamSpec { name: "count".into(), default: Value::from(1) };
+/// assert_eq!(&*p.name, "count");
+/// ```
 #[derive(Clone, Debug)]
 pub struct ParamSpec {
     pub name: Rc<str>,

@@ -49,6 +49,7 @@ pub(crate) fn new_interpreter(
         script_path,
         exe_dir: None,
         env: None,
+        groups: None,
     });
     interp
 }

@@ -81,6 +81,16 @@ pub fn compile_eval(program: &Program, source: &str) -> MsResult<Rc<Proto>> {
 
 /// Parse and compile `source`. A non-empty `name` is shown in error messages as
 /// `[name line N]`; with an empty name they read `[line N]` (the main program).
+///
+/// ```
+/// # use miniscript::host::{compile_source, Interpreter};
+/// let p = compile_source("lib.ms", "x = 1", Default::default()).unwrap();
+/// let mut interp = Interpreter::new();
+/// interp.load_proto(p);
+/// interp.run().unwrap();
+/// let e = compile_source("lib.ms", "x = (", Default::default()).err().unwrap();
+/// assert!(e.to_string().ends_with("[lib.ms line 1]"));
+/// ```
 pub fn compile_source(name: &str, source: &str, options: CompileOptions) -> MsResult<Rc<Proto>> {
     let file: Option<Rc<str>> = (!name.is_empty()).then(|| Rc::from(name));
     // The parser does not know the file name; its errors get it here.

@@ -50,15 +50,18 @@ impl HitCondition {
 /// What a front end asks for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BreakpointSpec {
+    /// The line to stop at (moved to the next line with code).
     pub line: u32,
     /// A MiniScript expression, evaluated in the frame; stops when true.
     pub condition: Option<String>,
+    /// Stop only when the hit count satisfies this.
     pub hit: Option<HitCondition>,
 }
 
 /// A breakpoint as set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Breakpoint {
+    /// Its number, unique in the session.
     pub id: u32,
     /// The file (`None`: the main program).
     pub file: Option<String>,
@@ -68,7 +71,9 @@ pub struct Breakpoint {
     pub line: u32,
     /// Whether a line with code was found (else it never stops).
     pub verified: bool,
+    /// A MiniScript expression, evaluated in the frame; stops when true.
     pub condition: Option<String>,
+    /// Stop only when the hit count satisfies this.
     pub hit: Option<HitCondition>,
     /// Times reached with its condition true.
     pub hits: u64,
@@ -197,6 +202,7 @@ impl Breakpoints {
         &self.list
     }
 
+    /// Whether no breakpoint is set.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }

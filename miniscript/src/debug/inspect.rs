@@ -32,6 +32,7 @@ pub struct Variable {
     pub text: String,
     /// `number`, `string`, `list`, `map`, `function` or `null`.
     pub type_name: &'static str,
+    /// The value itself.
     pub value: Value,
 }
 

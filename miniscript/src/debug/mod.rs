@@ -119,6 +119,7 @@ pub(crate) enum Mode {
 
 /// The state of an attached debugger, apart from its hook.
 pub struct DebugState {
+    /// The breakpoints set.
     pub breakpoints: Breakpoints,
     /// Stop when a runtime error is about to end the program.
     pub break_on_errors: bool,

@@ -7,7 +7,15 @@ use crate::value::Value;
 
 /// A Rust value that converts into a MiniScript value (arguments, globals, results
 /// of host closures).
+///
+/// ```
+/// use miniscript::host::{IntoValue, Value};
+/// assert_eq!(3.into_value(), Value::Num(3.0));
+/// assert_eq!(Some("a").into_value(), Value::from("a"));
+/// assert_eq!(None::<f64>.into_value(), Value::Null);
+/// ```
 pub trait IntoValue {
+    /// The MiniScript value.
     fn into_value(self) -> Value;
 }
 
@@ -71,11 +79,20 @@ impl<T: IntoValue> IntoValue for Vec<T> {
 /// Conversions are strict: a number where a string is expected is an error rather
 /// than a silent `str`. `bool` uses MiniScript truthiness; `Option` maps null to
 /// `None`.
+///
+/// ```
+/// use miniscript::host::{FromValue, Value};
+/// assert_eq!(i64::from_value(Value::from(2.9)).unwrap(), 2);
+/// assert_eq!(Option::<String>::from_value(Value::Null).unwrap(), None);
+/// let e = f64::from_value(Value::from("x")).unwrap_err();
+/// assert_eq!(e.message, "expected a number, got a string");
+/// ```
 pub trait FromValue: Sized {
+    /// The Rust value, or an error naming what was expected and what was found.
     fn from_value(v: Value) -> MsResult<Self>;
 }
 
-fn wrong_type(expected: &str, v: &Value) -> MsError {
+pub(super) fn wrong_type(expected: &str, v: &Value) -> MsError {
     MsError::runtime(format!(
         "expected {expected}, got {}",
         match v {
@@ -152,7 +169,15 @@ impl<T: FromValue> FromValue for Vec<T> {
 
 /// Arguments of a call: a tuple of [`IntoValue`] values (`()`, `(x,)`, `(x, y)`, ...
 /// up to 8), an array, or a slice or vector of [`Value`]s.
+///
+/// ```
+/// use miniscript::host::{IntoArgs, Value};
+/// let mut out = Vec::new();
+/// (1, "a", vec![2]).push_args(&mut out);
+/// assert_eq!(out.len(), 3);
+/// ```
 pub trait IntoArgs {
+    /// Append the arguments to `out`.
     fn push_args(self, out: &mut Vec<Value>);
 }
 
@@ -191,3 +216,8 @@ tuple_args!(A, B, C, D, E);
 tuple_args!(A, B, C, D, E, F);
 tuple_args!(A, B, C, D, E, F, G);
 tuple_args!(A, B, C, D, E, F, G, H);
+
+/// A conversion error of the result of script function `name`, naming it.
+pub(super) fn in_result_of(name: &str, e: MsError) -> MsError {
+    MsError::runtime(format!("result of {name}: {}", e.message))
+}

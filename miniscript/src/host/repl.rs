@@ -31,6 +31,16 @@ impl Interpreter {
     /// interp.repl_eval("print \"hi\"").unwrap();
     /// assert_eq!(out.0.borrow().as_str(), "42\n43\nhi\n");
     /// ```
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let mut interp = Interpreter::new();
+    /// let out = StringSink::default();
+    /// interp.set_output(out.clone());
+    /// interp.repl_eval("x = 6").unwrap();
+    /// interp.repl_eval("x * 7").unwrap();
+    /// assert_eq!(out.take(), "42\n");
+    /// ```
     pub fn repl_eval(&mut self, source: &str) -> MsResult<()> {
         let parsed = crate::parser::parse(source);
         let mut program = self.report(parsed)?;
@@ -115,6 +125,12 @@ fn wrap_implicit(body: &mut [Stmt]) {
 /// Whether REPL input `source` (complete lines joined with `\n`) is an unfinished
 /// block (`if`, `while`, `for` or `function` without its `end`), so the REPL should
 /// read more lines with the continuation prompt.
+///
+/// ```
+/// # use miniscript::host::needs_more_input;
+/// assert!(needs_more_input("if x then"));
+/// assert!(!needs_more_input("print 1"));
+/// ```
 pub fn needs_more_input(source: &str) -> bool {
     let Err(e) = crate::parser::parse(source) else {
         return false;
@@ -137,6 +153,12 @@ pub fn needs_more_input(source: &str) -> bool {
 /// continues the statement on the next line: an operator, a comma, an opening
 /// bracket, `and`, `or`, `not`, `isa` or `new` (the reference REPL's rule). The REPL
 /// then joins the next line to this one with a space.
+///
+/// ```
+/// # use miniscript::host::ends_with_line_continuation;
+/// assert!(ends_with_line_continuation("x = 1 +"));
+/// assert!(!ends_with_line_continuation("x = 1"));
+/// ```
 pub fn ends_with_line_continuation(source: &str) -> bool {
     let last_line = source.rsplit('\n').next().unwrap_or("");
     let mut lx = Lexer::new(last_line);
@@ -169,6 +191,11 @@ pub fn ends_with_line_continuation(source: &str) -> bool {
 }
 
 /// `line` without a trailing `//` comment (one outside string literals).
+///
+/// ```
+/// # use miniscript::host::trim_comment;
+/// assert_eq!(trim_comment("x = 1 // one").trim_end(), "x = 1");
+/// ```
 pub fn trim_comment(line: &str) -> &str {
     let mut in_string = false;
     let bytes = line.as_bytes();

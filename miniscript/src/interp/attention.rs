@@ -70,11 +70,15 @@ impl Vm {
         if bits & SAMPLE != 0 {
             self.on_sample();
         }
+        if bits & BUDGET != 0 {
+            self.on_budget()?;
+        }
         // A debugger's request is left for its check before the next instruction
         // (`crate::debug`; kept out of here); without a debugger it is dropped. No
         // handler for the other bits yet: drop them so the check stays quiet.
         let keep = if self.dbg.attached() { DEBUG } else { 0 };
-        self.attention.clear(bits & !(INTERRUPT | SAMPLE) & !keep);
+        self.attention
+            .clear(bits & !(INTERRUPT | SAMPLE | BUDGET) & !keep);
         Ok(())
     }
 }

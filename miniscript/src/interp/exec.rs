@@ -294,7 +294,9 @@ impl Vm {
                                 if let Some(i) = m.index_cached(k, &proto.name_cache[pc - 1]) {
                                     m[i] = v;
                                     true
-                                } else if crate::ops::check_map_len(m.len() + 1).is_ok() {
+                                } else if crate::ops::check_map_len(m.len() + 1).is_ok()
+                                    && crate::limits::charge(crate::limits::MAP_ENTRY_BYTES).is_ok()
+                                {
                                     m.insert(k.clone(), v);
                                     true
                                 } else {

@@ -141,6 +141,7 @@ impl Vm {
         let saved_slice = self.slice_end.take();
         let saved_ticks = self.ticks;
         let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);
+        self.budget_enter();
         let r = loop {
             match self.execute(base_depth) {
                 Ok(RunStatus::Done) => break Ok(()),
@@ -150,6 +151,7 @@ impl Vm {
                 Err(e) => break Err(e),
             }
         };
+        self.budget_leave();
         self.slice_end = saved_slice;
         self.ticks = saved_ticks;
         if r.is_err() {

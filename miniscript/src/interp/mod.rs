@@ -19,6 +19,7 @@ use crate::tac::Proto;
 use crate::value::{FuncCode, FuncVal, MapRef, Value};
 
 pub mod attention;
+mod budget;
 mod call;
 mod exec;
 mod fast_call;
@@ -35,13 +36,36 @@ mod slow;
 use frame::{Frame, RetDest};
 
 /// Where `print` output goes. The CLI writes to stdout; hosts and tests capture it.
+///
+/// ```
+/// # use miniscript::host::{Interpreter, OutputSink};
+/// struct Upper(std::rc::Rc<std::cell::RefCell<String>>);
+/// impl OutputSink for Upper {
+///     fn write_str(&mut self, s: &str) {
+///         self.0.borrow_mut().push_str(&s.to_uppercase());
+///     }
+/// }
+/// let text = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
+/// let mut interp = Interpreter::new();
+/// interp.set_output(Upper(text.clone()));
+/// interp.run_source("", "print \"hi\"").unwrap();
+/// assert_eq!(*text.borrow(), "HI\n");
+/// ```
 pub trait OutputSink {
+    /// Write `s` (a whole `print` line with its line break, or part of one).
     fn write_str(&mut self, s: &str);
+    /// Push out anything buffered (before errors and at the end of a run).
     fn flush(&mut self) {}
 }
 
 /// Output to the process's standard output, buffered; flushed before errors and at
 /// the end of a run.
+///
+/// ```
+/// # use miniscript::host::{Interpreter, StdoutSink};
+/// let mut interp = Interpreter::new();
+/// interp.set_output(StdoutSink::default()); // the default
+/// ```
 pub struct StdoutSink {
     buf: std::io::BufWriter<std::io::Stdout>,
 }
@@ -67,12 +91,52 @@ impl OutputSink for StdoutSink {
 }
 
 /// Collects output in memory (tests, hosts).
+///
+/// ```
+/// # use miniscript::host::{Interpreter, StringSink};
+/// let out = StringSink::default();
+/// let mut interp = Interpreter::new();
+/// interp.set_output(out.clone());
+/// interp.run_source("", "print 1").unwrap();
+/// assert_eq!(out.contents(), "1\n");
+/// ```
 #[derive(Clone, Default)]
 pub struct StringSink(pub Rc<RefCell<String>>);
 
 impl OutputSink for StringSink {
     fn write_str(&mut self, s: &str) {
         self.0.borrow_mut().push_str(s);
+    }
+}
+
+impl StringSink {
+    /// A copy of everything written so far.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let out = StringSink::default();
+    /// let mut interp = Interpreter::new();
+    /// interp.set_output(out.clone());
+    /// interp.run_source("", "print \"hi\"").unwrap();
+    /// assert_eq!(out.contents(), "hi\n");
+    /// ```
+    pub fn contents(&self) -> String {
+        self.0.borrow().clone()
+    }
+    /// Everything written so far, leaving the sink empty.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let out = StringSink::default();
+    /// let mut interp = Interpreter::new();
+    /// interp.set_output(out.clone());
+    /// interp.run_source("", "print 1").unwrap();
+    /// assert_eq!(out.take(), "1\n");
+    /// interp.run_source("", "print 2").unwrap();
+    /// assert_eq!(out.take(), "2\n");
+    /// ```
+    pub fn take(&self) -> String {
+        std::mem::take(&mut *self.0.borrow_mut())
     }
 }
 
@@ -85,6 +149,14 @@ pub struct Rng {
 }
 
 /// How a run ended.
+///
+/// ```
+/// # use miniscript::host::{Interpreter, RunStatus};
+/// let mut interp = Interpreter::new();
+/// interp.load("", "yield").unwrap();
+/// assert_eq!(interp.vm_mut().resume(None).unwrap(), RunStatus::Yielded);
+/// assert_eq!(interp.vm_mut().resume(None).unwrap(), RunStatus::Done);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunStatus {
     /// The program ran to its end.
@@ -100,6 +172,15 @@ static NEXT_VM_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::
 pub(crate) const TICKS: u32 = 4096;
 
 /// Interpreter limits and switches.
+///
+/// ```
+/// # use miniscript::host::{Interpreter, VmConfig};
+/// let config = VmConfig { max_memory: 1 << 20, ..VmConfig::default() };
+/// let mut interp = Interpreter::with_config(config);
+/// interp.set_report_errors(false);
+/// let e = interp.run_source("", "s = \"x\" * 2000000").unwrap_err();
+/// assert!(e.message.starts_with("string too large"));
+/// ```
 #[derive(Clone, Debug)]
 pub struct VmConfig {
     /// Maximum number of nested MiniScript calls.
@@ -121,6 +202,13 @@ impl Default for VmConfig {
 }
 
 /// One interpreter. Independent interpreters share nothing.
+///
+/// ```
+/// # use miniscript::host::Interpreter;
+/// let mut interp = Interpreter::new();
+/// let vm = interp.vm_mut(); // the low-level interpreter under the host API
+/// assert!(!vm.is_running());
+/// ```
 pub struct Vm {
     /// Global variables (the bottom frame's locals).
     pub globals: MapRef,
@@ -307,7 +395,10 @@ impl Vm {
         self.ticks = TICKS;
         let r = {
             let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);
-            self.execute(0)
+            self.budget_enter();
+            let r = self.execute(0);
+            self.budget_leave();
+            r
         };
         self.slice_end = None;
         self.out.flush();

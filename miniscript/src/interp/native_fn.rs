@@ -77,7 +77,9 @@ impl Vm {
             self.regions_rt[id.index()].next_check = next;
         }
         let entry = self.region_slots[id.index()].entry.load(Ordering::Acquire);
-        if entry == 0 {
+        // Native code spends no fuel: under an operation budget the function runs
+        // interpreted.
+        if entry == 0 || self.attention.pending() & super::attention::BUDGET != 0 {
             return Flow::Next;
         }
         match self.native_enter(k, &proto, base, entry) {

@@ -158,7 +158,9 @@ impl Vm {
         let (proto, base) = (frame.proto.clone(), frame.base);
         let id = self.region_entry(&proto, ins.x);
         let entry = self.region_slots[id.index()].entry.load(Ordering::Acquire);
-        if entry == 0 {
+        // Native loops spend no fuel: under an operation budget the loop runs
+        // interpreted.
+        if entry == 0 || self.attention.pending() & super::attention::BUDGET != 0 {
             return Ok(Flow::Next);
         }
         let region = &proto.regions[ins.x as usize];

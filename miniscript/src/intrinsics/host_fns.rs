@@ -13,18 +13,49 @@ use crate::value::{FuncCode, FuncVal, ParamSpec, Value};
 /// A host intrinsic written as a Rust closure: the interpreter (to call back into
 /// script code with [`Vm::call_value`], or to reach globals and output), and the
 /// arguments, one per declared parameter with defaults filled in.
+///
+/// ```
+/// # use miniscript::host::{register_closure, HostFn, Interpreter, Value};
+/// let mut interp = Interpreter::new();
+/// let f: Box<HostFn> = Box::new(|_vm, args| Ok(Value::from(args.len())));
+/// register_closure(interp.vm_mut(), "count", miniscript::host::params(&["a"]), f).unwrap();
+/// assert_eq!(interp.call::<f64>("count", ()).unwrap(), 1.0);
+/// ```
 pub type HostFn = dyn Fn(&mut Vm, &[Value]) -> MsResult<Value>;
 
 /// How many closures one interpreter can register (see
 /// [`Interpreter::register`](crate::host::Interpreter::register)).
+///
+/// ```
+/// # use miniscript::host::{Interpreter, MAX_HOST_FUNCTIONS};
+/// let mut interp = Interpreter::new();
+/// for i in 0..MAX_HOST_FUNCTIONS {
+///     interp.register(&format!("f{i}"), &[], |_vm, _| Ok(())).unwrap();
+/// }
+/// assert!(interp.register("one_more", &[], |_vm, _| Ok(())).is_err());
+/// ```
 pub const MAX_HOST_FUNCTIONS: usize = 256;
 
 /// The message of the error that unwinds a run after `exit` (see
 /// [`Interpreter::exit_code`](crate::host::Interpreter::exit_code)); it is never reported.
+///
+/// ```
+/// # use miniscript::host::{Interpreter, ShellConfig, EXIT_MESSAGE};
+/// let mut interp = Interpreter::new();
+/// interp.add_shell_intrinsics(ShellConfig::default());
+/// let e = interp.run_source("", "exit 2").unwrap_err();
+/// assert_eq!(e.message, EXIT_MESSAGE);
+/// ```
 pub const EXIT_MESSAGE: &str = "exit";
 
 /// Interpreter state belonging to the host layer: registered closures, the shell
 /// intrinsics' state, a pending `exit`, and REPL bookkeeping. Lives in [`Vm::host`].
+///
+/// ```
+/// # use miniscript::host::Interpreter;
+/// let interp = Interpreter::new();
+/// assert_eq!(interp.vm().host.exit_code(), None);
+/// ```
 #[derive(Default)]
 pub struct HostState {
     fns: Vec<HostFnSlot>,
@@ -37,6 +68,12 @@ pub struct HostState {
     pub(crate) compile_options: CompileOptions,
     /// Expression statements run by REPL input so far.
     pub(crate) implicit_count: u64,
+    /// The operation budget of the current run call, if the host set one.
+    pub(crate) fuel: Option<crate::limits::Fuel>,
+    /// The total memory budget, if the host set one.
+    pub(crate) memory: Option<crate::limits::MemoryBudget>,
+    /// What each run in progress replaced when it put the memory budget in force.
+    pub(crate) memory_saved: Vec<crate::limits::SavedBudget>,
 }
 
 struct HostFnSlot {
@@ -46,6 +83,14 @@ struct HostFnSlot {
 
 impl HostState {
     /// The code passed to `exit`, once a script has called it.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, ShellConfig};
+    /// let mut interp = Interpreter::new();
+    /// interp.add_shell_intrinsics(ShellConfig::default());
+    /// let _ = interp.run_source("", "exit 5");
+    /// assert_eq!(interp.vm().host.exit_code(), Some(5));
+    /// ```
     pub fn exit_code(&self) -> Option<i32> {
         self.exit_code
     }
@@ -115,6 +160,12 @@ fn call_host_fn(vm: &mut Vm, id: usize, args: &mut [Value]) -> MsResult<Value> {
 }
 
 /// Parameters named `names`, all defaulting to null.
+///
+/// ```
+/// # use miniscript::host::params;
+/// let p = params(&["x", "y"]);
+/// assert_eq!(&*p[1].name, "y");
+/// ```
 pub fn params(names: &[&str]) -> Vec<ParamSpec> {
     names
         .iter()
@@ -128,6 +179,16 @@ pub fn params(names: &[&str]) -> Vec<ParamSpec> {
 /// Adds a native intrinsic to `vm`. A non-empty `name` makes it visible to scripts
 /// (and in the `intrinsics` map); an empty one only creates the function value, for
 /// use as a method in a map. Returns the function value.
+///
+/// ```
+/// # use miniscript::host::{add_intrinsic, params, Interpreter, Value, Vm};
+/// fn answer(_vm: &mut Vm, _args: &mut [Value]) -> miniscript::MsResult<Value> {
+///     Ok(Value::from(42))
+/// }
+/// let mut interp = Interpreter::new();
+/// add_intrinsic(interp.vm_mut(), "answer", params(&[]), answer);
+/// assert_eq!(interp.call::<f64>("answer", ()).unwrap(), 42.0);
+/// ```
 pub fn add_intrinsic(vm: &mut Vm, name: &str, params: Vec<ParamSpec>, f: NativeFn) -> Value {
     let intr = Rc::new(Intrinsic {
         name: Rc::from(name),
@@ -149,6 +210,15 @@ pub fn add_intrinsic(vm: &mut Vm, name: &str, params: Vec<ParamSpec>, f: NativeF
 
 /// Registers a closure as an intrinsic of `vm` (see
 /// [`Interpreter::register`](crate::host::Interpreter::register)).
+///
+/// ```
+/// # use miniscript::host::{register_closure, params, Interpreter, Value};
+/// let mut interp = Interpreter::new();
+/// let f = register_closure(interp.vm_mut(), "", params(&["x"]), Box::new(|_vm, a| Ok(a[0].clone())))
+///     .unwrap(); // an anonymous function value
+/// interp.set_global("same", f);
+/// assert_eq!(interp.call::<f64>("same", (3,)).unwrap(), 3.0);
+/// ```
 pub fn register_closure(
     vm: &mut Vm,
     name: &str,

@@ -178,6 +178,7 @@ pub fn insert(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
                 return Err(range_error(idx, 0, n));
             }
             check_list_len(n as usize + 1)?;
+            crate::limits::charge(crate::limits::LIST_ELEM_BYTES)?;
             l.borrow_mut().insert(idx as usize, value.clone());
             Ok(this.clone())
         }
@@ -193,6 +194,7 @@ pub fn insert(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
             let t = s.as_str();
             let v = to_str_checked(value)?;
             check_str_bytes(t.len() + v.len())?;
+            crate::limits::charge(t.len() + v.len())?;
             Ok(Value::string(format!("{}{}{}", &t[..at], v, &t[at..])))
         }
         _ => Err(MsError::runtime("insert called on invalid type")),
@@ -446,6 +448,7 @@ pub fn push(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
         Value::List(l) => {
             let mut l = l.borrow_mut();
             check_list_len(l.len() + 1)?;
+            crate::limits::charge(crate::limits::LIST_ELEM_BYTES)?;
             l.push(value.clone());
             drop(l);
             Ok(this.clone())

@@ -45,6 +45,18 @@ use key::{KeyQueue, KEY_FUNCS};
 use raw::{RawBuf, RAW_METHODS};
 
 /// What the shell intrinsics need from the host.
+///
+/// ```
+/// # use miniscript::host::{Interpreter, ShellConfig};
+/// let mut interp = Interpreter::new();
+/// interp.add_shell_intrinsics(ShellConfig {
+///     args: vec!["tool.ms".into(), "--fast".into()],
+///     env: Some(vec![("HOME".into(), "/home/ada".into())]),
+///     ..ShellConfig::default()
+/// });
+/// interp.run_source("", "a = shellArgs[1] + env.HOME").unwrap();
+/// assert_eq!(interp.global_as::<String>("a").unwrap(), "--fast/home/ada");
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct ShellConfig {
     /// `shellArgs`: the script path (or `-e`, `-`), then the script's arguments.
@@ -56,6 +68,88 @@ pub struct ShellConfig {
     pub exe_dir: Option<PathBuf>,
     /// The environment `env` starts from (default: the process environment).
     pub env: Option<Vec<(String, String)>>,
+    /// Which groups of intrinsics scripts get (default `None`: all of them, as in
+    /// the reference command line).
+    pub groups: Option<IntrinsicGroups>,
+}
+
+/// Groups of shell intrinsics, enabled one by one (a sandbox). `shellArgs`,
+/// `RawData` and the date functions are always there.
+///
+/// ```
+/// use miniscript::host::{Interpreter, IntrinsicGroups, ShellConfig, StringSink};
+/// let mut interp = Interpreter::new();
+/// interp.set_error_output(StringSink::default());
+/// let groups = IntrinsicGroups { file_read: true, ..IntrinsicGroups::none() };
+/// interp.add_shell_intrinsics(ShellConfig { groups: Some(groups), ..Default::default() });
+/// interp.run_source("", "ok = file.exists(\".\")").unwrap();
+/// assert!(interp.run_source("", "exec \"true\"").is_err());
+/// let err = interp.run_source("", "file.writeLines \"x.txt\", [\"a\"]").unwrap_err();
+/// assert!(err.message.starts_with("Key Not Found"), "{err}");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IntrinsicGroups {
+    /// `file` functions that only read: `curdir children name exists info parent
+    /// child readLines loadRaw`, and `open` in mode `"r"`.
+    pub file_read: bool,
+    /// `file` functions that write or change the process: `setdir makedir move copy
+    /// delete writeLines saveRaw`, and `open` in every mode.
+    pub file_write: bool,
+    /// `exec(cmd, timeout)`.
+    pub exec: bool,
+    /// `env`, the environment map (and `MS_IMPORT_PATH` from it for `import`).
+    pub env: bool,
+    /// `import`: searched along `MS_IMPORT_PATH` when `import_root` is `None`.
+    pub import: bool,
+    /// With `import`: the one directory modules are loaded from (names with a path
+    /// separator or `..` are refused), instead of `MS_IMPORT_PATH`.
+    pub import_root: Option<PathBuf>,
+    /// `input(prompt)` (reads the process's standard input).
+    pub input: bool,
+    /// `exit(code)`.
+    pub exit: bool,
+}
+
+impl IntrinsicGroups {
+    /// Every group, as the reference command line has them.
+    ///
+    /// ```
+    /// # use miniscript::host::IntrinsicGroups;
+    /// assert!(IntrinsicGroups::all().exec);
+    /// ```
+    pub fn all() -> Self {
+        IntrinsicGroups {
+            file_read: true,
+            file_write: true,
+            exec: true,
+            env: true,
+            import: true,
+            import_root: None,
+            input: true,
+            exit: true,
+        }
+    }
+    /// No group (set the ones wanted with struct update syntax).
+    ///
+    /// ```
+    /// # use miniscript::host::IntrinsicGroups;
+    /// assert!(!IntrinsicGroups::none().file_read);
+    /// ```
+    pub fn none() -> Self {
+        IntrinsicGroups::default()
+    }
+    /// Whether the global intrinsic `name` belongs to an enabled group.
+    fn has_global(&self, name: &str) -> bool {
+        match name {
+            "exit" => self.exit,
+            "env" => self.env,
+            "input" => self.input,
+            "import" => self.import,
+            "file" => self.file_read || self.file_write,
+            "exec" => self.exec,
+            _ => true,
+        }
+    }
 }
 
 /// Per-interpreter state of the shell intrinsics.
@@ -71,6 +165,7 @@ pub struct ShellState {
     files: HashMap<u64, OpenFile>,
     raws: HashMap<u64, RawBuf>,
     next_id: u64,
+    groups: IntrinsicGroups,
 }
 
 /// Default import path when the environment has none (the reference's).
@@ -133,14 +228,28 @@ pub fn register(vm: &mut Vm, config: ShellConfig) {
         }
         m
     };
-    let file_module = method_map(vm, FILE_FUNCS);
+    let groups = config.groups.clone().unwrap_or_else(IntrinsicGroups::all);
+    let file_funcs: Vec<Entry> = FILE_FUNCS
+        .iter()
+        .filter(|(n, _, _)| {
+            if file::WRITE_FUNCS.contains(n) {
+                groups.file_write
+            } else {
+                groups.file_read || groups.file_write
+            }
+        })
+        .copied()
+        .collect();
+    let file_module = method_map(vm, &file_funcs);
     let file_class = method_map(vm, HANDLE_METHODS);
     let mut raw_class = method_map(vm, RAW_METHODS);
     raw_class.shift_insert(0, Value::str("littleEndian"), Value::Num(1.0));
     let mut key_module = method_map(vm, KEY_FUNCS);
     key_module.insert(Value::str("_scanMap"), Value::map(key::default_scan_map()));
     for (n, p, f) in GLOBALS {
-        add_intrinsic(vm, n, make_params(p), *f);
+        if groups.has_global(n) {
+            add_intrinsic(vm, n, make_params(p), *f);
+        }
     }
     let args = Value::list(config.args.iter().map(|a| Value::str(a)).collect());
     let state = ShellState {
@@ -154,6 +263,7 @@ pub fn register(vm: &mut Vm, config: ShellConfig) {
         files: HashMap::new(),
         raws: HashMap::new(),
         next_id: 1,
+        groups,
     };
     vm.host.shell = Some(Box::new(state));
 }
@@ -310,12 +420,25 @@ fn import(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     if libname.is_empty() {
         return Err(MsError::runtime("import: libname required"));
     }
-    let env = state(vm)?.env.clone();
-    let search = env
-        .borrow()
-        .get(&StrKey("MS_IMPORT_PATH"))
-        .map(to_str)
-        .unwrap_or_default();
+    let st = state(vm)?;
+    let env = st.env.clone();
+    let root = st.groups.import_root.clone();
+    let search = match &root {
+        // A sandbox root: that directory only, and plain module names only.
+        Some(dir) => {
+            if libname.contains(['/', '\\']) || libname.contains("..") {
+                return Err(MsError::runtime(format!(
+                    "import: library not found: {libname}"
+                )));
+            }
+            dir.to_string_lossy().into_owned()
+        }
+        None => env
+            .borrow()
+            .get(&StrKey("MS_IMPORT_PATH"))
+            .map(to_str)
+            .unwrap_or_default(),
+    };
     let mut source = None;
     for dir in search.split(':') {
         let mut path = if dir.is_empty() {
@@ -328,7 +451,11 @@ fn import(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
         }
         path.push_str(&libname);
         path.push_str(".ms");
-        let path = expand_variables(&path, &env.borrow());
+        let path = if root.is_some() {
+            path
+        } else {
+            expand_variables(&path, &env.borrow())
+        };
         if std::path::Path::new(&path).is_dir() {
             continue;
         }

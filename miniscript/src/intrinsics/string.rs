@@ -225,6 +225,7 @@ pub fn split(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
                 pos + s[pos..].chars().next().map_or(1, char::len_utf8)
             };
             crate::ops::check_list_len(parts.len() + 1)?;
+            crate::limits::charge(crate::limits::LIST_ELEM_BYTES + next - pos)?;
             parts.push(part(&s[pos..next]));
             pos = next;
         }
@@ -240,6 +241,7 @@ pub fn split(_: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     };
     for t in s.splitn(limit, &*delim) {
         crate::ops::check_list_len(parts.len() + 1)?;
+        crate::limits::charge(crate::limits::LIST_ELEM_BYTES + t.len())?;
         parts.push(part(t));
     }
     Ok(Value::list(parts))

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::ast::{BinOp, CmpOp};
 use crate::error::{MsError, MsResult};
+use crate::limits::{charge, LIST_ELEM_BYTES, MAP_ENTRY_BYTES};
 use crate::value::{ListRef, MsStr, Value};
 
 /// `a op b` for `+ - * / % ^` on any operand types (spec §4).
@@ -58,6 +59,7 @@ pub fn arith(op: BinOp, a: &Value, b: &Value) -> MsResult<Value> {
                     return Err(MsError::runtime("list too large"));
                 }
                 check_list_len(x.len() + y.len())?;
+                charge((x.len() + y.len()) * LIST_ELEM_BYTES)?;
                 let mut out = Vec::with_capacity(x.len() + y.len());
                 out.extend(x.iter().cloned());
                 out.extend(y.iter().cloned());
@@ -81,6 +83,7 @@ pub fn arith(op: BinOp, a: &Value, b: &Value) -> MsResult<Value> {
                 };
                 let (x, y) = (m.borrow(), r.borrow());
                 check_map_len(x.len().saturating_add(y.len()))?;
+                charge((x.len() + y.len()) * MAP_ENTRY_BYTES)?;
                 let mut out = crate::value::MsMap(x.0.clone());
                 drop(x);
                 drop(y);
@@ -119,6 +122,7 @@ fn concat(a: &Value, b: &Value) -> MsResult<Value> {
         return Err(MsError::runtime("string too large"));
     }
     check_str_bytes(sa.len() + sb.len())?;
+    charge(sa.len() + sb.len())?;
     // Exact capacity: the boxing of the text does not reallocate.
     let mut out = String::with_capacity(sa.len() + sb.len());
     out.push_str(&sa);
@@ -172,6 +176,7 @@ fn replicate_str(s: &Rc<MsStr>, factor: f64) -> MsResult<Value> {
     }
     let repeats = whole as usize;
     check_str_bytes(s.as_str().len().saturating_mul(repeats + 1))?;
+    charge(s.as_str().len() * (repeats + 1))?;
     let extra = (len as f64 * (factor - whole)) as usize;
     let mut out = String::with_capacity(s.as_str().len() * (repeats + 1));
     for _ in 0..repeats {
@@ -196,6 +201,7 @@ fn replicate_list(l: &ListRef, factor: f64) -> MsResult<Value> {
     }
     let count = count as usize;
     check_list_len(count)?;
+    charge(count * LIST_ELEM_BYTES)?;
     if src.is_empty() {
         return Ok(Value::list(Vec::new()));
     }

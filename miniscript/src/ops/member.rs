@@ -233,6 +233,7 @@ pub fn map_set(m: &MapRef, k: Value, v: Value) -> MsResult<()> {
         }
         None => {
             check_map_len(m.borrow().len() + 1)?;
+            crate::limits::charge(crate::limits::MAP_ENTRY_BYTES)?;
             // Take the map out of its cell for the insertion, so hashing a key that
             // refers back to this map sees an (empty) unborrowed map, not a panic.
             let mut tmp = std::mem::take(&mut *m.borrow_mut());

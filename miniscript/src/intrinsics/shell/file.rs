@@ -10,7 +10,7 @@ use std::rc::{Rc, Weak};
 use super::raw::{load_raw, save_raw};
 use super::tz::civil_from_days;
 use super::{arg, path_arg, state, text, Def, Entry, ShellState, N};
-use crate::error::MsResult;
+use crate::error::{MsError, MsResult};
 use crate::format::to_str;
 use crate::interp::Vm;
 use crate::intrinsics::int;
@@ -35,6 +35,17 @@ pub(super) const FILE_FUNCS: &[Entry] = &[
     ("writeLines", &[("path", N), ("lines", N)], write_lines),
     ("loadRaw", &[("path", N)], load_raw),
     ("saveRaw", &[("path", N), ("rawData", N)], save_raw),
+];
+
+/// The `file` functions that write or change the process (group `file_write`).
+pub(super) const WRITE_FUNCS: &[&str] = &[
+    "setdir",
+    "makedir",
+    "move",
+    "copy",
+    "delete",
+    "writeLines",
+    "saveRaw",
 ];
 
 /// Methods of open-file handles.
@@ -462,6 +473,12 @@ fn open(vm: &mut Vm, args: &mut [Value]) -> MsResult<Value> {
     let mode = path_arg(arg(args, 1));
     if std::path::Path::new(&path).is_dir() {
         return Ok(Value::Null);
+    }
+    let read_only = matches!(mode.as_deref(), Some("r" | "rb" | "rt"));
+    if !read_only && !state(vm)?.groups.file_write {
+        return Err(MsError::runtime(
+            "file.open: writing files is not allowed in this interpreter",
+        ));
     }
     let Some(file) = open_with_mode(&path, mode.as_deref()) else {
         return Ok(Value::Null);

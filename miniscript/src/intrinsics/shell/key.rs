@@ -14,7 +14,6 @@
 //! on the terminal.
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
 
 use super::{arg, state, Def, Entry, N};
 use crate::error::{MsError, MsResult};
@@ -68,7 +67,7 @@ const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(10);
 fn get(vm: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
     if state(vm)?.keys.is_empty() {
         vm.out.flush();
-        while !vm.interrupt.load(Ordering::Relaxed) {
+        while !vm.attention.interrupted() {
             std::thread::sleep(WAIT_STEP);
         }
         return Ok(Value::Null);
