@@ -23,7 +23,7 @@ use crate::Mode;
 /// let mut interp = Interpreter::builder().jit(Mode::Sync).build().unwrap();
 /// interp.run_source("", "s = 0\nfor i in range(1, 5000)\n  s = s + i * 0.5\nend for").unwrap();
 /// let s: f64 = interp.global_as("s").unwrap();
-/// assert_eq!(s, 6252500.0);
+/// assert_eq!(s, 6251250.0);
 /// // The profiler counted the loop's region (the JIT compiles it once it is hot).
 /// assert!(!interp.vm().region_counters().is_empty());
 /// interp.finish_tier();
