@@ -13,6 +13,7 @@ pub mod report;
 pub mod timer;
 pub mod views;
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use hdrhistogram::Histogram;
@@ -57,17 +58,22 @@ pub trait Backend {
 /// Everything known about one region.
 #[derive(Debug)]
 pub struct SiteRecord {
-    pub file: String,
+    /// Shared with the region registered before it when in the same file.
+    pub file: Rc<str>,
     pub line: u32,
     pub col: u32,
-    pub source: String,
+    /// The expression's text (shared with the compiled program when it is one).
+    pub source: Rc<str>,
     pub fingerprint: u64,
     pub complexity: u32,
-    pub desc: Option<RegionDesc>,
-    pub why_not: Option<String>,
+    /// Shared with the compiled program (not a copy per region).
+    pub desc: Option<Rc<RegionDesc>>,
+    /// Why it is not eligible (one copy per distinct reason).
+    pub why_not: Option<Rc<str>>,
     pub slot: Arc<SiteSlot>,
-    pub interp: Option<Histogram<u64>>,
-    pub native: Option<Histogram<u64>>,
+    /// Boxed: most regions are never sampled, and a record stays small.
+    pub interp: Option<Box<Histogram<u64>>>,
+    pub native: Option<Box<Histogram<u64>>>,
     pub interp_ticks: u64,
     pub interp_samples: u64,
     pub native_ticks: u64,
@@ -130,6 +136,8 @@ pub struct Profiler {
     /// Called once at `finish` (the CLI prints reports from here).
     #[allow(clippy::type_complexity)]
     pub on_finish: Option<Box<dyn FnMut(&mut Profiler)>>,
+    /// Distinct reasons regions are not eligible (see `Profiler::reason`).
+    reasons: std::collections::HashMap<String, Rc<str>>,
 }
 
 impl Profiler {
@@ -144,7 +152,18 @@ impl Profiler {
             samples: None,
             sources: views::Sources::new(),
             on_finish: None,
+            reasons: std::collections::HashMap::new(),
         }
+    }
+
+    /// The shared copy of reason `why` (a program has many regions and few reasons).
+    fn reason(&mut self, why: &str) -> Rc<str> {
+        if let Some(r) = self.reasons.get(why) {
+            return r.clone();
+        }
+        let r: Rc<str> = Rc::from(why);
+        self.reasons.insert(why.to_string(), r.clone());
+        r
     }
 
     fn absorb(&mut self) {
@@ -204,10 +223,10 @@ impl Profiler {
     }
 }
 
-fn hist() -> Option<Histogram<u64>> {
+fn hist() -> Option<Box<Histogram<u64>>> {
     // Two significant digits up to about a minute of ticks: a few KiB per region,
     // created only for regions that are actually sampled.
-    Histogram::new_with_bounds(1, 1 << 40, 2).ok()
+    Histogram::new_with_bounds(1, 1 << 40, 2).ok().map(Box::new)
 }
 
 impl TierHook for Profiler {
@@ -219,15 +238,23 @@ impl TierHook for Profiler {
         slot: &Arc<SiteSlot>,
     ) {
         let (line, col) = info.exprs.first().map(|e| (e.0, e.1)).unwrap_or((0, 0));
-        let source = info
-            .exprs
-            .iter()
-            .map(|e| e.2.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let name = file.unwrap_or(&self.main_file);
+        let file = match self.sites.last() {
+            Some(s) if &*s.file == name => s.file.clone(),
+            _ => Rc::from(name),
+        };
+        let source: Rc<str> = match info.exprs.as_slice() {
+            [one] => one.2.clone(),
+            many => many
+                .iter()
+                .map(|e| e.2.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into(),
+        };
         let (desc, why_not) = match &info.desc {
-            Ok(d) => (Some((**d).clone()), None),
-            Err(e) => (None, Some(e.clone())),
+            Ok(d) => (Some(d.clone()), None),
+            Err(e) => (None, Some(self.reason(e))),
         };
         if why_not.is_some() {
             slot.set_state(RegionState::Ineligible);
@@ -237,7 +264,7 @@ impl TierHook for Profiler {
         // The interpreter hands out dense ids in registration order.
         debug_assert_eq!(id.index(), self.sites.len());
         self.sites.push(SiteRecord {
-            file: file.unwrap_or(&self.main_file).to_string(),
+            file,
             line,
             col,
             source,

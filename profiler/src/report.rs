@@ -74,7 +74,7 @@ pub fn build(p: &Profiler, top: usize) -> Report {
         let interp_execs = c.count - c.native;
         let est = interp_avg.unwrap_or(0.0) * interp_execs as f64
             + native_avg.or(interp_avg).unwrap_or(0.0) * c.native as f64;
-        let q = |h: &Option<hdrhistogram::Histogram<u64>>, q: f64| {
+        let q = |h: &Option<Box<hdrhistogram::Histogram<u64>>>, q: f64| {
             h.as_ref().map(|h| h.value_at_quantile(q) as f64 * nspt)
         };
         let st = s.slot.state();
@@ -85,10 +85,10 @@ pub fn build(p: &Profiler, top: usize) -> Report {
         };
         rows.push(Row {
             rank: 0,
-            file: s.file.clone(),
+            file: s.file.to_string(),
             line: s.line,
             col: s.col,
-            source: s.source.clone(),
+            source: s.source.to_string(),
             fingerprint: format!("{:016x}", s.fingerprint),
             executions: c.count,
             native_executions: c.native,
@@ -103,7 +103,11 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             state: state.name().to_string(),
             compile_us: s.compile_us,
             guard_misses: c.misses,
-            note: s.why_not.clone().or_else(|| s.compile_error.clone()),
+            note: s
+                .why_not
+                .as_deref()
+                .map(String::from)
+                .or_else(|| s.compile_error.clone()),
             kind: if s.is_loop {
                 "loop"
             } else if s.func.is_some() {
