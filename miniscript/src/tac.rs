@@ -234,6 +234,16 @@ impl Proto {
         self.nlocals as usize
     }
 
+    /// The first source line with code (0 when none): where reports place it.
+    pub fn first_line(&self) -> u32 {
+        self.lines
+            .iter()
+            .copied()
+            .filter(|&l| l > 0)
+            .min()
+            .unwrap_or(0)
+    }
+
     /// The TAC listing printed by `--dump-tac`, generated from the opcode table.
     pub fn dump(&self) -> String {
         let mut out = String::new();

@@ -104,19 +104,11 @@ impl Vm {
             }
         };
         let described = describe_function(proto, &resolve);
-        let name = globals
-            .borrow()
-            .iter()
-            .find(|(_, v)| matches!(v, Value::Func(g) if matches!(&g.code, FuncCode::Script(p) if Rc::ptr_eq(p, proto))))
-            .and_then(|(k, _)| k.as_str().map(Rc::from))
+        let name = self
+            .holder_name(proto, None)
+            .map(Rc::from)
             .unwrap_or_else(|| proto.name.clone());
-        let first = proto
-            .lines
-            .iter()
-            .copied()
-            .filter(|&l| l > 0)
-            .min()
-            .unwrap_or(0);
+        let first = proto.first_line();
         let last = proto.lines.iter().copied().max().unwrap_or(first);
         let (desc, names, nargs, nregs) = match described {
             Ok((d, names)) => {

@@ -209,13 +209,7 @@ impl Vm {
                 .map(Rc::from)
                 .unwrap_or_else(|| proto.name.clone())
         };
-        let line = proto
-            .lines
-            .iter()
-            .copied()
-            .filter(|&l| l > 0)
-            .min()
-            .unwrap_or(0);
+        let line = proto.first_line();
         let k = s.samples.funcs.len() as u32;
         s.samples.funcs.push(FuncInfo {
             name,
