@@ -7,7 +7,8 @@
 //! locale's (English). One deliberate difference: a quoted literal in a format
 //! (`'T'`, `"at"`) prints its text, where the reference loops forever.
 
-use super::tz::{civil_from_days, days_from_civil, Zone};
+use super::civil::{civil_from_days, days_from_civil};
+use super::tz::Zone;
 use super::{arg, text};
 use crate::error::MsResult;
 use crate::interp::Vm;

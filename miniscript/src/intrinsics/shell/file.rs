@@ -7,8 +7,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::rc::{Rc, Weak};
 
+use super::civil::civil_from_days;
 use super::raw::{load_raw, save_raw};
-use super::tz::civil_from_days;
 use super::{arg, path_arg, state, text, Def, Entry, ShellState, N};
 use crate::error::{MsError, MsResult};
 use crate::format::to_str;
