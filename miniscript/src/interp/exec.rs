@@ -68,7 +68,7 @@ impl Vm {
                 ($ins:expr) => {{
                     let cur = pc - 1;
                     self.frames[fi].pc = cur;
-                    match self.slow_path($ins, cur) {
+                    match self.slow_path(*$ins, cur) {
                         Ok(Flow::Next) => {
                             pc = cur + 1;
                             if self.yield_requested {
@@ -194,7 +194,7 @@ impl Vm {
                         Err(e) => return Err(self.locate(e)),
                     }
                 }
-                let ins = code[pc];
+                let ins = &code[pc];
                 pc += 1;
                 match ins.op {
                     Op::Add => arith!(ins, |x: f64, y: f64| x + y),
