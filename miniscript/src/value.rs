@@ -448,6 +448,18 @@ impl MsMap {
         Some(i)
     }
 
+    /// The `__isa` entry, given `isa` (see [`isa_value`]): first at index 0, where
+    /// `new` puts it, when the key there is that very string; else by hash.
+    #[inline]
+    pub fn isa_entry(&self, isa: &Value) -> Option<&Value> {
+        if let (Some((Value::Str(k), v)), Value::Str(i)) = (self.0.get_index(0), isa) {
+            if Rc::ptr_eq(k, i) {
+                return Some(v);
+            }
+        }
+        self.0.get(isa)
+    }
+
     /// The value of the field `key`, through `cache` (see [`MsMap::index_cached`]).
     /// Always inlined: the interpreter's field fast paths rely on it (left to
     /// LLVM, it stopped inlining when the native helpers moved to `tier::abi`).
@@ -683,6 +695,20 @@ impl Equivalent<Value> for HashedStrKey {
     fn equivalent(&self, key: &Value) -> bool {
         matches!(key, Value::Str(s) if s.as_str() == self.0)
     }
+}
+
+thread_local! {
+    static ISA_STR: Rc<MsStr> = {
+        let s = MsStr::new("__isa");
+        s.hash();
+        Rc::new(s)
+    };
+}
+
+/// The `__isa` key as a value: one shared string per thread (hash computed), so
+/// that `new` allocates no key and lookups holding it compare keys by pointer.
+pub fn isa_value() -> Value {
+    ISA_STR.with(|s| Value::Str(s.clone()))
 }
 
 /// The `__isa` key (its hash is the one `MsStr::hash` gives the same text).

@@ -450,7 +450,8 @@ impl Vm {
                             };
                             self.frames[fi].pc = pc;
                             let objreg = base + ins.c as usize;
-                            if self.push_method_call(objreg, key, ins.n as usize, dst) {
+                            let cache = &proto.name_cache[pc - 1];
+                            if self.push_method_call(objreg, key, ins.n as usize, dst, cache) {
                                 continue 'frames;
                             }
                         }

@@ -1,6 +1,7 @@
 //! The fast paths of the common calls: a plain call of a script function and a method
 //! call found along a map's `__isa` chain. Anything unusual is left to `call.rs`.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use super::frame::{Frame, RetDest};
@@ -41,7 +42,9 @@ impl Vm {
     /// along its `__isa` chain of maps, naming a script function that is not
     /// map-mode, with the checks of `push_plain_call`. `self` is the object (the
     /// first parameter when it is named `self`), `super` the `__isa` of the map the
-    /// function was found in. Returns false having done nothing otherwise.
+    /// function was found in. `cache` is the instruction's inline cache: where the
+    /// name sat in the map it was last found in. Returns false having done nothing
+    /// otherwise.
     #[inline(never)]
     pub(crate) fn push_method_call(
         &mut self,
@@ -49,6 +52,7 @@ impl Vm {
         key: &Value,
         nargs: usize,
         dst: RetDest,
+        cache: &Cell<u32>,
     ) -> bool {
         if !matches!(key, Value::Str(_)) {
             return false;
@@ -62,14 +66,14 @@ impl Vm {
         let (f, super_val) = loop {
             let next = {
                 let m = cur.borrow();
-                if let Some(v) = m.get(key) {
+                if let Some(v) = m.get_cached(key, cache) {
                     let Value::Func(f) = v else {
                         return false;
                     };
-                    let sup = m.get(&self.isa_key).cloned().unwrap_or(Value::Null);
+                    let sup = m.isa_entry(&self.isa_key).cloned().unwrap_or(Value::Null);
                     break (f.clone(), sup);
                 }
-                match m.get(&self.isa_key) {
+                match m.isa_entry(&self.isa_key) {
                     Some(Value::Map(p)) => p.clone(),
                     _ => return false,
                 }

@@ -259,7 +259,7 @@ pub struct Vm {
     pub(crate) scratch: Vec<Value>,
     /// Instructions whose operands are being resolved, innermost last.
     pub(crate) resolving: Vec<frame::Resolving>,
-    /// The key `"__isa"` (its hash computed once).
+    /// The key `"__isa"`: the string `new` uses too (`value::isa_value`).
     pub(crate) isa_key: Value,
     /// Functions registered as function regions (`native_fn.rs`), and their index
     /// by proto address.
@@ -328,7 +328,7 @@ impl Vm {
             slice_end: None,
             ticks: TICKS,
             resolving: Vec::new(),
-            isa_key: Value::str("__isa"),
+            isa_key: crate::value::isa_value(),
             fn_natives: Vec::new(),
             fn_index: std::collections::HashMap::new(),
             fn_deep: (usize::MAX, 0),

@@ -81,7 +81,7 @@ pub fn new_object(a: &Value, types: &TypeMaps) -> MsResult<Value> {
         "invalid use of 'new'; to create a function, use the 'function' keyword"
     } else {
         let mut out = new_map();
-        out.insert(Value::str("__isa"), a.clone());
+        out.insert(crate::value::isa_value(), a.clone());
         return Ok(Value::map(out));
     };
     Err(MsError::runtime(msg))
