@@ -143,6 +143,29 @@ fn memory_budget_allows_garbage_that_is_freed() {
 }
 
 #[test]
+fn budgets_hold_in_host_calls_and_go_away_when_unset() {
+    // Host calls take their own path when a budget is set (the nesting check sends
+    // them there); each call starts with the full fuel, and the memory budget is in
+    // force inside it.
+    let (mut interp, _out, _err) = quiet();
+    let src = "spin = function(n)\n  for i in range(1, n)\n  end for\n  return n\nend function\ngrow = function\n  l = []\n  while true\n    l.push \"x\" * 100\n  end while\nend function";
+    interp.run_source("", src).unwrap();
+    interp.set_fuel(Some(1_000));
+    for _ in 0..5 {
+        assert_eq!(interp.call::<f64>("spin", (900,)).unwrap(), 900.0);
+    }
+    let e = interp.call::<f64>("spin", (2_000,)).unwrap_err();
+    assert_eq!(e.message, "operation budget exhausted (1000 operations)");
+    interp.set_fuel(None);
+    assert_eq!(interp.call::<f64>("spin", (2_000,)).unwrap(), 2_000.0);
+    interp.set_memory_budget(Some(1 << 20));
+    let e = interp.call::<Value>("grow", ()).unwrap_err();
+    assert_eq!(e.message, "out of memory (over the memory budget of 1 MB)");
+    interp.set_memory_budget(None);
+    assert_eq!(interp.call::<f64>("spin", (10,)).unwrap(), 10.0);
+}
+
+#[test]
 fn sandboxed_interpreter_cannot_exec_or_write_files() {
     let dir = std::env::temp_dir().join(format!("ms-sandbox-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -579,8 +579,9 @@ impl Interpreter {
         let mut buf = std::mem::take(&mut self.args);
         buf.clear();
         args.push_args(&mut buf);
-        self.begin_run(false);
-        let r = self.vm.call_value(&f.value, &buf);
+        // Refills the fuel when a budget is set (`begin_run(false)`), at no cost
+        // without one.
+        let r = self.vm.host_call_value(&f.value, &buf);
         buf.clear();
         self.args = buf;
         self.vm.out.flush();
