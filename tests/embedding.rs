@@ -98,7 +98,7 @@ fn memory_budget_stops_many_small_allocations() {
     let (mut interp, _out, _err) = quiet();
     // The per-value ceiling (1 MB here) never sees a big value: each string and
     // list stays small, but together they pass the 4 MB budget.
-    interp.vm_mut().config = VmConfig {
+    *interp.vm_mut().config_mut() = VmConfig {
         max_memory: 1 << 20,
         ..VmConfig::default()
     };

@@ -49,12 +49,12 @@ pub const MAX_HOST_FUNCTIONS: usize = 256;
 pub const EXIT_MESSAGE: &str = "exit";
 
 /// Interpreter state belonging to the host layer: registered closures, the shell
-/// intrinsics' state, a pending `exit`, and REPL bookkeeping. Lives in [`Vm::host`].
+/// intrinsics' state, a pending `exit`, and REPL bookkeeping. See [`Vm::host_state`].
 ///
 /// ```
 /// # use miniscript::host::Interpreter;
 /// let interp = Interpreter::new();
-/// assert_eq!(interp.vm().host.exit_code(), None);
+/// assert_eq!(interp.vm().host_state().exit_code(), None);
 /// ```
 #[derive(Default)]
 pub struct HostState {
@@ -114,7 +114,7 @@ impl HostState {
     /// let mut interp = Interpreter::new();
     /// interp.add_shell_intrinsics(ShellConfig::default());
     /// let _ = interp.run_source("", "exit 5");
-    /// assert_eq!(interp.vm().host.exit_code(), Some(5));
+    /// assert_eq!(interp.vm().host_state().exit_code(), Some(5));
     /// ```
     pub fn exit_code(&self) -> Option<i32> {
         self.exit_code
