@@ -69,7 +69,7 @@ fn calls(c: &mut Criterion) {
     interp.load_proto(proto.clone());
     interp.run().expect("run");
     assert_eq!(
-        Some(out.0.borrow().as_str()),
+        Some(out.contents().as_str()),
         want.as_deref(),
         "host_closure computes a different result"
     );

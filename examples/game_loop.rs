@@ -112,7 +112,7 @@ fn main() {
     let frame = Rc::new(Cell::new(0u64));
     let f = frame.clone();
     let log = interp.register("hostLog", &["msg"], |_vm, args| {
-        println!("[script] {}", miniscript::format::to_str(&args[0]));
+        println!("[script] {}", args[0]);
         Ok(())
     });
     let frame_fn = interp.register("hostFrame", &[], move |_vm, _| Ok(f.get()));

@@ -98,7 +98,7 @@ fn memory_budget_stops_many_small_allocations() {
     let (mut interp, _out, _err) = quiet();
     // The per-value ceiling (1 MB here) never sees a big value: each string and
     // list stays small, but together they pass the 4 MB budget.
-    interp.vm_mut().config = VmConfig {
+    *interp.vm_mut().config_mut() = VmConfig {
         max_memory: 1 << 20,
         ..VmConfig::default()
     };
@@ -140,6 +140,29 @@ fn memory_budget_allows_garbage_that_is_freed() {
     for _ in 0..2000 {
         let _: String = interp.call("f", ()).unwrap();
     }
+}
+
+#[test]
+fn budgets_hold_in_host_calls_and_go_away_when_unset() {
+    // Host calls take their own path when a budget is set (the nesting check sends
+    // them there); each call starts with the full fuel, and the memory budget is in
+    // force inside it.
+    let (mut interp, _out, _err) = quiet();
+    let src = "spin = function(n)\n  for i in range(1, n)\n  end for\n  return n\nend function\ngrow = function\n  l = []\n  while true\n    l.push \"x\" * 100\n  end while\nend function";
+    interp.run_source("", src).unwrap();
+    interp.set_fuel(Some(1_000));
+    for _ in 0..5 {
+        assert_eq!(interp.call::<f64>("spin", (900,)).unwrap(), 900.0);
+    }
+    let e = interp.call::<f64>("spin", (2_000,)).unwrap_err();
+    assert_eq!(e.message, "operation budget exhausted (1000 operations)");
+    interp.set_fuel(None);
+    assert_eq!(interp.call::<f64>("spin", (2_000,)).unwrap(), 2_000.0);
+    interp.set_memory_budget(Some(1 << 20));
+    let e = interp.call::<Value>("grow", ()).unwrap_err();
+    assert_eq!(e.message, "out of memory (over the memory budget of 1 MB)");
+    interp.set_memory_budget(None);
+    assert_eq!(interp.call::<f64>("spin", (10,)).unwrap(), 10.0);
 }
 
 #[test]

@@ -166,7 +166,7 @@ fn run(src: &str, jit: bool) -> ((String, Vec<String>), u64) {
             .collect(),
         _ => Vec::new(),
     };
-    let printed = out.0.borrow().clone();
+    let printed = out.contents();
     ((printed + &text, trace), native)
 }
 

@@ -591,7 +591,7 @@ fn run_program(src: &str, jit: bool, budget: Duration) -> Outcome {
     }
     jit::attach::finish(interp.vm_mut());
     let native = interp.vm().region_counters().iter().map(|c| c.native).sum();
-    let mut text = out.0.borrow().clone();
+    let mut text = out.contents();
     if let Some(e) = error {
         text.push_str(&format!("{e}\n"));
     }

@@ -21,7 +21,7 @@ fn captured() -> (Interpreter, StringSink, StringSink) {
 }
 
 fn text(s: &StringSink) -> String {
-    s.0.borrow().clone()
+    s.contents()
 }
 
 const GAME: &str = "

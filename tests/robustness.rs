@@ -313,7 +313,7 @@ fn deep_data_on_a_small_host_stack() {
             "a = []\nfor i in range(1, 1e6)\n  a = [a]\nend for\nb = a\nprint a == b\na = null\nb = null\nprint \"ok\"",
         )
         .unwrap();
-    assert_eq!(out.0.borrow().as_str(), "1\nok\n");
+    assert_eq!(out.contents().as_str(), "1\nok\n");
 }
 
 // ---------------------------------------------------------------------------

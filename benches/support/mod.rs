@@ -4,7 +4,6 @@
 //! Each benchmark file is its own crate and uses only part of this module.
 #![allow(dead_code)]
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -85,12 +84,11 @@ pub fn compile(name: &str, source: &str) -> Rc<Proto> {
 
 /// Runs a compiled program once and returns what it printed.
 pub fn run_captured(name: &str, proto: &Rc<Proto>) -> String {
-    let text = Rc::new(RefCell::new(String::new()));
-    let mut vm = Vm::new(Box::new(StringSink(text.clone())));
+    let text = StringSink::default();
+    let mut vm = Vm::new(Box::new(text.clone()));
     vm.run_main(proto.clone())
         .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-    let out = text.borrow().clone();
-    out
+    text.contents()
 }
 
 /// Runs a compiled program once in a fresh interpreter, output discarded.
@@ -132,13 +130,12 @@ pub fn tiered_vm(out: Box<dyn OutputSink>, o: &profiler::Options) -> Vm {
 
 /// Runs a program compiled for `o` once in a tiered `Vm` and returns what it printed.
 pub fn run_tiered_captured(name: &str, proto: &Rc<Proto>, o: &profiler::Options) -> String {
-    let text = Rc::new(RefCell::new(String::new()));
-    let mut vm = tiered_vm(Box::new(StringSink(text.clone())), o);
+    let text = StringSink::default();
+    let mut vm = tiered_vm(Box::new(text.clone()), o);
     vm.run_main(proto.clone())
         .unwrap_or_else(|e| panic!("{name}: {e:?}"));
     vm.finish_tier();
-    let out = text.borrow().clone();
-    out
+    text.contents()
 }
 
 /// A deterministic generator (a 64-bit LCG) of distinct expressions, so that every

@@ -146,13 +146,13 @@ fn generated_expressions_are_bit_identical_native_and_interpreted() {
         for _ in 0..4 {
             let (a, b, c) = (rng.pick(SPECIAL), rng.pick(SPECIAL), rng.pick(SPECIAL));
             {
-                let mut g = vm.globals.borrow_mut();
+                let mut g = vm.globals_map().borrow_mut();
                 g.insert(Value::str("a"), Value::Num(a));
                 g.insert(Value::str("b"), Value::Num(b));
                 g.insert(Value::str("c"), Value::Num(c));
             }
             vm.run_main(main.clone()).expect("runs");
-            let interp = match vm.globals.borrow().get(&Value::str("result")) {
+            let interp = match vm.globals_map().borrow().get(&Value::str("result")) {
                 Some(Value::Num(x)) => *x,
                 other => panic!("{expr}: result {other:?}"),
             };
@@ -202,7 +202,7 @@ fn run_with_jit(
     Vec<miniscript::tier::RegionCounters>,
 ) {
     let out = StringSink::default();
-    let text = out.0.clone();
+    let text = out.clone();
     let mut vm = Vm::new(Box::new(out));
     let mut settings = default_settings();
     settings.thresholds.eager = true;
@@ -218,23 +218,23 @@ fn run_with_jit(
     let proto = compile_with(&program, src, None, SITES).expect("compiles");
     let r = vm.run_main(proto);
     vm.finish_tier();
+    let mut output = text.contents();
     if let Err(e) = r {
-        text.borrow_mut().push_str(&format!("{e}\n"));
+        output.push_str(&format!("{e}\n"));
     }
     let counters = vm.region_counters().to_vec();
     let states = states.borrow().clone();
-    let output = text.borrow().clone();
     (output, states, counters)
 }
 
 fn run_interpreted(src: &str) -> String {
     let out = StringSink::default();
-    let text = out.0.clone();
+    let text = out.clone();
     let r = miniscript::run_source(src, Box::new(out));
+    let mut s = text.contents();
     if let Err(e) = r {
-        text.borrow_mut().push_str(&format!("{e}\n"));
+        s.push_str(&format!("{e}\n"));
     }
-    let s = text.borrow().clone();
     s
 }
 
@@ -483,7 +483,7 @@ fn one_compiled_program_runs_in_several_interpreters_with_profilers() {
     let proto = compile_with(&program, src, None, SITES).unwrap();
     let make = || {
         let out = StringSink::default();
-        let text = out.0.clone();
+        let text = out.clone();
         let mut vm = Vm::new(Box::new(out));
         let mut settings = default_settings();
         settings.thresholds.eager = true;
@@ -499,8 +499,8 @@ fn one_compiled_program_runs_in_several_interpreters_with_profilers() {
         two.run_main(proto.clone()).unwrap();
         plain.run_main(proto.clone()).unwrap();
     }
-    assert_eq!(*t1.borrow(), "2400\n2400\n");
-    assert_eq!(*t2.borrow(), "2400\n2400\n");
+    assert_eq!(t1.contents(), "2400\n2400\n");
+    assert_eq!(t2.contents(), "2400\n2400\n");
     assert!(one.region_counters().iter().any(|c| c.native > 0));
     assert!(two.region_counters().iter().any(|c| c.native > 0));
 }

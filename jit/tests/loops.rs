@@ -168,7 +168,7 @@ fn gen_program(r: &mut Rng) -> String {
 /// patterns, the output, and the region counters.
 fn run(src: &str, jit: bool, hot_loop: u64) -> (Vec<u64>, String, Vec<RegionCounters>) {
     let out = StringSink::default();
-    let text = out.0.clone();
+    let text = out.clone();
     let mut vm = Vm::new(Box::new(out));
     if jit {
         let mut settings = default_settings();
@@ -181,10 +181,11 @@ fn run(src: &str, jit: bool, hot_loop: u64) -> (Vec<u64>, String, Vec<RegionCoun
     let proto = compile_with(&program, src, None, LOOPS).expect("compiles");
     let r = vm.run_main(proto);
     vm.finish_tier();
+    let mut output = text.contents();
     if let Err(e) = r {
-        text.borrow_mut().push_str(&format!("{e}\n"));
+        output.push_str(&format!("{e}\n"));
     }
-    let bits = match vm.globals.borrow().get(&Value::str("result")) {
+    let bits = match vm.globals_map().borrow().get(&Value::str("result")) {
         Some(Value::List(l)) => l
             .borrow()
             .iter()
@@ -195,7 +196,6 @@ fn run(src: &str, jit: bool, hot_loop: u64) -> (Vec<u64>, String, Vec<RegionCoun
             .collect(),
         _ => Vec::new(),
     };
-    let output = text.borrow().clone();
     (bits, output, vm.region_counters().to_vec())
 }
 
@@ -377,7 +377,7 @@ fn an_infinite_native_loop_is_stopped_by_the_interrupt_flag() {
     let mut settings = default_settings();
     settings.thresholds.hot_loop = 1;
     plug(tiers(settings, sync_cfg()), &mut vm);
-    let flag = vm.attention.clone();
+    let flag = vm.attention_word().clone();
     let program = miniscript::parser::parse(src).unwrap();
     let proto = compile_with(&program, src, None, LOOPS).unwrap();
     let t = std::thread::spawn(move || {
@@ -403,7 +403,7 @@ fn requests_other_than_an_interrupt_leave_the_native_loop_running() {
     let mut settings = default_settings();
     settings.thresholds.hot_loop = 1;
     plug(tiers(settings, sync_cfg()), &mut vm);
-    let word = vm.attention.clone();
+    let word = vm.attention_word().clone();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop = done.clone();
     let t = std::thread::spawn(move || {
@@ -420,7 +420,11 @@ fn requests_other_than_an_interrupt_leave_the_native_loop_running() {
     r.expect("not interrupted");
     let n = 20000000.0_f64;
     let want = 0.5 * n * (n + 1.0) / 2.0;
-    let got = vm.globals.borrow().get(&Value::str("result")).cloned();
+    let got = vm
+        .globals_map()
+        .borrow()
+        .get(&Value::str("result"))
+        .cloned();
     assert_eq!(got, Some(Value::Num(want)));
     assert!(vm.region_counters().iter().any(|c| c.native > 0));
 }
@@ -447,7 +451,7 @@ fn a_time_sliced_native_loop_yields_and_resumes_with_the_right_result() {
                 RunStatus::Yielded => {}
             }
         }
-        let r = match vm.globals.borrow().get(&Value::str("result")) {
+        let r = match vm.globals_map().borrow().get(&Value::str("result")) {
             Some(Value::Num(x)) => *x,
             other => panic!("result {other:?}"),
         };

@@ -26,7 +26,7 @@
 //!     .unwrap();
 //! let v: f64 = interp.call("update", (0.5,)).unwrap();
 //! assert_eq!(v, 10.0);
-//! assert_eq!(out.0.borrow().as_str(), "loaded\n");
+//! assert_eq!(out.contents(), "loaded\n");
 //! ```
 //!
 //! Errors come back as [`MsError`] (its `Display` is MiniScript's own wording) and
@@ -42,14 +42,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::compiler::CompileOptions;
 use crate::error::{ErrorKind, MsError, MsResult};
-use crate::interp::attention::{Attention, INTERRUPT};
+pub use crate::interp::attention::{Attention, INTERRUPT};
 use crate::tac::Proto;
 pub use crate::value::{ParamSpec, Value};
 
-pub use crate::compiler::compile_source;
-pub use crate::interp::{OutputSink, RunStatus, StdoutSink, StringSink, Vm, VmConfig};
+pub use crate::compiler::{compile_source, CompileOptions};
+pub use crate::interp::{
+    OutputSink, RunStatus, StdoutSink, StringSink, Vm, VmConfig, MAX_NESTED_RUNS,
+};
 pub use crate::intrinsics::host_fns::{
     add_intrinsic, params, register_closure, HostFn, HostState, EXIT_MESSAGE, MAX_HOST_FUNCTIONS,
 };
@@ -178,7 +179,7 @@ impl InterruptHandle {
     /// # use miniscript::host::*;
     /// let stop = InterruptHandle::new();
     /// let word = stop.flag();
-    /// word.raise(miniscript::interp::attention::INTERRUPT);
+    /// word.raise(INTERRUPT);
     /// assert!(stop.is_pending());
     /// ```
     pub fn flag(&self) -> Arc<Attention> {
@@ -341,7 +342,7 @@ impl Interpreter {
     /// ```
     /// # use miniscript::host::*;
     /// let interp = Interpreter::new();
-    /// assert!(interp.vm().config.max_call_depth > 1000);
+    /// assert!(interp.vm().config().max_call_depth > 1000);
     /// ```
     pub fn vm(&self) -> &Vm {
         &self.vm
@@ -352,8 +353,8 @@ impl Interpreter {
     /// ```
     /// # use miniscript::host::*;
     /// let mut interp = Interpreter::new();
-    /// interp.vm_mut().config.max_call_depth = 100;
-    /// assert_eq!(interp.vm().config.max_call_depth, 100);
+    /// interp.vm_mut().config_mut().max_call_depth = 100;
+    /// assert_eq!(interp.vm().config().max_call_depth, 100);
     /// ```
     pub fn vm_mut(&mut self) -> &mut Vm {
         &mut self.vm
@@ -384,7 +385,7 @@ impl Interpreter {
     /// ```
     /// # use miniscript::host::*;
     /// let mut interp = Interpreter::new();
-    /// let options = miniscript::compiler::CompileOptions { sites: true, ..Default::default() };
+    /// let options = CompileOptions { sites: true, ..Default::default() };
     /// interp.set_compile_options(options);
     /// interp.run_source("", "x = 1 + 2").unwrap();
     /// ```
@@ -579,8 +580,9 @@ impl Interpreter {
         let mut buf = std::mem::take(&mut self.args);
         buf.clear();
         args.push_args(&mut buf);
-        self.begin_run(false);
-        let r = self.vm.call_value(&f.value, &buf);
+        // Refills the fuel when a budget is set (`begin_run(false)`), at no cost
+        // without one.
+        let r = self.vm.host_call_value(&f.value, &buf);
         buf.clear();
         self.args = buf;
         self.vm.out.flush();
@@ -613,7 +615,7 @@ impl Interpreter {
     /// }).unwrap();
     /// interp.run_source("", "for i in range(1, 3)\n  print hit(i)\nend for").unwrap();
     /// assert_eq!(hits.get(), 6);
-    /// assert_eq!(out.0.borrow().as_str(), "1\n3\n6\n");
+    /// assert_eq!(out.contents(), "1\n3\n6\n");
     /// ```
     pub fn register<F, R>(&mut self, name: &str, params: &[&str], f: F) -> MsResult<()>
     where

@@ -207,6 +207,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Line on which the most recently attempted token began.
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))] // the tools crate
     pub fn token_line(&self) -> u32 {
         self.token_line
     }

@@ -21,26 +21,53 @@
 //! ```
 //!
 //! The profiler and the JIT live in the `miniscript-profiler` and `miniscript-jit`
-//! crates (`jit::BuilderExt` adds `.jit(mode)` to the builder). The modules below
-//! `host` are public for those sibling crates and the command line only: they are
-//! hidden from the documentation and are not part of the stable API.
+//! crates (`jit::BuilderExt` adds `.jit(mode)` to the builder).
 //!
-//! Pipeline: [`parser::parse`] (source to [`ast`]), [`compiler::compile`] (AST to TAC,
-//! [`tac::Proto`]), [`interp::Vm`] (runs TAC). Values are described in [`value`].
+//! # Stable API and internals
+//!
+//! The stable API is [`host`], [`debug`] and the re-exports at the crate root. The
+//! other modules (the pipeline and layers below) are internal: `pub(crate)`, unless
+//! the unstable `internals` cargo feature is on. Only the sibling crates of this
+//! workspace (profiler, JIT, command line) enable it; it is hidden from the
+//! documentation, not covered by semver, and may change in any release. A host
+//! that depends on this crate alone cannot name them:
+//!
+#![cfg_attr(not(feature = "internals"), doc = "```compile_fail,E0603")]
+#![cfg_attr(feature = "internals", doc = "```")]
+//! // Compiles only with the `internals` feature.
+//! let _size = miniscript::tier::abi::VALUE_SIZE;
+//! let _ast = miniscript::parser::parse("x = 1");
+//! ```
+//!
+//! nor reach into the interpreter's state or a sink's buffer (with or without the
+//! feature; use the accessors, such as [`Vm::config`] and [`StringSink::contents`]):
+//!
+//! ```compile_fail,E0616
+//! let out = miniscript::StringSink::default();
+//! let _text = out.0.borrow(); // private
+//! ```
+//!
+//! ```compile_fail,E0616
+//! let interp = miniscript::Interpreter::new();
+//! let _globals = &interp.vm().globals; // private
+//! ```
+//!
+//! Pipeline: `parser::parse` (source to `ast`), `compiler::compile` (AST to TAC,
+//! `tac::Proto`), `interp::Vm` (runs TAC). Values are described in `value`.
 //!
 //! # Layers
 //!
 //! Imports point down this list; nothing imports from a layer above it.
-//! 1. The data: [`error`], [`lexer`], [`ast`], [`value`], [`tac`], [`limits`],
-//!    [`options`], [`format`](mod@format) and [`tier`] (the tiering data: region
+//! 1. The data: `error`, `lexer`, `ast`, `value`, `tac`, `limits`,
+//!    `options`, `format` and `tier` (the tiering data: region
 //!    descriptions and their eligibility passes, fingerprints, the table of pure
 //!    numeric intrinsics, the native ABI). `tier` sits here because the compiler,
 //!    `tac::Proto` and the map insert of `value` need its types; it imports only
 //!    `tac` and `value`.
-//! 2. [`parser`] (text to AST).
-//! 3. [`compiler`] (AST to TAC), [`ops`] (operator semantics) and [`intrinsics`] (the
+//! 2. `parser` (text to AST).
+//! 3. `compiler` (AST to TAC), `ops` (operator semantics) and `intrinsics` (the
 //!    built-in functions, with the state and closures a host adds to a `Vm`).
-//! 4. [`interp`] (the `Vm`; `interp/regions.rs` enters regions and runs native loops)
+//! 4. `interp` (the `Vm`; `interp/regions.rs` enters regions and runs native loops)
 //!    and [`debug`] (breakpoints, stepping and inspection: the debug checks of the
 //!    dispatch loop and the `Vm`'s side of a debugger; `interp` calls into it).
 //! 5. [`host`] (the embedding API).
@@ -49,48 +76,39 @@
 //! - Intrinsics take `&mut interp::Vm` (and read its `Rng`): they are the VM's
 //!   library and need its output, globals, type maps and interrupt flag. A context
 //!   type in between would add an indirection to every call for no other caller.
-//! - [`value`] names `intrinsics::Intrinsic` (a function value may be an intrinsic).
-//! - Within the bottom layer, [`value`], [`tac`] and [`tier`] name each other (a
+//! - `value` names `intrinsics::Intrinsic` (a function value may be an intrinsic).
+//! - Within the bottom layer, `value`, `tac` and `tier` name each other (a
 //!   function value holds its `Proto`, a `Proto` its constants and regions, a map
 //!   insert notes keys that name pure intrinsics). `scripts/module_graph.py
 //!   miniscript/src` prints the graph and any edge that points up.
 
 #![warn(missing_docs)]
 
-// The stable API is `host` and the re-exports below. The other modules are public
-// only because the sibling crates (profiler, jit, tools) and their tests reach into
-// them: they are hidden from the documentation, are not part of the stable API, and
-// may change in any release.
-#[doc(hidden)]
-pub mod ast;
-#[doc(hidden)]
-pub mod compiler;
+// The stable API is `host`, `debug` and the re-exports below. The other modules are
+// internals: the sibling crates (profiler, jit, tools) and their tests reach into
+// them through the `internals` cargo feature, which makes them public (hidden from
+// the documentation, not part of the stable API, may change in any release).
+// Without it they are `pub(crate)`, so a host that depends on this crate alone sees
+// only the documented API. Items only the sibling crates use are dead code then.
+
+/// Declares the internal modules: `pub` and hidden with the `internals` feature,
+/// `pub(crate)` without it.
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        pub(crate) mod $name;
+    )*};
+}
+
+internal_modules!(
+    ast, compiler, error, format, interp, intrinsics, lexer, limits, ops, options, parser, tac,
+    tier, value,
+);
 pub mod debug;
-#[doc(hidden)]
-pub mod error;
-#[doc(hidden)]
-pub mod format;
 pub mod host;
-#[doc(hidden)]
-pub mod interp;
-#[doc(hidden)]
-pub mod intrinsics;
-#[doc(hidden)]
-pub mod lexer;
-#[doc(hidden)]
-pub mod limits;
-#[doc(hidden)]
-pub mod ops;
-#[doc(hidden)]
-pub mod options;
-#[doc(hidden)]
-pub mod parser;
-#[doc(hidden)]
-pub mod tac;
-#[doc(hidden)]
-pub mod tier;
-#[doc(hidden)]
-pub mod value;
 
 pub use error::{ErrorKind, MsError, MsResult};
 pub use host::{Interpreter, InterruptHandle};

@@ -3,6 +3,10 @@
 //! profiler crate parses flags, environment and TOML over this table, and the
 //! interpreter's and the JIT's `Default` configurations read their defaults here.
 
+// The option table is read by the profiler crate (`internals` feature); without it
+// only the defaults are used here.
+#![cfg_attr(not(feature = "internals"), allow(dead_code))]
+
 /// The type and allowed range of an option.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {

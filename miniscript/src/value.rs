@@ -36,20 +36,28 @@ pub type MapRef = Rc<RefCell<MsMap>>;
 #[derive(Clone, Default)]
 #[repr(u8)]
 pub enum Value {
+    /// `null`.
     #[default]
     Null,
+    /// A number (MiniScript's only numeric type; true and false are 1 and 0).
     Num(f64),
+    /// A string (immutable, shared).
     Str(Rc<MsStr>),
+    /// A list (mutable, shared by reference).
     List(ListRef),
+    /// A map (mutable, shared by reference; keeps insertion order).
     Map(MapRef),
+    /// A function: script code or an intrinsic.
     Func(Rc<FuncVal>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
 
 /// Tag byte of `Value::Num` (its declaration index under `repr(u8)`).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))] // the jit crate
 pub const NUM_TAG: u8 = 1;
 /// Offset of a number's f64 inside a `Value`.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))] // the jit crate
 pub const NUM_OFFSET: i32 = 8;
 
 /// C#'s `(int)x` as MiniScript uses it for indexes and counts: truncation toward
@@ -106,21 +114,41 @@ impl Value {
         }
     }
 
+    /// A string value.
+    ///
+    /// ```
+    /// # use miniscript::host::Value;
+    /// assert_eq!(Value::str("hi").as_str(), Some("hi"));
+    /// assert_eq!(Value::string(String::from("hi")).as_str(), Some("hi"));
+    /// ```
     pub fn str(s: &str) -> Value {
         Value::Str(Rc::new(MsStr::new(s)))
     }
+    /// A string value taking `s` (no copy).
     pub fn string(s: String) -> Value {
         Value::Str(Rc::new(MsStr::from_string(s)))
     }
+    /// A new list.
+    ///
+    /// ```
+    /// # use miniscript::host::Value;
+    /// let l = Value::list(vec![Value::from(1), Value::bool(true), Value::Null]);
+    /// assert_eq!(l.to_string(), "[1, 1, null]");
+    /// assert!(Value::Null.is_null());
+    /// ```
     pub fn list(v: Vec<Value>) -> Value {
         Value::List(Rc::new(RefCell::new(MsList(v))))
     }
+    /// A new map holding `m` (hosts usually build maps with
+    /// [`MapBuilder`](crate::host::MapBuilder) or [`ms_map!`](crate::ms_map)).
     pub fn map(m: MsMap) -> Value {
         Value::Map(Rc::new(RefCell::new(m)))
     }
+    /// 1 for true, 0 for false.
     pub fn bool(b: bool) -> Value {
         Value::Num(if b { 1.0 } else { 0.0 })
     }
+    /// Whether this is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -135,6 +163,7 @@ impl Value {
     pub fn num_or_zero(&self) -> f64 {
         self.as_num().unwrap_or(0.0)
     }
+    /// The string, or `None` for any other type.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s.as_str()),
@@ -754,7 +783,9 @@ pub enum FuncCode {
 /// ```
 #[derive(Clone, Debug)]
 pub struct ParamSpec {
+    /// The parameter's name.
     pub name: Rc<str>,
+    /// Its default value (null when none was given).
     pub default: Value,
 }
 

@@ -86,7 +86,7 @@ fn steps_in_over_and_out_from_the_entry() {
             "step (main):7",
         ]
     );
-    assert_eq!(out.0.borrow().as_str(), "3\n");
+    assert_eq!(out.contents().as_str(), "3\n");
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn evaluation_assigns_in_the_frame() {
     );
     interp.run().unwrap();
     // Both calls return the assigned 100.
-    assert_eq!(out.0.borrow().as_str(), "100\n");
+    assert_eq!(out.contents().as_str(), "100\n");
 }
 
 #[test]

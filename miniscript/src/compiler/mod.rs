@@ -29,7 +29,6 @@ mod stmt;
 #[cfg(test)]
 mod tests;
 
-pub use analysis::site_complexity;
 use analysis::{collect_assigned, needs_map_mode};
 use assigned::Assigned;
 

@@ -338,7 +338,9 @@ impl Vm {
             self_val,
             super_val,
         );
+        self.budget_enter();
         let r = self.run_nested(base_depth);
+        self.budget_leave();
         self.dbg.trace_errors = traces;
         if self.dbg.session.is_none() {
             self.dbg.session = session;

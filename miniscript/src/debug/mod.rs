@@ -196,13 +196,13 @@ impl crate::interp::Vm {
         DebugHandle(self.attention.clone())
     }
 
-    /// Keep the call stack of each runtime error (see [`Vm::error_trace`]).
+    /// Keep the call stack of each runtime error (see [`Vm::error_trace`](crate::Vm::error_trace)).
     pub fn set_trace_errors(&mut self, on: bool) {
         self.dbg.trace_errors = on;
     }
 
     /// The call stack when the last runtime error happened, innermost first (with
-    /// [`Vm::set_trace_errors`]; empty otherwise).
+    /// [`Vm::set_trace_errors`](crate::Vm::set_trace_errors); empty otherwise).
     pub fn error_trace(&self) -> &[StackFrame] {
         &self.dbg.trace
     }

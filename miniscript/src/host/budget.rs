@@ -59,6 +59,7 @@ impl Interpreter {
         if fuel.is_none() {
             self.vm.attention.clear(BUDGET);
         }
+        self.vm.host.update_budgeted();
     }
 
     /// The operation budget of each run call, if any.
@@ -150,6 +151,7 @@ impl Interpreter {
             let live = self.vm.live_bytes();
             MemoryBudget::new(b, live, self.budget_wake())
         });
+        self.vm.host.update_budgeted();
     }
 
     /// The memory budget, if any.
@@ -187,30 +189,12 @@ impl Interpreter {
     }
 
     /// A run call starts: refill the fuel (`pause`: running out pauses the run).
-    /// Two tests when there are no budgets (this is on the path of every host call).
+    /// One test when there are no budgets. (A host call, `call_function`, makes no
+    /// test of its own: `Vm::host_call_value` folds it into its nesting check.)
     #[inline(always)]
     pub(super) fn begin_run(&mut self, pause: bool) {
-        if self.vm.host.fuel.is_some() || self.vm.host.memory.is_some() {
-            self.begin_budgeted_run(pause);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn begin_budgeted_run(&mut self, pause: bool) {
-        // The allowance of the memory budget is spent (a measurement is due): measure
-        // now, so that garbage freed since does not fail this run.
-        if self.vm.host.memory.as_ref().is_some_and(|m| m.reserve == 0) {
-            let live = self.vm.live_bytes();
-            if let Some(m) = self.vm.host.memory.as_mut() {
-                m.measured(live);
-            }
-        }
-        if let Some(f) = self.vm.host.fuel.as_mut() {
-            f.left = f.budget;
-            f.pause = pause;
-            f.exhausted = false;
-            self.vm.attention.raise(BUDGET);
+        if self.vm.host.budgeted() {
+            self.vm.begin_budgeted_run(pause);
         }
     }
 }

@@ -51,7 +51,7 @@ impl Builder {
     /// # use miniscript::host::{Interpreter, VmConfig};
     /// let config = VmConfig { max_call_depth: 100, ..VmConfig::default() };
     /// let interp = Interpreter::builder().config(config).build().unwrap();
-    /// assert_eq!(interp.vm().config.max_call_depth, 100);
+    /// assert_eq!(interp.vm().config().max_call_depth, 100);
     /// ```
     pub fn config(mut self, config: VmConfig) -> Self {
         self.config = config;

@@ -29,7 +29,7 @@ impl Interpreter {
     /// interp.repl_eval("x * 7").unwrap();
     /// interp.repl_eval("_ + 1").unwrap();
     /// interp.repl_eval("print \"hi\"").unwrap();
-    /// assert_eq!(out.0.borrow().as_str(), "42\n43\nhi\n");
+    /// assert_eq!(out.contents(), "42\n43\nhi\n");
     /// ```
     ///
     /// ```

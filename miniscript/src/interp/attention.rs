@@ -22,6 +22,7 @@ pub const BUDGET: u32 = 1 << 10;
 
 /// Byte offset of the interrupt bit inside the word, for native code that loads one
 /// byte: only [`INTERRUPT`] lives in that byte.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))] // the jit crate
 pub const INTERRUPT_BYTE: i32 = if cfg!(target_endian = "big") { 3 } else { 0 };
 
 /// The shared word of request bits.
@@ -51,7 +52,7 @@ impl Attention {
     pub fn interrupted(&self) -> bool {
         self.pending() & INTERRUPT != 0
     }
-    /// The word itself, for native code (which reads [`INTERRUPT_BYTE`] of it).
+    /// The word itself, for native code (which reads the byte at `INTERRUPT_BYTE`).
     pub fn as_ptr(&self) -> *const AtomicU32 {
         &self.0
     }

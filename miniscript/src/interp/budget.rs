@@ -112,6 +112,26 @@ impl Vm {
         total
     }
 
+    /// A run call of the host starts with budgets set: refill the fuel (`pause`:
+    /// running out pauses the run) and, if the memory budget's allowance is spent,
+    /// measure now, so that garbage freed since does not fail this run.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn begin_budgeted_run(&mut self, pause: bool) {
+        if self.host.memory.as_ref().is_some_and(|m| m.reserve == 0) {
+            let live = self.live_bytes();
+            if let Some(m) = self.host.memory.as_mut() {
+                m.measured(live);
+            }
+        }
+        if let Some(f) = self.host.fuel.as_mut() {
+            f.left = f.budget;
+            f.pause = pause;
+            f.exhausted = false;
+            self.attention.raise(BUDGET);
+        }
+    }
+
     /// Put this interpreter's memory budget in force for a run (one test when
     /// there is none: this is on the path of every host call).
     #[inline(always)]

@@ -33,6 +33,46 @@ impl Vm {
     /// and from inside an intrinsic (re-entrantly). Globals are shared with the
     /// program; nothing else of a paused program is touched.
     pub fn call_value(&mut self, f: &Value, args: &[Value]) -> MsResult<Value> {
+        self.call_value_from::<false>(f, args)
+    }
+
+    /// [`Vm::call_value`] as a run call of the host (`Interpreter::call_function`):
+    /// with a fuel budget, the call starts with a full one.
+    pub(crate) fn host_call_value(&mut self, f: &Value, args: &[Value]) -> MsResult<Value> {
+        self.call_value_from::<true>(f, args)
+    }
+
+    /// One test on the way in: `nesting` is at least `MAX_NESTED_RUNS` when the
+    /// nesting limit is reached or when a budget is set (`HostState::nesting`).
+    #[inline(always)]
+    fn call_value_from<const FRESH: bool>(&mut self, f: &Value, args: &[Value]) -> MsResult<Value> {
+        if self.host.nesting >= MAX_NESTED_RUNS {
+            return self.call_value_gated(f, args, FRESH);
+        }
+        self.call_value_plain(f, args)
+    }
+
+    /// A call past the nesting limit (an error), or with budgets in force.
+    #[cold]
+    #[inline(never)]
+    fn call_value_gated(&mut self, f: &Value, args: &[Value], fresh: bool) -> MsResult<Value> {
+        if self.host.nested_runs() >= MAX_NESTED_RUNS {
+            return match f {
+                Value::Func(_) => Err(too_many_nested_runs()),
+                _ => self.call_value_plain(f, args),
+            };
+        }
+        if fresh {
+            self.begin_budgeted_run(false);
+        }
+        self.budget_enter();
+        let r = self.call_value_plain(f, args);
+        self.budget_leave();
+        r
+    }
+
+    #[inline(always)]
+    fn call_value_plain(&mut self, f: &Value, args: &[Value]) -> MsResult<Value> {
         let func = match f {
             Value::Func(func) => func.clone(),
             other if args.is_empty() => return Ok(other.clone()),
@@ -50,7 +90,7 @@ impl Vm {
         for (i, a) in args.iter().enumerate() {
             self.stack[top + 1 + i] = a.clone();
         }
-        self.enter_nested()?;
+        self.host.nesting += 1;
         let r =
             match self.call_function(func, top + 1, args.len(), RetDest::Reg(top), SelfArg::None) {
                 Ok(Flow::Reload) => self.run_nested(base_depth),
@@ -90,7 +130,9 @@ impl Vm {
             Value::Null,
             None,
         );
+        self.budget_enter();
         let r = self.run_nested(base_depth);
+        self.budget_leave();
         self.host.nesting -= 1;
         r
     }
@@ -124,11 +166,11 @@ impl Vm {
             .map_or(0, |f| f.base + f.proto.nregs as usize)
     }
 
+    /// Count one more nested run, or fail past the limit. The caller puts the
+    /// memory budget in force around the run (`budget_enter`, `budget_leave`).
     pub(crate) fn enter_nested(&mut self) -> MsResult<()> {
-        if self.host.nesting >= MAX_NESTED_RUNS {
-            return Err(MsError::runtime(format!(
-                "Stack Overflow: more than {MAX_NESTED_RUNS} nested host calls or imports"
-            )));
+        if self.host.nested_runs() >= MAX_NESTED_RUNS {
+            return Err(too_many_nested_runs());
         }
         self.host.nesting += 1;
         Ok(())
@@ -141,7 +183,6 @@ impl Vm {
         let saved_slice = self.slice_end.take();
         let saved_ticks = self.ticks;
         let _ceiling = crate::ops::MemoryScope::enter(self.config.max_memory);
-        self.budget_enter();
         let r = loop {
             match self.execute(base_depth) {
                 Ok(RunStatus::Done) => break Ok(()),
@@ -151,7 +192,6 @@ impl Vm {
                 Err(e) => break Err(e),
             }
         };
-        self.budget_leave();
         self.slice_end = saved_slice;
         self.ticks = saved_ticks;
         if r.is_err() {
@@ -162,4 +202,10 @@ impl Vm {
         }
         r
     }
+}
+
+fn too_many_nested_runs() -> MsError {
+    MsError::runtime(format!(
+        "Stack Overflow: more than {MAX_NESTED_RUNS} nested host calls or imports"
+    ))
 }

@@ -101,7 +101,7 @@ impl OutputSink for StdoutSink {
 /// assert_eq!(out.contents(), "1\n");
 /// ```
 #[derive(Clone, Default)]
-pub struct StringSink(pub Rc<RefCell<String>>);
+pub struct StringSink(Rc<RefCell<String>>);
 
 impl OutputSink for StringSink {
     fn write_str(&mut self, s: &str) {
@@ -211,24 +211,28 @@ impl Default for VmConfig {
 /// ```
 pub struct Vm {
     /// Global variables (the bottom frame's locals).
-    pub globals: MapRef,
-    pub types: TypeMaps,
+    pub(crate) globals: MapRef,
+    /// The built-in type maps (`string`, `list`, `map`, `number`, `funcRef`).
+    pub(crate) types: TypeMaps,
     /// Every intrinsic, by id.
-    pub intrinsics: Vec<Rc<Intrinsic>>,
+    pub(crate) intrinsics: Vec<Rc<Intrinsic>>,
     /// The map `intrinsics` returns: name -> function value.
-    pub intrinsics_map: MapRef,
-    pub out: Box<dyn OutputSink>,
-    pub rng: Rng,
+    pub(crate) intrinsics_map: MapRef,
+    /// Where `print` goes.
+    pub(crate) out: Box<dyn OutputSink>,
+    /// The state of `rnd`.
+    pub(crate) rng: Rng,
     /// When the run started (`time` is seconds since then).
-    pub start: Instant,
+    pub(crate) start: Instant,
     /// Raised from other threads (Ctrl-C, the host, the profiler, a debugger);
     /// polled at back-edges and calls.
-    pub attention: Arc<attention::Attention>,
+    pub(crate) attention: Arc<attention::Attention>,
     /// Set by `yield`: the current run slice should end.
-    pub yield_requested: bool,
-    pub config: VmConfig,
+    pub(crate) yield_requested: bool,
+    /// Limits and switches.
+    pub(crate) config: VmConfig,
     /// State of the embedding API and the shell intrinsics (`crate::host`).
-    pub host: crate::intrinsics::HostState,
+    pub(crate) host: crate::intrinsics::HostState,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
     /// Number of live frames (`frames` beyond it are kept for reuse).
@@ -280,10 +284,28 @@ fn unset_marker(_: &mut Vm, _: &mut [Value]) -> MsResult<Value> {
 }
 
 impl Vm {
+    /// An interpreter with default limits printing to `out` (hosts usually make an
+    /// [`Interpreter`](crate::host::Interpreter), which owns one).
+    ///
+    /// ```
+    /// # use miniscript::host::{StringSink, Vm};
+    /// let out = StringSink::default();
+    /// let mut vm = Vm::new(Box::new(out.clone()));
+    /// let program = miniscript::host::compile_source("", "print 6 * 7", Default::default()).unwrap();
+    /// vm.run_main(program).unwrap();
+    /// assert_eq!(out.contents(), "42\n");
+    /// ```
     pub fn new(out: Box<dyn OutputSink>) -> Vm {
         Vm::with_config(out, VmConfig::default())
     }
 
+    /// An interpreter with the given limits printing to `out`.
+    ///
+    /// ```
+    /// # use miniscript::host::{NullSink, Vm, VmConfig};
+    /// let vm = Vm::with_config(Box::new(NullSink), VmConfig { max_call_depth: 64, ..VmConfig::default() });
+    /// assert_eq!(vm.config().max_call_depth, 64);
+    /// ```
     pub fn with_config(out: Box<dyn OutputSink>, config: VmConfig) -> Vm {
         let reg = intrinsics::create_registry();
         let marker = Rc::new(Intrinsic {
@@ -335,6 +357,71 @@ impl Vm {
             dbg: Box::default(),
             sampler: None,
         }
+    }
+
+    /// Its limits and switches.
+    ///
+    /// ```
+    /// # use miniscript::host::Interpreter;
+    /// let interp = Interpreter::new();
+    /// assert!(interp.vm().config().max_call_depth > 1000);
+    /// ```
+    pub fn config(&self) -> &VmConfig {
+        &self.config
+    }
+
+    /// Its limits and switches, to change (they apply from the next run call).
+    ///
+    /// ```
+    /// # use miniscript::host::Interpreter;
+    /// let mut interp = Interpreter::new();
+    /// interp.vm_mut().config_mut().max_call_depth = 100;
+    /// assert_eq!(interp.vm().config().max_call_depth, 100);
+    /// ```
+    pub fn config_mut(&mut self) -> &mut VmConfig {
+        &mut self.config
+    }
+
+    /// Where `print` goes: a host function may write to the script's output.
+    ///
+    /// ```
+    /// # use miniscript::host::{Interpreter, StringSink};
+    /// let out = StringSink::default();
+    /// let mut interp = Interpreter::builder().output(out.clone()).build().unwrap();
+    /// interp.register("shout", &["s"], |vm, args| {
+    ///     vm.output().write_str(&format!("{}!\n", args[0]));
+    ///     Ok(())
+    /// }).unwrap();
+    /// interp.run_source("", "shout \"hey\"").unwrap();
+    /// assert_eq!(out.contents(), "hey!\n");
+    /// ```
+    pub fn output(&mut self) -> &mut dyn OutputSink {
+        &mut *self.out
+    }
+
+    /// The host layer's state (registered closures, a pending `exit`).
+    ///
+    /// ```
+    /// # use miniscript::host::Interpreter;
+    /// let interp = Interpreter::new();
+    /// assert_eq!(interp.vm().host_state().exit_code(), None);
+    /// ```
+    pub fn host_state(&self) -> &crate::intrinsics::HostState {
+        &self.host
+    }
+
+    /// The globals map (for the sibling crates; hosts use
+    /// [`Interpreter::global`](crate::host::Interpreter::global)).
+    #[cfg(feature = "internals")]
+    pub fn globals_map(&self) -> &MapRef {
+        &self.globals
+    }
+
+    /// The attention word (for the sibling crates; hosts use
+    /// [`InterruptHandle`](crate::host::InterruptHandle)).
+    #[cfg(feature = "internals")]
+    pub fn attention_word(&self) -> &Arc<attention::Attention> {
+        &self.attention
     }
 
     /// Run compiled global code to completion (or the first runtime error).

@@ -49,17 +49,20 @@ pub const MAX_HOST_FUNCTIONS: usize = 256;
 pub const EXIT_MESSAGE: &str = "exit";
 
 /// Interpreter state belonging to the host layer: registered closures, the shell
-/// intrinsics' state, a pending `exit`, and REPL bookkeeping. Lives in [`Vm::host`].
+/// intrinsics' state, a pending `exit`, and REPL bookkeeping. See [`Vm::host_state`].
 ///
 /// ```
 /// # use miniscript::host::Interpreter;
 /// let interp = Interpreter::new();
-/// assert_eq!(interp.vm().host.exit_code(), None);
+/// assert_eq!(interp.vm().host_state().exit_code(), None);
 /// ```
 #[derive(Default)]
 pub struct HostState {
     fns: Vec<HostFnSlot>,
-    /// Nested synchronous runs on the native stack (see `Vm::call_value`).
+    /// Nested synchronous runs on the native stack (see `Vm::call_value`), plus
+    /// [`BUDGETED`] while the host has set a fuel or memory budget: the one test a
+    /// host call makes against `MAX_NESTED_RUNS` then also sends budgeted calls down
+    /// their own (cold) path, so calls without budgets pay nothing for them.
     pub(crate) nesting: u32,
     pub(crate) exit_code: Option<i32>,
     pub(crate) shell: Option<Box<super::shell::ShellState>>,
@@ -81,7 +84,29 @@ struct HostFnSlot {
     f: Rc<HostFn>,
 }
 
+/// The bit of [`HostState::nesting`] that says a budget is set (far above
+/// `MAX_NESTED_RUNS`, so counting nested runs never reaches it).
+pub(crate) const BUDGETED: u32 = 1 << 16;
+
 impl HostState {
+    /// Nested synchronous runs in progress.
+    #[inline]
+    pub(crate) fn nested_runs(&self) -> u32 {
+        self.nesting & (BUDGETED - 1)
+    }
+    /// Whether the host has set a fuel or memory budget.
+    #[inline]
+    pub(crate) fn budgeted(&self) -> bool {
+        self.nesting & BUDGETED != 0
+    }
+    /// Note whether a budget is set (after `fuel` or `memory` changed).
+    pub(crate) fn update_budgeted(&mut self) {
+        if self.fuel.is_some() || self.memory.is_some() {
+            self.nesting |= BUDGETED;
+        } else {
+            self.nesting &= !BUDGETED;
+        }
+    }
     /// The code passed to `exit`, once a script has called it.
     ///
     /// ```
@@ -89,7 +114,7 @@ impl HostState {
     /// let mut interp = Interpreter::new();
     /// interp.add_shell_intrinsics(ShellConfig::default());
     /// let _ = interp.run_source("", "exit 5");
-    /// assert_eq!(interp.vm().host.exit_code(), Some(5));
+    /// assert_eq!(interp.vm().host_state().exit_code(), Some(5));
     /// ```
     pub fn exit_code(&self) -> Option<i32> {
         self.exit_code

@@ -35,7 +35,7 @@ mod string;
 mod tests;
 
 pub use host_fns::HostState;
-pub use registry::{create_registry, Registry};
+pub use registry::create_registry;
 pub use seq::slice;
 
 use crate::interp::Rng;

@@ -4,7 +4,6 @@
 // `&[x.clone()]` reads better than `std::slice::from_ref(&x)` in argument lists.
 #![allow(clippy::cloned_ref_to_slice_refs)]
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -13,9 +12,9 @@ use crate::format::{to_repr, to_str};
 use crate::interp::{StringSink, Vm};
 use crate::value::{new_map, StrKey, Value};
 
-fn vm() -> (Vm, Rc<RefCell<String>>) {
-    let out = Rc::new(RefCell::new(String::new()));
-    (Vm::new(Box::new(StringSink(out.clone()))), out)
+fn vm() -> (Vm, StringSink) {
+    let out = StringSink::default();
+    (Vm::new(Box::new(out.clone())), out)
 }
 
 /// Calls intrinsic `name` with `args`, filling the declared defaults.
@@ -327,7 +326,7 @@ fn printing() {
     call(&mut vm, "print", &[s("b"), s("")]).unwrap();
     call(&mut vm, "print", &[Value::list(vec![s("x"), NULL]), n(7.0)]).unwrap();
     call(&mut vm, "print", &[n(0.1 + 0.2), NULL]).unwrap();
-    assert_eq!(*out.borrow(), "\na\nnull\nb[\"x\", null]70.3\n");
+    assert_eq!(out.contents(), "\na\nnull\nb[\"x\", null]70.3\n");
 }
 
 #[test]

@@ -12,6 +12,10 @@
 //! check points and for sampled timings, and runs native code that the JIT published
 //! in a region's `SiteSlot` (one atomic load per entry).
 
+// The native ABI and the region descriptions are for the jit and profiler crates
+// (`internals` feature): without it much of this module has no user.
+#![cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
+
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
