@@ -711,8 +711,9 @@ impl Equivalent<Value> for StrKey<'_> {
 }
 
 /// A fixed string key with its hash computed once: `__isa`, which every member
-/// lookup through a class chain asks each map for.
-pub struct HashedStrKey(&'static str, u64);
+/// lookup through a class chain asks each map for. The pointer is the shared
+/// string of [`isa_value`]: a key that is that string matches without comparing text.
+pub struct HashedStrKey(&'static str, u64, *const MsStr);
 
 impl Hash for HashedStrKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -722,7 +723,7 @@ impl Hash for HashedStrKey {
 
 impl Equivalent<Value> for HashedStrKey {
     fn equivalent(&self, key: &Value) -> bool {
-        matches!(key, Value::Str(s) if s.as_str() == self.0)
+        matches!(key, Value::Str(s) if std::ptr::eq(Rc::as_ptr(s), self.2) || s.as_str() == self.0)
     }
 }
 
@@ -743,7 +744,8 @@ pub fn isa_value() -> Value {
 /// The `__isa` key (its hash is the one `MsStr::hash` gives the same text).
 pub fn isa_key() -> HashedStrKey {
     static HASH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    HashedStrKey("__isa", *HASH.get_or_init(|| str_hash("__isa").max(1)))
+    let shared = ISA_STR.with(|s| Rc::as_ptr(s));
+    HashedStrKey("__isa", *HASH.get_or_init(|| str_hash("__isa").max(1)), shared)
 }
 
 /// The hasher behind maps: every key writes one pre-mixed u64, so finishing is free.
