@@ -87,6 +87,7 @@ impl FnBuilder<'_> {
         let nlocals = if self.map_mode { 0 } else { self.temp_base };
         let mut out = self.straight_regions(nlocals, &mut dead);
         self.loop_regions(nlocals, dead, &mut out);
+        out.shrink_to_fit();
         out
     }
 
@@ -183,6 +184,7 @@ impl FnBuilder<'_> {
             self.code[r.site as usize].x = i as u32;
         }
         let mut regs_needed = self.max_reg;
+        let mirror_base = self.max_reg;
         for (i, why) in kept {
             let described = match why {
                 Some(why) => Err(why),
@@ -190,9 +192,13 @@ impl FnBuilder<'_> {
             };
             let l = &self.raw_loops[i];
             let index = out.len() as u32;
-            let (desc, heads, exits, globals) = match described {
-                Ok(d) => (Ok(Rc::new(d.desc)), d.heads, d.exits, d.globals),
-                Err(e) => (Err(e), vec![l.head as u32], Vec::new(), Vec::new()),
+            // The body is left out (`RegionInfo::desc`); its temporaries stay.
+            let (desc, heads, exits, globals, temps) = match described {
+                Ok(mut d) => {
+                    let temps = d.desc.lp.take().map(|b| b.temps).unwrap_or_default();
+                    (Ok(Rc::new(d.desc)), d.heads, d.exits, d.globals, temps)
+                }
+                Err(e) => (Err(e), vec![l.head as u32], vec![], vec![], vec![]),
             };
             // Mirrored globals live in registers past the function's own.
             if let Some(top) = globals.iter().map(|g| g.reg + 1).max() {
@@ -218,13 +224,11 @@ impl FnBuilder<'_> {
                     exits,
                     first_line: l.line,
                     last_line: l.last_line,
-                    temps: desc
-                        .as_ref()
-                        .ok()
-                        .and_then(|d| d.lp.as_ref())
-                        .map(|b| b.temps.clone())
-                        .unwrap_or_default(),
+                    temps,
                     globals,
+                    cond_end: l.cond_end as u32,
+                    nlocals,
+                    mirror_base,
                 }),
                 func: None,
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),

@@ -144,7 +144,7 @@ impl Vm {
             ..Default::default()
         });
         if let Some(t) = self.tier.as_mut() {
-            t.register(id, &info, proto.file.as_deref(), &slot);
+            t.register(id, &info, proto, None, &slot);
         }
         self.region_slots.push(slot);
         let k = self.fn_natives.len();

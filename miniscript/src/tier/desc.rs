@@ -283,6 +283,12 @@ pub struct LoopMeta {
     /// The globals the nest uses, loaded into registers before each native run
     /// and stored back after it.
     pub globals: Vec<GlobalMirror>,
+    /// The rest of where the nest sits (`NestShape`; its head and end are the
+    /// region's `site` and `end`): the body is described again from these when the
+    /// region gets hot (`tier::full_desc`).
+    pub cond_end: u32,
+    pub nlocals: u16,
+    pub mirror_base: u16,
 }
 
 /// A global variable a loop region keeps in a register while its native code runs:
@@ -308,7 +314,10 @@ pub struct RegionInfo {
     pub inputs: Vec<u16>,
     /// Registers written, in output order.
     pub outputs: Vec<u16>,
-    /// The description, or why the region cannot be compiled.
+    /// The description, or why the region cannot be compiled. For a loop region it
+    /// has no body (`lp` is `None`): a program may hold hundreds of thousands of
+    /// loops that never get hot, and the body is most of a description.
+    /// `tier::full_desc` describes the nest again when it is to be compiled.
     pub desc: Result<Rc<RegionDesc>, String>,
     /// Source of the expressions it covers: (line, col, text).
     pub exprs: Vec<(u32, u32, Rc<str>)>,
