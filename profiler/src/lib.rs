@@ -297,7 +297,7 @@ impl TierHook for Profiler {
             Some(s) if &*s.file == name => s.file.clone(),
             _ => Rc::from(name),
         };
-        let source: Rc<str> = match info.exprs.as_slice() {
+        let source: Rc<str> = match &*info.exprs {
             [one] => one.2.clone(),
             many => many
                 .iter()

@@ -135,9 +135,9 @@ impl FnBuilder<'_> {
             out.push(crate::tier::RegionInfo {
                 site: raw.site as u32,
                 end: end as u32,
-                inputs,
-                outputs,
-                exprs: raw.exprs,
+                inputs: inputs.into(),
+                outputs: outputs.into(),
+                exprs: raw.exprs.into(),
                 complexity,
                 lp: None,
                 func: None,
@@ -204,9 +204,15 @@ impl FnBuilder<'_> {
             if let Some(top) = globals.iter().map(|g| g.reg + 1).max() {
                 regs_needed = regs_needed.max(top);
             }
-            let (complexity, inputs, outputs) = desc.as_ref().map_or((0, vec![], vec![]), |d| {
-                (d.complexity, d.input_regs.clone(), d.output_regs.clone())
-            });
+            let (complexity, inputs, outputs) =
+                desc.as_ref()
+                    .map_or((0, Box::default(), Box::default()), |d| {
+                        (
+                            d.complexity,
+                            d.input_regs.as_slice().into(),
+                            d.output_regs.as_slice().into(),
+                        )
+                    });
             for (k, &h) in heads.iter().enumerate() {
                 let ins = &mut self.code[h as usize];
                 ins.x = index;
@@ -217,15 +223,15 @@ impl FnBuilder<'_> {
                 end: l.end as u32,
                 inputs,
                 outputs,
-                exprs: vec![(l.line, l.col, l.text.clone())],
+                exprs: Box::new([(l.line, l.col, l.text.clone())]),
                 complexity,
                 lp: Some(crate::tier::LoopMeta {
-                    heads,
-                    exits,
+                    heads: heads.into(),
+                    exits: exits.into(),
                     first_line: l.line,
                     last_line: l.last_line,
-                    temps,
-                    globals,
+                    temps: temps.into(),
+                    globals: globals.into(),
                     cond_end: l.cond_end as u32,
                     nlocals,
                     mirror_base,
