@@ -360,13 +360,22 @@ r = f(3)
     let ok = "g = function(n)\n  i = 0\n  while i < n\n    i = i + 1\n  end while\nend function\n";
     let program = miniscript::parser::parse(ok).unwrap();
     let proto = compile_with(&program, ok, None, LOOPS).unwrap();
-    let desc = proto.protos[0]
+    let g = &proto.protos[0];
+    let x = g
         .regions
         .iter()
-        .find(|r| r.lp.is_some())
-        .and_then(|r| r.desc.as_ref().ok().cloned())
+        .position(|r| r.lp.is_some() && r.desc.is_ok())
         .expect("a compilable loop");
-    assert!(desc.lp.is_some());
+    // The compiler keeps the summary; the body is described when it is compiled.
+    let kept = g.regions[x].desc.as_ref().unwrap();
+    assert!(kept.lp.is_none());
+    let full = miniscript::tier::full_desc(g, x).expect("described again");
+    assert!(full.lp.is_some());
+    assert_eq!(full.fingerprint, kept.fingerprint);
+    assert_eq!(
+        (&full.input_regs, &full.output_regs, full.complexity),
+        (&kept.input_regs, &kept.output_regs, kept.complexity)
+    );
 }
 
 #[test]

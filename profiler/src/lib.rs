@@ -17,6 +17,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use hdrhistogram::Histogram;
+use miniscript::tac::Proto;
 use miniscript::tier::{
     RegionCounters, RegionDesc, RegionId, RegionInfo, RegionState, SiteSlot, TierHook,
 };
@@ -71,7 +72,35 @@ pub struct SiteRecord {
     /// Why it is not eligible (one copy per distinct reason).
     pub why_not: Option<Rc<str>>,
     pub slot: Arc<SiteSlot>,
-    /// Boxed: most regions are never sampled, and a record stays small.
+    /// Sampled timings and the compile: boxed, as most regions have neither
+    /// (`SiteRecord::activity`).
+    pub activity: Option<Box<Activity>>,
+    pub last_score: f64,
+    /// A loop region: the source lines it spans.
+    pub is_loop: bool,
+    pub last_line: u32,
+    /// A function region: the function's name (shared with its description).
+    pub func: Option<Rc<str>>,
+    /// A loop region: its function and index there, to describe the body in full
+    /// when it is compiled (the compiler keeps descriptions of loops without it).
+    pub nest: Option<Nest>,
+}
+
+/// A loop region's function and its index there (`SiteRecord::nest`).
+pub struct Nest {
+    pub proto: Rc<Proto>,
+    pub x: u32,
+}
+
+impl std::fmt::Debug for Nest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Nest({}, {})", self.proto.name, self.x)
+    }
+}
+
+/// What one region did that most never do: sampled timings and a compile.
+#[derive(Debug, Default)]
+pub struct Activity {
     pub interp: Option<Box<Histogram<u64>>>,
     pub native: Option<Box<Histogram<u64>>>,
     pub interp_ticks: u64,
@@ -80,12 +109,30 @@ pub struct SiteRecord {
     pub native_samples: u64,
     pub compile_us: Option<f64>,
     pub compile_error: Option<String>,
-    pub last_score: f64,
-    /// A loop region: the source lines it spans.
-    pub is_loop: bool,
-    pub last_line: u32,
-    /// A function region: the function's name.
-    pub func: Option<String>,
+}
+
+/// The activity of a region that had none.
+static NO_ACTIVITY: Activity = Activity {
+    interp: None,
+    native: None,
+    interp_ticks: 0,
+    interp_samples: 0,
+    native_ticks: 0,
+    native_samples: 0,
+    compile_us: None,
+    compile_error: None,
+};
+
+impl SiteRecord {
+    /// Its sampled timings and compile (all empty when it had none).
+    pub fn activity(&self) -> &Activity {
+        self.activity.as_deref().unwrap_or(&NO_ACTIVITY)
+    }
+
+    /// The same, to record into (created on first use).
+    pub fn activity_mut(&mut self) -> &mut Activity {
+        self.activity.get_or_insert_with(Box::default)
+    }
 }
 
 /// Settings the profiler takes from the options table.
@@ -172,15 +219,16 @@ impl Profiler {
         };
         for o in b.drain() {
             if let Some(s) = self.sites.get_mut(o.gid.index()) {
-                s.compile_us = Some(o.micros);
-                s.compile_error = o.error;
+                let a = s.activity_mut();
+                a.compile_us = Some(o.micros);
+                a.compile_error = o.error;
             }
         }
     }
 
     /// Estimated interpreted time of a region so far, in microseconds.
     pub fn est_interp_us(&self, gid: usize, count: u64) -> f64 {
-        let s = &self.sites[gid];
+        let s = self.sites[gid].activity();
         if s.interp_samples == 0 {
             return 0.0;
         }
@@ -234,16 +282,22 @@ impl TierHook for Profiler {
         &mut self,
         id: RegionId,
         info: &RegionInfo,
-        file: Option<&str>,
+        proto: &Rc<Proto>,
+        x: Option<usize>,
         slot: &Arc<SiteSlot>,
     ) {
+        // The regions of a function are registered together: room for all of them
+        // at once (global code may hold hundreds of thousands).
+        if x == Some(0) && proto.regions.len() > self.sites.len() / 4 {
+            self.sites.reserve_exact(proto.regions.len());
+        }
         let (line, col) = info.exprs.first().map(|e| (e.0, e.1)).unwrap_or((0, 0));
-        let name = file.unwrap_or(&self.main_file);
+        let name = proto.file.as_deref().unwrap_or(&self.main_file);
         let file = match self.sites.last() {
             Some(s) if &*s.file == name => s.file.clone(),
             _ => Rc::from(name),
         };
-        let source: Rc<str> = match info.exprs.as_slice() {
+        let source: Rc<str> = match &*info.exprs {
             [one] => one.2.clone(),
             many => many
                 .iter()
@@ -273,14 +327,7 @@ impl TierHook for Profiler {
             desc,
             why_not,
             slot: slot.clone(),
-            interp: None,
-            native: None,
-            interp_ticks: 0,
-            interp_samples: 0,
-            native_ticks: 0,
-            native_samples: 0,
-            compile_us: None,
-            compile_error: None,
+            activity: None,
             last_score: 0.0,
             is_loop: info.lp.is_some(),
             last_line: info
@@ -289,7 +336,14 @@ impl TierHook for Profiler {
                 .map(|l| l.last_line)
                 .or(info.func.as_ref().map(|f| f.2))
                 .unwrap_or(line),
-            func: info.func.as_ref().map(|f| f.0.to_string()),
+            func: info.func.as_ref().map(|f| f.0.clone()),
+            nest: match (x, &info.lp) {
+                (Some(x), Some(_)) => Some(Nest {
+                    proto: proto.clone(),
+                    x: x as u32,
+                }),
+                _ => None,
+            },
         });
     }
 
@@ -316,7 +370,19 @@ impl TierHook for Profiler {
         }
         match hot::decide(c.count, est, site.complexity, site.desc.is_some(), &t) {
             hot::Decision::Compile => {
-                let Some(desc) = site.desc.as_ref() else {
+                // A loop's body is described now (see `SiteRecord::nest`).
+                let full = match &site.nest {
+                    Some(n) => match miniscript::tier::full_desc(&n.proto, n.x as usize) {
+                        Ok(d) => Some(d),
+                        Err(e) => {
+                            site.slot.set_state(RegionState::Failed);
+                            site.activity_mut().compile_error = Some(e);
+                            return u64::MAX;
+                        }
+                    },
+                    None => None,
+                };
+                let Some(desc) = full.as_ref().or(site.desc.as_ref()) else {
                     return u64::MAX;
                 };
                 let Some(b) = self.backend.as_mut() else {
@@ -361,6 +427,7 @@ impl TierHook for Profiler {
         let Some(s) = self.sites.get_mut(id.index()) else {
             return;
         };
+        let s = s.activity_mut();
         let h = if native {
             s.native_ticks += ticks;
             s.native_samples += 1;

@@ -67,10 +67,11 @@ pub fn build(p: &Profiler, top: usize) -> Report {
         if c.count == 0 {
             continue;
         }
+        let a = s.activity();
         let interp_avg =
-            (s.interp_samples > 0).then(|| s.interp_ticks as f64 / s.interp_samples as f64 * nspt);
+            (a.interp_samples > 0).then(|| a.interp_ticks as f64 / a.interp_samples as f64 * nspt);
         let native_avg =
-            (s.native_samples > 0).then(|| s.native_ticks as f64 / s.native_samples as f64 * nspt);
+            (a.native_samples > 0).then(|| a.native_ticks as f64 / a.native_samples as f64 * nspt);
         let interp_execs = c.count - c.native;
         let est = interp_avg.unwrap_or(0.0) * interp_execs as f64
             + native_avg.or(interp_avg).unwrap_or(0.0) * c.native as f64;
@@ -94,20 +95,20 @@ pub fn build(p: &Profiler, top: usize) -> Report {
             native_executions: c.native,
             est_time_ns: est,
             share: 0.0,
-            interp_p50_ns: q(&s.interp, 0.5),
-            interp_p99_ns: q(&s.interp, 0.99),
-            native_p50_ns: q(&s.native, 0.5),
-            native_p99_ns: q(&s.native, 0.99),
+            interp_p50_ns: q(&a.interp, 0.5),
+            interp_p99_ns: q(&a.interp, 0.99),
+            native_p50_ns: q(&a.native, 0.5),
+            native_p99_ns: q(&a.native, 0.99),
             complexity: s.complexity,
             score: s.last_score,
             state: state.name().to_string(),
-            compile_us: s.compile_us,
+            compile_us: a.compile_us,
             guard_misses: c.misses,
             note: s
                 .why_not
                 .as_deref()
                 .map(String::from)
-                .or_else(|| s.compile_error.clone()),
+                .or_else(|| a.compile_error.clone()),
             kind: if s.is_loop {
                 "loop"
             } else if s.func.is_some() {

@@ -50,6 +50,7 @@ impl FnBuilder<'_> {
             false,
         );
         fb.interner = self.interner.clone();
+        fb.texts = self.texts.clone();
         fb.sites_on = self.sites_on;
         fb.loops_on = self.loops_on;
         fb.functions_on = self.functions_on;
@@ -172,7 +173,18 @@ impl FnBuilder<'_> {
 
     pub(super) fn span_text(&self, e: &Expr) -> Rc<str> {
         let (s, t) = (e.span.start as usize, e.span.end as usize);
-        self.source.get(s..t).unwrap_or("").into()
+        self.text(self.source.get(s..t).unwrap_or(""))
+    }
+
+    /// The shared copy of source text `s` (see `FnBuilder::texts`).
+    pub(super) fn text(&self, s: &str) -> Rc<str> {
+        let mut texts = self.texts.borrow_mut();
+        if let Some(t) = texts.get(s) {
+            return t.clone();
+        }
+        let t: Rc<str> = Rc::from(s);
+        texts.insert(t.clone());
+        t
     }
 
     fn expr_into_inner(&mut self, e: &Expr, dst: u16) -> MsResult<()> {

@@ -13,7 +13,7 @@
 //! literals, `regions.rs` region markers, `analysis.rs` the AST queries they share.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::ast::{BinOp, CmpOp, Literal, Program, Stmt};
@@ -179,6 +179,9 @@ struct FnBuilder<'s> {
     in_site: bool,
     /// String constants shared by every function of the program.
     interner: Rc<RefCell<HashMap<Rc<str>, Value>>>,
+    /// Source texts of sites, regions and loops, shared by every function of the
+    /// program (`FnBuilder::text`): large programs repeat them.
+    texts: Rc<RefCell<HashSet<Rc<str>>>>,
     /// Emit `Site`/`SiteEnd` around compilable regions.
     sites_on: bool,
     min_complexity: u32,
@@ -237,6 +240,7 @@ impl<'s> FnBuilder<'s> {
             assigned: Assigned::default(),
             in_site: false,
             interner: Rc::default(),
+            texts: Rc::default(),
             sites_on: false,
             min_complexity: 0,
             regions: Vec::new(),

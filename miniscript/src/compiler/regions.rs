@@ -87,6 +87,7 @@ impl FnBuilder<'_> {
         let nlocals = if self.map_mode { 0 } else { self.temp_base };
         let mut out = self.straight_regions(nlocals, &mut dead);
         self.loop_regions(nlocals, dead, &mut out);
+        out.shrink_to_fit();
         out
     }
 
@@ -134,9 +135,9 @@ impl FnBuilder<'_> {
             out.push(crate::tier::RegionInfo {
                 site: raw.site as u32,
                 end: end as u32,
-                inputs,
-                outputs,
-                exprs: raw.exprs,
+                inputs: inputs.into(),
+                outputs: outputs.into(),
+                exprs: raw.exprs.into(),
                 complexity,
                 lp: None,
                 func: None,
@@ -183,6 +184,7 @@ impl FnBuilder<'_> {
             self.code[r.site as usize].x = i as u32;
         }
         let mut regs_needed = self.max_reg;
+        let mirror_base = self.max_reg;
         for (i, why) in kept {
             let described = match why {
                 Some(why) => Err(why),
@@ -190,17 +192,27 @@ impl FnBuilder<'_> {
             };
             let l = &self.raw_loops[i];
             let index = out.len() as u32;
-            let (desc, heads, exits, globals) = match described {
-                Ok(d) => (Ok(Rc::new(d.desc)), d.heads, d.exits, d.globals),
-                Err(e) => (Err(e), vec![l.head as u32], Vec::new(), Vec::new()),
+            // The body is left out (`RegionInfo::desc`); its temporaries stay.
+            let (desc, heads, exits, globals, temps) = match described {
+                Ok(mut d) => {
+                    let temps = d.desc.lp.take().map(|b| b.temps).unwrap_or_default();
+                    (Ok(Rc::new(d.desc)), d.heads, d.exits, d.globals, temps)
+                }
+                Err(e) => (Err(e), vec![l.head as u32], vec![], vec![], vec![]),
             };
             // Mirrored globals live in registers past the function's own.
             if let Some(top) = globals.iter().map(|g| g.reg + 1).max() {
                 regs_needed = regs_needed.max(top);
             }
-            let (complexity, inputs, outputs) = desc.as_ref().map_or((0, vec![], vec![]), |d| {
-                (d.complexity, d.input_regs.clone(), d.output_regs.clone())
-            });
+            let (complexity, inputs, outputs) =
+                desc.as_ref()
+                    .map_or((0, Box::default(), Box::default()), |d| {
+                        (
+                            d.complexity,
+                            d.input_regs.as_slice().into(),
+                            d.output_regs.as_slice().into(),
+                        )
+                    });
             for (k, &h) in heads.iter().enumerate() {
                 let ins = &mut self.code[h as usize];
                 ins.x = index;
@@ -211,20 +223,18 @@ impl FnBuilder<'_> {
                 end: l.end as u32,
                 inputs,
                 outputs,
-                exprs: vec![(l.line, l.col, l.text.clone())],
+                exprs: Box::new([(l.line, l.col, l.text.clone())]),
                 complexity,
                 lp: Some(crate::tier::LoopMeta {
-                    heads,
-                    exits,
+                    heads: heads.into(),
+                    exits: exits.into(),
                     first_line: l.line,
                     last_line: l.last_line,
-                    temps: desc
-                        .as_ref()
-                        .ok()
-                        .and_then(|d| d.lp.as_ref())
-                        .map(|b| b.temps.clone())
-                        .unwrap_or_default(),
-                    globals,
+                    temps: temps.into(),
+                    globals: globals.into(),
+                    cond_end: l.cond_end as u32,
+                    nlocals,
+                    mirror_base,
                 }),
                 func: None,
                 intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),

@@ -217,7 +217,7 @@ impl FnBuilder<'_> {
             line,
             col,
             last_line,
-            text: text.into(),
+            text: self.text(&text),
         });
     }
 

@@ -128,12 +128,12 @@ impl Vm {
         let info = RegionInfo {
             site: 0,
             end: 0,
-            inputs: Vec::new(),
-            outputs: Vec::new(),
+            inputs: Box::default(),
+            outputs: Box::default(),
             complexity: desc.as_ref().map_or(0, |d| d.complexity),
             intrinsics: desc.as_ref().map_or(0, |d| d.intrinsics),
             desc,
-            exprs: vec![(first, 1, Rc::from(format!("function {name}")))],
+            exprs: Box::new([(first, 1, Rc::from(format!("function {name}")))]),
             lp: None,
             func: Some((name, first, last)),
         };
@@ -144,7 +144,7 @@ impl Vm {
             ..Default::default()
         });
         if let Some(t) = self.tier.as_mut() {
-            t.register(id, &info, proto.file.as_deref(), &slot);
+            t.register(id, &info, proto, None, &slot);
         }
         self.region_slots.push(slot);
         let k = self.fn_natives.len();

@@ -39,16 +39,23 @@ impl Vm {
         proto.region_base.set((self.id, base.0));
         // Keeping the proto alive keeps its address from being reused by another.
         self.region_bases.insert(key, (proto.clone(), base));
+        let n = proto.regions.len();
+        // Global code may hold hundreds of thousands of regions: no spare capacity
+        // for them (amortized growth for many small functions).
+        if n > self.regions_rt.len() / 4 {
+            self.regions_rt.reserve_exact(n);
+            self.region_slots.reserve_exact(n);
+        }
+        let first_check = if self.tier.is_some() { 1 } else { u64::MAX };
         for (i, info) in proto.regions.iter().enumerate() {
             let slot = Arc::new(SiteSlot::default());
             let id = RegionId::new(base.0, i as u32);
-            let first_check = if self.tier.is_some() { 1 } else { u64::MAX };
             self.regions_rt.push(RegionCounters {
                 next_check: first_check,
                 ..Default::default()
             });
             if let Some(t) = self.tier.as_mut() {
-                t.register(id, info, proto.file.as_deref(), &slot);
+                t.register(id, info, proto, Some(i), &slot);
             }
             self.region_slots.push(slot);
         }

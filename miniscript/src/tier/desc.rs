@@ -272,17 +272,23 @@ pub enum ExitKind {
 #[derive(Clone, Debug)]
 pub struct LoopMeta {
     /// Pc of each head's `Loop` instruction, by entry number.
-    pub heads: Vec<u32>,
+    pub heads: Box<[u32]>,
     /// Pc to continue at after each exit, and its kind.
-    pub exits: Vec<(u32, ExitKind)>,
+    pub exits: Box<[(u32, ExitKind)]>,
     /// Source lines the nest spans.
     pub first_line: u32,
     pub last_line: u32,
     /// Temporaries made numbers before each native run (`LoopBody::temps`).
-    pub temps: Vec<u16>,
+    pub temps: Box<[u16]>,
     /// The globals the nest uses, loaded into registers before each native run
     /// and stored back after it.
-    pub globals: Vec<GlobalMirror>,
+    pub globals: Box<[GlobalMirror]>,
+    /// The rest of where the nest sits (`NestShape`; its head and end are the
+    /// region's `site` and `end`): the body is described again from these when the
+    /// region gets hot (`tier::full_desc`).
+    pub cond_end: u32,
+    pub nlocals: u16,
+    pub mirror_base: u16,
 }
 
 /// A global variable a loop region keeps in a register while its native code runs:
@@ -304,14 +310,18 @@ pub struct RegionInfo {
     pub site: u32,
     /// First instruction after the region (where native code continues).
     pub end: u32,
-    /// Registers read as inputs, in input order.
-    pub inputs: Vec<u16>,
+    /// Registers read as inputs, in input order. (Boxed slices rather than vectors
+    /// here and in `LoopMeta`: a program may hold hundreds of thousands of regions.)
+    pub inputs: Box<[u16]>,
     /// Registers written, in output order.
-    pub outputs: Vec<u16>,
-    /// The description, or why the region cannot be compiled.
+    pub outputs: Box<[u16]>,
+    /// The description, or why the region cannot be compiled. For a loop region it
+    /// has no body (`lp` is `None`): a program may hold hundreds of thousands of
+    /// loops that never get hot, and the body is most of a description.
+    /// `tier::full_desc` describes the nest again when it is to be compiled.
     pub desc: Result<Rc<RegionDesc>, String>,
     /// Source of the expressions it covers: (line, col, text).
-    pub exprs: Vec<(u32, u32, Rc<str>)>,
+    pub exprs: Box<[(u32, u32, Rc<str>)]>,
     /// Weighted operation count.
     pub complexity: u32,
     /// Set for a loop region (`site` is then its outermost `Loop` instruction).

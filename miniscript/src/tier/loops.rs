@@ -2,12 +2,14 @@
 //! into `LoopBody` code, in named passes (check the nest, find its containers,
 //! translate each instruction, finish), or says why the nest cannot be compiled.
 
+use std::rc::Rc;
+
 use super::desc::{
     weight, ExitKind, GlobalMirror, LInstr, LOperand, LoopBody, ROp, RegionDesc, Test,
 };
 use super::fingerprint::fingerprint;
 use super::straight::{call_of, pi};
-use crate::tac::{Instr, Op, K_BIT, NO_REG};
+use crate::tac::{Instr, Op, Proto, K_BIT, NO_REG};
 use crate::value::Value;
 
 /// Why a loop holding `op` cannot be compiled, in the words of the report.
@@ -111,6 +113,31 @@ pub fn describe_loop(
         out.push(t.instr(pc, ins)?);
     }
     t.finish(out)
+}
+
+/// The description of region `x` of `proto` to compile it from: the one the
+/// compiler kept, or for a loop region (kept without its body) the nest described
+/// again from the function's code. The code is that of the first description (the
+/// compiler sets only the operands of heads and markers after it, which the
+/// description does not read), so the result is the same, fingerprint included.
+pub fn full_desc(proto: &Proto, x: usize) -> Result<Rc<RegionDesc>, String> {
+    let info = proto.regions.get(x).ok_or("no such region")?;
+    let desc = info.desc.as_ref().map_err(|e| e.clone())?;
+    let Some(lp) = info.lp.as_ref() else {
+        return Ok(desc.clone());
+    };
+    let shape = NestShape {
+        head: info.site as usize,
+        cond_end: lp.cond_end as usize,
+        end: info.end as usize,
+        nlocals: lp.nlocals,
+        mirror_base: lp.mirror_base,
+    };
+    let full = describe_loop(&proto.code, &proto.consts, shape)?.desc;
+    if full.fingerprint != desc.fingerprint {
+        return Err("changed since it was compiled".to_string());
+    }
+    Ok(Rc::new(full))
 }
 
 /// Pass 1: the nest is a loop of bounded size; returns the pc of every head.

@@ -16,8 +16,11 @@
 // (`internals` feature): without it much of this module has no user.
 #![cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
 
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+use crate::tac::Proto;
 
 pub mod abi;
 mod desc;
@@ -36,7 +39,7 @@ pub use fingerprint::fingerprint;
 pub use func::{
     describe_function, fn_candidate, DescribedFunc, FInstr, FuncBody, FuncUnit, MAX_FN_ARGS,
 };
-pub use loops::{describe_loop, DescribedLoop, NestShape};
+pub use loops::{describe_loop, full_desc, DescribedLoop, NestShape};
 pub use straight::describe;
 
 /// A region's id in one `Vm`: the index of its counters and slot (regions of every
@@ -167,12 +170,17 @@ impl RegionCounters {
 
 /// The profiler/JIT side, plugged into a `Vm`.
 pub trait TierHook {
-    /// A region was loaded; `slot` is where its native code will be published.
+    /// A region of `proto` was loaded: `info`, which is `proto.regions[x]` when `x`
+    /// is given (`None`: a function region, `proto` whole). `slot` is where its
+    /// native code will be published. The hook may keep `proto`: a loop region is
+    /// described in full from its code only when it is to be compiled
+    /// ([`full_desc`]).
     fn register(
         &mut self,
         id: RegionId,
         info: &RegionInfo,
-        file: Option<&str>,
+        proto: &Rc<Proto>,
+        x: Option<usize>,
         slot: &Arc<SiteSlot>,
     );
     /// Region `id` reached its check point with these counters; returns the next
