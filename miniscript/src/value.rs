@@ -744,7 +744,7 @@ pub fn isa_value() -> Value {
 /// The `__isa` key (its hash is the one `MsStr::hash` gives the same text).
 pub fn isa_key() -> HashedStrKey {
     static HASH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let shared = ISA_STR.with(|s| Rc::as_ptr(s));
+    let shared = ISA_STR.with(Rc::as_ptr);
     HashedStrKey("__isa", *HASH.get_or_init(|| str_hash("__isa").max(1)), shared)
 }
 
