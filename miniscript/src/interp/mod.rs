@@ -68,12 +68,16 @@ pub trait OutputSink {
 /// ```
 pub struct StdoutSink {
     buf: std::io::BufWriter<std::io::Stdout>,
+    /// Written to since the last flush: a flush with nothing new (after every host
+    /// call) then costs one test rather than a lock of the process's stdout.
+    dirty: bool,
 }
 
 impl Default for StdoutSink {
     fn default() -> Self {
         StdoutSink {
             buf: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            dirty: false,
         }
     }
 }
@@ -81,12 +85,15 @@ impl Default for StdoutSink {
 impl OutputSink for StdoutSink {
     fn write_str(&mut self, s: &str) {
         use std::io::Write;
+        self.dirty = true;
         // A closed pipe (e.g. `| head`) is not the script's error: drop the output.
         let _ = self.buf.write_all(s.as_bytes());
     }
     fn flush(&mut self) {
         use std::io::Write;
-        let _ = self.buf.flush();
+        if std::mem::take(&mut self.dirty) {
+            let _ = self.buf.flush();
+        }
     }
 }
 
