@@ -18,8 +18,9 @@ impl Vm {
     /// called without an object, with no more arguments than parameters, below the
     /// depth limit and with no interrupt pending. Pushes its frame and returns true;
     /// returns false having done nothing otherwise (the general path then runs,
-    /// raising any error).
-    #[inline(never)]
+    /// raising any error). Inlined into `CallName`: the call's prologue and
+    /// epilogue cost fib 4% of its instructions.
+    #[inline(always)]
     pub(crate) fn push_plain_call(
         &mut self,
         f: &FuncVal,
