@@ -35,7 +35,7 @@ use crate::format::to_str;
 use crate::interp::Vm;
 use crate::value::{new_map, MapRef, MsMap, ParamSpec, StrKey, Value};
 
-mod civil;
+pub mod civil;
 mod date;
 mod file;
 mod key;
