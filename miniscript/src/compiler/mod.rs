@@ -23,6 +23,7 @@ use crate::value::{ParamSpec, Value};
 
 mod analysis;
 mod assigned;
+mod cond;
 mod expr;
 mod regions;
 mod stmt;

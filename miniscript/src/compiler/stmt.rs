@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::{analysis, bin_op, is_magic, FnBuilder, LoopCtx, RawLoop};
-use crate::ast::{BinOp, CmpOp, Expr, ExprKind, Stmt, StmtKind};
+use crate::ast::{BinOp, Expr, ExprKind, Stmt, StmtKind};
 use crate::error::{MsError, MsResult};
 use crate::tac::{Instr, Op, K_BIT, NO_REG};
 
@@ -42,9 +42,10 @@ impl FnBuilder<'_> {
                     && !self.loops.is_empty() =>
             {
                 self.line = branches[0].0.span.line.max(s.line);
-                let j = self.cond_jump(&branches[0].0, true)?;
+                let mut jumps = Vec::new();
+                self.cond_jumps(&branches[0].0, true, &mut jumps)?;
                 if let Some(l) = self.loops.last_mut() {
-                    l.breaks.push(j);
+                    l.breaks.extend(jumps);
                 }
             }
             StmtKind::If(branches, else_body) => {
@@ -58,7 +59,9 @@ impl FnBuilder<'_> {
                         ends.push(self.emit_jump(Op::Jump, 0, 0));
                     }
                     let h = self.here();
-                    self.patch(skip, h);
+                    for j in skip {
+                        self.patch(j, h);
+                    }
                 }
                 if let Some(body) = else_body {
                     self.block(body)?;
@@ -75,7 +78,7 @@ impl FnBuilder<'_> {
                 let cond_end = self.here();
                 self.loops.push(LoopCtx {
                     top,
-                    breaks: vec![exit],
+                    breaks: exit,
                 });
                 self.block(body)?;
                 self.line = s.line;
@@ -219,39 +222,6 @@ impl FnBuilder<'_> {
             last_line,
             text: self.text(&text),
         });
-    }
-
-    /// Evaluate a condition and emit a jump taken when it is not truthy; returns the
-    /// jump to patch. Single comparisons fuse into compare-and-branch instructions.
-    fn cond_jump_unless(&mut self, cond: &Expr) -> MsResult<usize> {
-        self.cond_jump(cond, false)
-    }
-
-    /// Emit a jump taken when `cond` is truthy (`when_true`) or not truthy.
-    fn cond_jump(&mut self, cond: &Expr, when_true: bool) -> MsResult<usize> {
-        let mark = self.next_temp;
-        if let ExprKind::Compare(operands, ops) = &cond.kind {
-            if ops.len() == 1 {
-                let a = self.expr_any(&operands[0])?;
-                let b = self.expr_any(&operands[1])?;
-                let op = match ops[0] {
-                    CmpOp::Lt => Op::JumpUnlessLt,
-                    CmpOp::Le => Op::JumpUnlessLe,
-                    CmpOp::Gt => Op::JumpUnlessGt,
-                    CmpOp::Ge => Op::JumpUnlessGe,
-                    CmpOp::Eq => Op::JumpUnlessEq,
-                    CmpOp::Ne => Op::JumpUnlessNe,
-                };
-                self.free_to(mark);
-                let j = self.emit_jump(op, a, b);
-                // n = 1 inverts the fused branch: jump when the comparison holds.
-                self.code[j].n = when_true as u8;
-                return Ok(j);
-            }
-        }
-        let c = self.expr_any(cond)?;
-        self.free_to(mark);
-        Ok(self.emit_jump(if when_true { Op::JumpIf } else { Op::JumpIfNot }, c, 0))
     }
 
     fn expr_stmt(&mut self, e: &Expr) -> MsResult<()> {
