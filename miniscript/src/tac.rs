@@ -212,6 +212,9 @@ pub struct Proto {
     pub map_mode: bool,
     /// The first parameter is `self` (dot calls pass the object in it).
     pub self_param: bool,
+    /// The code reads `super` (`GetSuper`): only then does a method call of it
+    /// need to find where the method was found and that map's `__isa`.
+    pub uses_super: bool,
     pub sites: Vec<SiteInfo>,
     /// Inline cache per instruction: for `CallName`, the index in the globals map
     /// where the name was last found (`u32::MAX`: none); for a field read or write

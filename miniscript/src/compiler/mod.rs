@@ -313,6 +313,7 @@ impl<'s> FnBuilder<'s> {
             return Err(MsError::compiler("function too large", self.line));
         }
         let self_param = self.params.first().is_some_and(|p| &*p.name == "self");
+        let uses_super = self.code.iter().any(|i| i.op == Op::GetSuper);
         let ncode = self.code.len();
         let regions = self.finish_regions();
         // A program may hold a million small functions: no spare capacity in them.
@@ -338,6 +339,7 @@ impl<'s> FnBuilder<'s> {
             nregs: self.max_reg,
             map_mode: self.map_mode,
             self_param,
+            uses_super,
             sites: self.sites,
             name_cache: (0..ncode).map(|_| std::cell::Cell::new(u32::MAX)).collect(),
             regions,

@@ -71,7 +71,14 @@ impl Vm {
                     let Value::Func(f) = v else {
                         return false;
                     };
-                    let sup = m.isa_entry(&self.isa_key).cloned().unwrap_or(Value::Null);
+                    // `super` is the `__isa` of the map the method was found in;
+                    // only a method that reads it needs it.
+                    let sup = match &f.code {
+                        FuncCode::Script(p) if p.uses_super => {
+                            Some(m.isa_entry(&self.isa_key).cloned().unwrap_or(Value::Null))
+                        }
+                        _ => None,
+                    };
                     break (f.clone(), sup);
                 }
                 match m.isa_entry(&self.isa_key) {
@@ -99,7 +106,7 @@ impl Vm {
         self.push_script_frame(&f, proto, start, given, dst);
         let fr = &mut self.frames[self.depth - 1];
         fr.self_val = Value::Map(obj);
-        fr.super_val = Some(super_val);
+        fr.super_val = super_val;
         true
     }
 
