@@ -492,6 +492,21 @@ impl MsMap {
         self.0.get(isa)
     }
 
+    /// False only when string key `key` is surely absent: the map has a few entries
+    /// and no string key hashes alike. Method calls ask it of the object first,
+    /// which rarely holds the method itself: comparing a handful of cached hashes
+    /// is cheaper than the hash probe that would miss.
+    #[inline]
+    pub fn may_hold_str(&self, key: &MsStr) -> bool {
+        if self.0.len() > 8 {
+            return true;
+        }
+        let h = key.hash();
+        self.0
+            .keys()
+            .any(|k| matches!(k, Value::Str(s) if s.hash() == h))
+    }
+
     /// The value of the field `key`, through `cache` (see [`MsMap::index_cached`]).
     /// Always inlined: the interpreter's field fast paths rely on it (left to
     /// LLVM, it stopped inlining when the native helpers moved to `tier::abi`).

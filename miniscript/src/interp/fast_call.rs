@@ -55,9 +55,9 @@ impl Vm {
         dst: RetDest,
         cache: &Cell<u32>,
     ) -> bool {
-        if !matches!(key, Value::Str(_)) {
+        let Value::Str(ks) = key else {
             return false;
-        }
+        };
         let Value::Map(obj) = &self.stack[objreg] else {
             return false;
         };
@@ -67,7 +67,8 @@ impl Vm {
         let (f, super_val) = loop {
             let next = {
                 let m = cur.borrow();
-                if let Some(v) = m.get_cached(key, cache) {
+                let absent = hops == 0 && !m.may_hold_str(ks);
+                if let Some(v) = (!absent).then(|| m.get_cached(key, cache)).flatten() {
                     let Value::Func(f) = v else {
                         return false;
                     };
