@@ -424,10 +424,12 @@ impl FnBuilder<'_> {
             _ => {
                 let mark = self.next_temp;
                 let saved = self.unwarned_base(base);
-                let v = self.expr_val(base);
+                let v = self.expr_any(base);
                 self.warn_name = saved;
                 let v = v?;
-                self.emit(Op::MoveRaw, obj, v, 0);
+                // A named local moves straight in (`move` calls a function held there).
+                let op = if self.is_local_reg(v) { Op::Move } else { Op::MoveRaw };
+                self.emit(op, obj, v, 0);
                 self.free_to(mark);
                 Ok(false)
             }
