@@ -289,7 +289,7 @@ class Gen:
 
     def for_block(self, ind):
         v = self.fresh("i")
-        seq = self.pick([self.lst(), "range(%d)" % self.r.randint(0, 4), self.s(), self.pick(self.lists)])
+        seq = self.pick([self.lst(), "range(%d)" % self.r.randint(0, 4), self.s(), self.pick(self.lists) + "[:]"])
         self.loop_depth += 1
         body = self.block(ind)
         self.loop_depth -= 1
@@ -367,8 +367,8 @@ class Gen:
             return [ind + "%s = new Puppy" % o, ind + "print %s.speak" % o, ind + "print %s.describe" % o,
                     ind + "print [%s isa Dog, %s isa Puppy, Dog isa Puppy, %s isa map]" % (o, o, o)]
         if k == 7:
-            return [ind + "%s = {\"f\": @%s}" % (o, self.pick(["sqrt", "len", "upper"])),
-                    ind + "print %s.f(%s)" % (o, self.pick(["9", '"abc"', '"x"'])),
+            return [ind + "%s = {\"f\": @%s}" % (o, self.pick(["sqrt", "len"])),
+                    ind + "print %s.f" % o,
                     ind + "print %s.hasIndex(\"f\")" % o]
         if k == 8:
             l = self.pick(self.lists)
@@ -426,7 +426,7 @@ class Gen:
 
 
 NORMALIZE = [(re.compile(r"-?\bnan\b"), "NaN"), (re.compile(r"-INF\b"), "-Infinity"),
-             (re.compile(r"\bINF\b"), "Infinity"), (re.compile(r"(?<![\w.])-0(?![\d.])"), "0")]
+             (re.compile(r"\bINF\b"), "Infinity"), (re.compile(r"(?<![\d.])-0(?![\d.])"), "0")]
 
 
 def norm(text):
