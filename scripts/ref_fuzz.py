@@ -248,7 +248,7 @@ class Gen:
         if k == 20:
             return [ind + "print %s" % self.lst()]
         if k == 21 and not self.in_func and self.depth == 0:
-            return self.closure(ind)
+            return self.pick([self.closure, self.algorithm])(ind)
         return [ind + "print %s" % self.s()]
 
     def cond(self):
@@ -339,6 +339,49 @@ class Gen:
                 ind + "c",
                 ind + "print c",
                 ind + "print c + %s" % self.num(2)]
+
+    def algorithm(self, ind):
+        """A small algorithm of the kind community programs hold, on random data."""
+        name = self.fresh("alg")
+        k = self.r.randint(0, 3)
+        if k == 0:
+            return [ind + "%s = function(lst)" % name,
+                    ind + "  if lst.len < 2 then return lst",
+                    ind + "  pivot = lst[0]; less = []; more = []",
+                    ind + "  for x in lst[1:]",
+                    ind + "    if x < pivot then less.push x else more.push x",
+                    ind + "  end for",
+                    ind + "  return %s(less) + [pivot] + %s(more)" % (name, name),
+                    ind + "end function",
+                    ind + "print %s(%s)" % (name, self.numlist()),
+                    ind + "print %s(%s.split(\"\"))" % (name, self.s(2, True))]
+        if k == 1:
+            return [ind + "memo = {}",
+                    ind + "%s = function(n)" % name,
+                    ind + "  if n < 2 then return n",
+                    ind + "  if memo.hasIndex(n) then return memo[n]",
+                    ind + "  memo[n] = %s(n - 1) + %s(n - 2)" % (name, name),
+                    ind + "  return memo[n]",
+                    ind + "end function",
+                    ind + "print %s(%d)" % (name, self.r.randint(0, 90))]
+        if k == 2:
+            return [ind + "%s = function(lst, f)" % name,
+                    ind + "  out = []",
+                    ind + "  for x in lst",
+                    ind + "    out.push f(x)",
+                    ind + "  end for",
+                    ind + "  return out",
+                    ind + "end function",
+                    ind + "print %s(%s, @%s)" % (name, self.numlist(), self.pick(["abs", "floor", "str", "sign"]))]
+        return [ind + "%s = {}" % name,
+                # (no empty words: the C++ map keeps "" from split apart from "")
+                ind + "for w in \"%s\".split" % " ".join(self.pick(["a", "the", "Fox", "dog", "é"])
+                                                          for _ in range(self.r.randint(1, 9))),
+                ind + "  if not %s.hasIndex(w) then %s[w] = 0" % (name, name),
+                ind + "  %s[w] += 1" % name,
+                ind + "end for",
+                ind + "print %s.len" % name,
+                ind + "print %s.values.sum" % name]
 
     def obj_stmt(self, ind):
         k = self.r.randint(0, 10)
