@@ -471,7 +471,7 @@ class Gen:
 
 
 NORMALIZE = [(re.compile(r"-?\bnan\b"), "NaN"), (re.compile(r"-INF\b"), "-Infinity"),
-             (re.compile(r"\bINF\b"), "Infinity"), (re.compile(r"(?<![\d.])-0(?![\d.])"), "0")]
+             (re.compile(r"\bINF\b"), "Infinity"), (re.compile(r"-0(?![\d.])"), "0")]
 
 
 def norm(text):
