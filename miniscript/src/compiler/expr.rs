@@ -196,6 +196,12 @@ impl FnBuilder<'_> {
                 self.emit(Op::MoveRaw, dst, k, 0);
             }
             ExprKind::Ident(name) => self.ident(name, dst)?,
+            // `null.name`: the reference resolves members of the literal null to null
+            // (only a variable holding null is a Type Error).
+            ExprKind::Member(base, _) if matches!(base.kind, ExprKind::Null) => {
+                let k = self.expr_any(base)?;
+                self.emit(Op::MoveRaw, dst, k, 0);
+            }
             ExprKind::Member(base, name)
                 if real_dst != NO_REG
                     && !matches!(&base.kind, ExprKind::Ident(n) if &**n == "super") =>

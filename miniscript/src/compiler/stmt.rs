@@ -270,6 +270,7 @@ impl FnBuilder<'_> {
                     }
                     _ => {}
                 }
+                let start = self.code.len();
                 let saved = if self.is_assigned(name) {
                     self.warn_name.take()
                 } else {
@@ -292,6 +293,7 @@ impl FnBuilder<'_> {
                 self.warn_name = saved;
                 if r.is_ok() {
                     self.assigned.push(name.clone());
+                    self.warn_line_after(start, value, name);
                 }
                 r
             }
@@ -410,5 +412,19 @@ impl FnBuilder<'_> {
             return Ok(t);
         }
         Ok(o)
+    }
+
+    /// `x = x` (the whole right-hand side is the warned read, spec §6.3): the
+    /// reference reports the line of the instruction after the read, which is the
+    /// next statement's. The read's `c` holds the distance to the instruction
+    /// emitted next (0: report the read's own line).
+    fn warn_line_after(&mut self, start: usize, value: &Expr, name: &str) {
+        if !matches!(&value.kind, ExprKind::Ident(n) if &**n == name) {
+            return;
+        }
+        let end = self.code.len();
+        if let Some(i) = (start..end).find(|&i| self.code[i].op == Op::GetVarWarn) {
+            self.code[i].c = (end - i) as u16;
+        }
     }
 }

@@ -718,7 +718,14 @@ impl Vm {
     /// The deprecation warning of spec §6.3, on standard output.
     fn warn_nonlocal(&mut self, name: &Value, cur: usize) {
         let f = self.top_frame().expect("a frame is running");
-        let line = f.proto.lines.get(cur).copied().unwrap_or(0);
+        let lines = &f.proto.lines;
+        let line = lines.get(cur).copied().unwrap_or(0);
+        // `x = x`: the line of the next statement (the compiler's distance in `c`).
+        let after = match f.proto.code.get(cur) {
+            Some(ins) if ins.op == Op::GetVarWarn && ins.c != 0 => cur + ins.c as usize,
+            _ => cur,
+        };
+        let line = lines.get(after).copied().unwrap_or(line);
         let msg = format!(
             "Warning: assignment of unqualified local '{}' based on nonlocal is deprecated [line {line}]\n",
             name.as_str().unwrap_or("?")
