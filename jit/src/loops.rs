@@ -113,7 +113,12 @@ fn max_register(desc: &RegionDesc, lp: &LoopBody) -> u16 {
             | LInstr::Call { .. } => {}
         }
     }
-    for r in desc.input_regs.iter().chain(&desc.output_regs).chain(&lp.temps) {
+    for r in desc
+        .input_regs
+        .iter()
+        .chain(&desc.output_regs)
+        .chain(&lp.temps)
+    {
         max_reg = max_reg.max(*r);
     }
     max_reg

@@ -628,6 +628,12 @@ impl Translator<'_> {
 
     /// Pass 4: the checks that need the whole nest, and the description.
     fn finish(mut self, out: Vec<LInstr>) -> Result<DescribedLoop, String> {
+        // Calls are inlined only once the nest is hot, and may not be then: the
+        // inner loops of such a nest stay regions of their own (compiled whatever
+        // becomes of the calls).
+        if self.heads.len() > 1 && out.iter().any(|i| matches!(i, LInstr::Call { .. })) {
+            return Err("calls a function around an inner loop".to_string());
+        }
         // A while loop ends with its back-edge; the native code relies on it (no
         // path falls off the end). A nest with no exit at all is fine: it pauses.
         if !matches!(out.last(), Some(LInstr::Jump { target }) if *target == 0) {
