@@ -80,7 +80,7 @@ fn helper(r: &mut Rng, k: usize) -> String {
     let vars = ["x", "y", "z", "t"];
     if k > 0 && r.below(3) > 0 {
         let args = match r.below(3) {
-            0 => format!("{}", expr(r, &vars, 1)),
+            0 => expr(r, &vars, 1),
             1 => format!("{}, {}", expr(r, &vars, 1), expr(r, &vars, 1)),
             _ => format!("t, y, {}", expr(r, &vars, 1)),
         };

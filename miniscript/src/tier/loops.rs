@@ -532,12 +532,13 @@ impl Translator<'_> {
         Ok(LInstr::Bin { op, dst, a, b })
     }
 
-    /// A call with arguments of a name that is not built in: a script function's
-    /// (`None` otherwise). Its arguments are numbers, like every register the
-    /// nest computes with.
+    /// A call with arguments of a name that is not built in, for its result: a
+    /// script function's (`None` otherwise). Its arguments are numbers, like every
+    /// register the nest computes with. (A call for its effect, `move s, dt`, is
+    /// of no pure function: refused now, the loop carries no head for nothing.)
     fn script_call(&mut self, pc: usize, ins: &Instr) -> Option<Result<LInstr, String>> {
         match self.consts.get((ins.b & !K_BIT) as usize) {
-            Some(Value::Str(s)) if ins.n > 0 && !(self.builtin)(s.as_str()) => {
+            Some(Value::Str(s)) if ins.n > 0 && ins.a < NO_REG && !(self.builtin)(s.as_str()) => {
                 Some(self.call_of_script(pc, ins))
             }
             _ => None,
@@ -550,13 +551,8 @@ impl Translator<'_> {
             let r = ins.c.checked_add(i).ok_or("discards a result")?;
             self.reg(r, false)?;
         }
-        let dst = if ins.a < NO_REG {
-            self.reg(ins.a, true)?
-        } else {
-            NO_REG
-        };
         Ok(LInstr::Call {
-            dst,
+            dst: self.reg(ins.a, true)?,
             name: ins.b & !K_BIT,
             args: ins.c,
             n: ins.n as u16,
