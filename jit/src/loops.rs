@@ -106,10 +106,19 @@ fn max_register(desc: &RegionDesc, lp: &LoopBody) -> u16 {
                     note(&LOperand::Reg(*dst));
                 }
             }
-            LInstr::Jump { .. } | LInstr::Head { .. } | LInstr::Nop | LInstr::CopyRef { .. } => {}
+            LInstr::Jump { .. }
+            | LInstr::Head { .. }
+            | LInstr::Nop
+            | LInstr::CopyRef { .. }
+            | LInstr::Call { .. } => {}
         }
     }
-    for r in desc.input_regs.iter().chain(&desc.output_regs) {
+    for r in desc
+        .input_regs
+        .iter()
+        .chain(&desc.output_regs)
+        .chain(&lp.temps)
+    {
         max_reg = max_reg.max(*r);
     }
     max_reg
@@ -133,6 +142,7 @@ fn leaders(lp: &LoopBody) -> Vec<bool> {
                 }
                 leader[i + 1] = true;
             }
+            LInstr::Call { .. } => leader[i + 1] = true,
             _ => {}
         }
     }
@@ -376,6 +386,13 @@ impl<'t, 'f, 'h> LoopTranslator<'t, 'f, 'h> {
             | LInstr::FieldSet { .. }
             | LInstr::CopyRef { .. } => self.container(ins),
             LInstr::ForNext { .. } => self.for_next(i, ins),
+            // A call `tier::full_desc` did not inline (it inlines them all): the
+            // interpreter makes it.
+            LInstr::Call { fallback, .. } => {
+                let to = self.fallback(fallback);
+                self.b.ins().jump(to, &[]);
+                self.open = false;
+            }
             LInstr::Head { .. } | LInstr::Nop => {}
         }
     }

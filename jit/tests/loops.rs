@@ -369,7 +369,7 @@ r = f(3)
     // The compiler keeps the summary; the body is described when it is compiled.
     let kept = g.regions[x].desc.as_ref().unwrap();
     assert!(kept.lp.is_none());
-    let full = miniscript::tier::full_desc(g, x).expect("described again");
+    let full = miniscript::tier::full_desc(g, x, &|_| None).expect("described again");
     assert!(full.lp.is_some());
     assert_eq!(full.fingerprint, kept.fingerprint);
     assert_eq!(

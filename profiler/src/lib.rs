@@ -347,7 +347,12 @@ impl TierHook for Profiler {
         });
     }
 
-    fn check(&mut self, id: RegionId, c: &RegionCounters) -> u64 {
+    fn check(
+        &mut self,
+        id: RegionId,
+        c: &RegionCounters,
+        resolve: &dyn Fn(&str) -> Option<Rc<Proto>>,
+    ) -> u64 {
         self.absorb();
         let g = id.index();
         let est = self.est_interp_us(g, c.count);
@@ -372,7 +377,7 @@ impl TierHook for Profiler {
             hot::Decision::Compile => {
                 // A loop's body is described now (see `SiteRecord::nest`).
                 let full = match &site.nest {
-                    Some(n) => match miniscript::tier::full_desc(&n.proto, n.x as usize) {
+                    Some(n) => match miniscript::tier::full_desc(&n.proto, n.x as usize, resolve) {
                         Ok(d) => Some(d),
                         Err(e) => {
                             site.slot.set_state(RegionState::Failed);

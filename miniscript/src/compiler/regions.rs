@@ -282,7 +282,9 @@ impl FnBuilder<'_> {
             nlocals,
             mirror_base: self.max_reg,
         };
-        crate::tier::describe_loop(&self.code, &self.consts, shape)
+        crate::tier::describe_loop(&self.code, &self.consts, shape, &|name| {
+            crate::intrinsics::is_builtin(name)
+        })
     }
 
     /// Delete the no-op instructions at `dead` (sorted), renumbering every jump

@@ -24,6 +24,7 @@ mod call;
 mod exec;
 mod fast_call;
 mod host_call;
+mod loop_calls;
 mod names;
 mod native_fn;
 mod peek;
@@ -279,6 +280,9 @@ pub struct Vm {
     /// Depths `lo..hi` at which native function code is not tried (after it gave
     /// up for depth at `lo`).
     pub(crate) fn_deep: (usize, usize),
+    /// The functions each loop region that calls some was compiled against, by
+    /// region index (`loop_calls.rs`).
+    pub(crate) loop_callees: std::collections::HashMap<usize, loop_calls::Callees>,
     /// The debugger attached, if any, and error traces (`crate::debug`). Boxed:
     /// one word here keeps the layout of the fields the dispatch loop uses.
     pub(crate) dbg: Box<crate::debug::DebugSlot>,
@@ -361,6 +365,7 @@ impl Vm {
             fn_natives: Vec::new(),
             fn_index: std::collections::HashMap::new(),
             fn_deep: (usize::MAX, 0),
+            loop_callees: std::collections::HashMap::new(),
             dbg: Box::default(),
             sampler: None,
         }

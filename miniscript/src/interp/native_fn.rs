@@ -70,10 +70,7 @@ impl Vm {
         let rt = &mut self.regions_rt[id.index()];
         rt.count += 1;
         if rt.count >= rt.next_check {
-            let next = match self.tier.as_mut() {
-                Some(t) => t.check(id, &self.regions_rt[id.index()]),
-                None => u64::MAX,
-            };
+            let next = self.hook_check(id);
             self.regions_rt[id.index()].next_check = next;
         }
         let entry = self.region_slots[id.index()].entry.load(Ordering::Acquire);
@@ -270,7 +267,7 @@ fn sees_globals(f: &FuncVal, globals: &crate::value::MapRef) -> bool {
 }
 
 /// The script function `f` holds, if it sees only globals.
-fn script_of(f: &FuncVal, globals: &crate::value::MapRef) -> Option<Rc<Proto>> {
+pub(super) fn script_of(f: &FuncVal, globals: &crate::value::MapRef) -> Option<Rc<Proto>> {
     match &f.code {
         FuncCode::Script(p) if sees_globals(f, globals) => Some(p.clone()),
         _ => None,

@@ -74,10 +74,7 @@ impl Vm {
         let id = RegionId::new(proto.region_base.get().1, x);
         let rt = &self.regions_rt[id.index()];
         if rt.count >= rt.next_check {
-            let next = match self.tier.as_mut() {
-                Some(t) => t.check(id, &self.regions_rt[id.index()]),
-                None => u64::MAX,
-            };
+            let next = self.hook_check(id);
             self.regions_rt[id.index()].next_check = next;
         }
         id
@@ -252,14 +249,16 @@ impl Vm {
             return Ok(LoopRun::Interpret);
         }
         let mirrored = !lp.globals.is_empty();
-        let r = if mirrored && !self.load_mirrors(base, lp, proto) {
+        let calls = self.loop_callees.contains_key(&id.index());
+        let r = if !self.loop_calls_hold(id) || mirrored && !self.load_mirrors(base, lp, proto) {
             0
         } else {
             // While the mirrors are live the globals map stays borrowed: a field
             // helper that meets it (through an alias such as `gm = globals`) cannot
-            // borrow it and falls back, so no access sees or overwrites a stale value.
+            // borrow it and falls back, so no access sees or overwrites a stale value
+            // (nor replaces a function the nest calls).
             let globals = self.globals.clone();
-            let held = mirrored.then(|| globals.borrow_mut());
+            let held = (mirrored || calls).then(|| globals.borrow_mut());
             let r = abi::run_loop(&mut self.stack, base, entry, head, &mut iters, proto);
             drop(held);
             if mirrored {

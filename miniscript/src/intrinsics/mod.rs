@@ -36,6 +36,7 @@ mod tests;
 
 pub use host_fns::HostState;
 pub use registry::create_registry;
+pub(crate) use registry::is_builtin;
 pub use seq::slice;
 
 use crate::interp::Rng;

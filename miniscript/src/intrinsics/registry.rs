@@ -161,6 +161,12 @@ const MAP_METHODS: &[&str] = &[
     "replace", "values",
 ];
 
+/// Whether `name` is that of a core intrinsic (or, with `shell`, of a global
+/// shell intrinsic): the compiler keeps loops that call it interpreted.
+pub fn is_builtin(name: &str) -> bool {
+    TABLE.iter().any(|e| e.0 == name) || super::shell::is_global(name)
+}
+
 /// Everything a new VM needs from the intrinsics: the functions by id, the type
 /// maps, and the map that `intrinsics` returns (name -> function value).
 pub struct Registry {

@@ -219,6 +219,11 @@ const GLOBALS: &[Entry] = &[
     ),
 ];
 
+/// Whether `name` is that of a global shell intrinsic.
+pub(super) fn is_global(name: &str) -> bool {
+    GLOBALS.iter().any(|e| e.0 == name)
+}
+
 /// Adds the shell intrinsics to `vm` (calling it again replaces their state).
 pub fn register(vm: &mut Vm, config: ShellConfig) {
     let method_map = |vm: &mut Vm, entries: &[Entry]| {

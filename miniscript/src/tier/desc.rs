@@ -228,6 +228,19 @@ pub enum LInstr {
         done: u32,
         fallback: u32,
     },
+    /// `dst := name(args, args + 1, ..)` (`n` arguments, `dst` is `NO_REG` when the
+    /// result is dropped): a call of the script function the global `name` (a
+    /// constant index) holds. Only the loop's description has it; when the nest is
+    /// compiled (`tier::full_desc`) the callee's pure numeric code is inlined in
+    /// its place, and where that code gives up it leaves by `fallback` (an exit to
+    /// this very call) so that the interpreter makes the call.
+    Call {
+        dst: u16,
+        name: u16,
+        args: u16,
+        n: u16,
+        fallback: u32,
+    },
     /// The head of a loop of the nest: an entry point, and the target of its
     /// back-edges (each counts toward the pause that lets the interpreter check for
     /// interrupts and time slices).

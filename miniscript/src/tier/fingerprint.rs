@@ -214,6 +214,19 @@ fn loop_instr(i: &LInstr, mut put: &mut dyn FnMut(&[u8])) {
             put(&done.to_le_bytes());
             put(&fallback.to_le_bytes());
         }
+        LInstr::Call {
+            dst,
+            name,
+            args,
+            n,
+            fallback,
+        } => {
+            put(&[18]);
+            for x in [dst, name, args, n] {
+                put(&x.to_le_bytes());
+            }
+            put(&fallback.to_le_bytes());
+        }
         LInstr::Head { index } => put(&[9, *index]),
         LInstr::Nop => put(&[10]),
     }

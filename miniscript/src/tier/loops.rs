@@ -65,12 +65,15 @@ pub struct NestShape {
 }
 
 /// Describe the loop nest at `shape` of `code` as a loop region. Only numeric
-/// operations on registers, numeric constants and globals, branches, and nested
-/// `Loop` heads qualify; the error says why not.
+/// operations on registers, numeric constants and globals, branches, nested
+/// `Loop` heads, and calls by name of functions that are not built in (`builtin`
+/// says which names are) qualify; the error says why not. The calls stay
+/// `LInstr::Call`s: `full_desc` inlines them when the nest is to be compiled.
 pub fn describe_loop(
     code: &[Instr],
     consts: &[Value],
     shape: NestShape,
+    builtin: &dyn Fn(&str) -> bool,
 ) -> Result<DescribedLoop, String> {
     let NestShape {
         head,
@@ -107,6 +110,7 @@ pub fn describe_loop(
         temps: Vec::new(),
         intrinsics: 0,
         mixed: false,
+        builtin,
     };
     let mut out: Vec<LInstr> = Vec::with_capacity(t.n);
     for (pc, ins) in code.iter().enumerate().take(end).skip(head) {
@@ -120,7 +124,14 @@ pub fn describe_loop(
 /// again from the function's code. The code is that of the first description (the
 /// compiler sets only the operands of heads and markers after it, which the
 /// description does not read), so the result is the same, fingerprint included.
-pub fn full_desc(proto: &Proto, x: usize) -> Result<Rc<RegionDesc>, String> {
+/// Then the functions the nest calls, looked up with `resolve` (a name to the
+/// script function it holds now), are inlined (`inline::inline_calls`); that
+/// changes the fingerprint.
+pub fn full_desc(
+    proto: &Proto,
+    x: usize,
+    resolve: &dyn Fn(&str) -> Option<Rc<Proto>>,
+) -> Result<Rc<RegionDesc>, String> {
     let info = proto.regions.get(x).ok_or("no such region")?;
     let desc = info.desc.as_ref().map_err(|e| e.clone())?;
     let Some(lp) = info.lp.as_ref() else {
@@ -133,9 +144,13 @@ pub fn full_desc(proto: &Proto, x: usize) -> Result<Rc<RegionDesc>, String> {
         nlocals: lp.nlocals,
         mirror_base: lp.mirror_base,
     };
-    let full = describe_loop(&proto.code, &proto.consts, shape)?.desc;
+    // The compiler refused calls of built-in names already.
+    let mut full = describe_loop(&proto.code, &proto.consts, shape, &|_| false)?.desc;
     if full.fingerprint != desc.fingerprint {
         return Err("changed since it was compiled".to_string());
+    }
+    if super::inline::inline_calls(&mut full, &proto.consts, resolve)? {
+        full.fingerprint = fingerprint(&full);
     }
     Ok(Rc::new(full))
 }
@@ -228,6 +243,8 @@ struct Translator<'a> {
     /// A container was used as a number (refused at the end: other reasons are
     /// more telling).
     mixed: bool,
+    /// Whether a name is that of a built-in function (not a script's).
+    builtin: &'a dyn Fn(&str) -> bool,
 }
 
 /// The ROp of a numeric TAC operation or compare-and-branch.
@@ -404,7 +421,7 @@ impl Translator<'_> {
                 when: ins.n != 0,
                 target: self.target(pc, ins.x as usize)?,
             },
-            Op::CallName => self.call(ins)?,
+            Op::CallName => self.call(pc, ins)?,
             Op::SetVar => self.set_global(ins)?,
             Op::Index | Op::SetIndex | Op::GetField => self.access(pc, ins)?,
             Op::Loop => LInstr::Head {
@@ -485,7 +502,7 @@ impl Translator<'_> {
 
     /// A call of a pure intrinsic (`pi` is a constant), or the read of a variable
     /// that is not a local (a global, when the nest runs natively).
-    fn call(&mut self, ins: &Instr) -> Result<LInstr, String> {
+    fn call(&mut self, pc: usize, ins: &Instr) -> Result<LInstr, String> {
         let (op, default_b, bit) = match call_of(ins, self.consts) {
             Ok(called) => called,
             Err(_) if ins.n == 0 && ins.a < NO_REG => {
@@ -496,7 +513,7 @@ impl Translator<'_> {
                     a,
                 });
             }
-            Err(why) => return Err(why),
+            Err(why) => return self.script_call(pc, ins).ok_or(why)?,
         };
         self.intrinsics |= bit;
         let dst = self.reg(ins.a, true)?;
@@ -513,6 +530,34 @@ impl Translator<'_> {
             LOperand::Const(default_b)
         };
         Ok(LInstr::Bin { op, dst, a, b })
+    }
+
+    /// A call with arguments of a name that is not built in, for its result: a
+    /// script function's (`None` otherwise). Its arguments are numbers, like every
+    /// register the nest computes with. (A call for its effect, `move s, dt`, is
+    /// of no pure function: refused now, the loop carries no head for nothing.)
+    fn script_call(&mut self, pc: usize, ins: &Instr) -> Option<Result<LInstr, String>> {
+        match self.consts.get((ins.b & !K_BIT) as usize) {
+            Some(Value::Str(s)) if ins.n > 0 && ins.a < NO_REG && !(self.builtin)(s.as_str()) => {
+                Some(self.call_of_script(pc, ins))
+            }
+            _ => None,
+        }
+    }
+
+    /// The `LInstr::Call` of `script_call`.
+    fn call_of_script(&mut self, pc: usize, ins: &Instr) -> Result<LInstr, String> {
+        for i in 0..ins.n as u16 {
+            let r = ins.c.checked_add(i).ok_or("discards a result")?;
+            self.reg(r, false)?;
+        }
+        Ok(LInstr::Call {
+            dst: self.reg(ins.a, true)?,
+            name: ins.b & !K_BIT,
+            args: ins.c,
+            n: ins.n as u16,
+            fallback: self.fallback(pc),
+        })
     }
 
     /// `Index`, `SetIndex` and `GetField`: a list element or a field of a
@@ -579,6 +624,12 @@ impl Translator<'_> {
 
     /// Pass 4: the checks that need the whole nest, and the description.
     fn finish(mut self, out: Vec<LInstr>) -> Result<DescribedLoop, String> {
+        // Calls are inlined only once the nest is hot, and may not be then: the
+        // inner loops of such a nest stay regions of their own (compiled whatever
+        // becomes of the calls).
+        if self.heads.len() > 1 && out.iter().any(|i| matches!(i, LInstr::Call { .. })) {
+            return Err("calls a function around an inner loop".to_string());
+        }
         // A while loop ends with its back-edge; the native code relies on it (no
         // path falls off the end). A nest with no exit at all is fine: it pauses.
         if !matches!(out.last(), Some(LInstr::Jump { target }) if *target == 0) {
@@ -652,6 +703,7 @@ fn instr_weight(i: &LInstr) -> u32 {
         | LInstr::FieldGet { .. }
         | LInstr::FieldSet { .. }
         | LInstr::ForNext { .. } => 2,
+        LInstr::Call { .. } => 5,
         _ => 0,
     }
 }

@@ -26,6 +26,7 @@ pub mod abi;
 mod desc;
 mod fingerprint;
 mod func;
+mod inline;
 pub mod intrinsics;
 mod loops;
 pub mod samples;
@@ -39,6 +40,7 @@ pub use fingerprint::fingerprint;
 pub use func::{
     describe_function, fn_candidate, DescribedFunc, FInstr, FuncBody, FuncUnit, MAX_FN_ARGS,
 };
+pub use inline::MAX_INLINE_DEPTH;
 pub use loops::{describe_loop, full_desc, DescribedLoop, NestShape};
 pub use straight::describe;
 
@@ -184,8 +186,14 @@ pub trait TierHook {
         slot: &Arc<SiteSlot>,
     );
     /// Region `id` reached its check point with these counters; returns the next
-    /// check point (`u64::MAX` for never).
-    fn check(&mut self, id: RegionId, counters: &RegionCounters) -> u64;
+    /// check point (`u64::MAX` for never). `resolve` gives the script function a
+    /// global name holds now (for the calls of a loop nest, see [`full_desc`]).
+    fn check(
+        &mut self,
+        id: RegionId,
+        counters: &RegionCounters,
+        resolve: &dyn Fn(&str) -> Option<Rc<Proto>>,
+    ) -> u64;
     /// A guard failed; returns true to demote the region to interpreted for good.
     fn guard_miss(&mut self, id: RegionId, counters: &RegionCounters) -> bool;
     /// A timestamp (cycles or nanoseconds; only differences are used).

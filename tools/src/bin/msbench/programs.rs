@@ -37,6 +37,7 @@ const QUICK_SIZES: &[(&str, &str, &str)] = &[
     ("queens", "N", "7"),
     ("objects", "STEPS", "5"),
     ("textfmt", "N", "5000"),
+    ("integrate", "N", "20000"),
 ];
 
 /// The quick-size rewrites for a program (by file stem), empty if it has none.
