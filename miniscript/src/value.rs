@@ -21,7 +21,9 @@ use indexmap::IndexMap;
 use crate::tac::Proto;
 
 mod keys;
-pub use keys::{isa_key, isa_value, KeyHasher, StrKey};
+#[cfg(test)]
+use keys::isa_key;
+pub use keys::{isa_value, KeyHasher, StrKey};
 
 pub type ListRef = Rc<RefCell<MsList>>;
 pub type MapRef = Rc<RefCell<MsMap>>;

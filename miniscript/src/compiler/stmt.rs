@@ -42,9 +42,10 @@ impl FnBuilder<'_> {
                     && !self.loops.is_empty() =>
             {
                 self.line = branches[0].0.span.line.max(s.line);
-                let j = self.cond_jump(&branches[0].0, true)?;
+                let mut js = Vec::new();
+                self.cond_branch(&branches[0].0, true, &mut js)?;
                 if let Some(l) = self.loops.last_mut() {
-                    l.breaks.push(j);
+                    l.breaks.extend(js);
                 }
             }
             StmtKind::If(branches, else_body) => {
@@ -52,13 +53,16 @@ impl FnBuilder<'_> {
                 let n = branches.len();
                 for (i, (cond, body)) in branches.iter().enumerate() {
                     self.line = cond.span.line.max(s.line);
-                    let skip = self.cond_jump_unless(cond)?;
+                    let mut skips = Vec::new();
+                    self.cond_branch(cond, false, &mut skips)?;
                     self.block(body)?;
                     if i + 1 < n || else_body.is_some() {
                         ends.push(self.emit_jump(Op::Jump, 0, 0));
                     }
                     let h = self.here();
-                    self.patch(skip, h);
+                    for skip in skips {
+                        self.patch(skip, h);
+                    }
                 }
                 if let Some(body) = else_body {
                     self.block(body)?;
@@ -225,6 +229,40 @@ impl FnBuilder<'_> {
     /// jump to patch. Single comparisons fuse into compare-and-branch instructions.
     fn cond_jump_unless(&mut self, cond: &Expr) -> MsResult<usize> {
         self.cond_jump(cond, false)
+    }
+
+    /// Emit jumps (pushed on `out`, all for one target) taken when `cond` is truthy
+    /// (`when_true`) or not truthy; otherwise control falls through. An `and`/`or`
+    /// whose left operand is a comparison chain (`is_bool`) becomes branches on its
+    /// operands, with no combined value: for such a left operand (0, 1 or null) the
+    /// fuzzy result is truthy exactly when the short-circuit rule says (left true for
+    /// `or`, else the right operand's truthiness; left false for `and`, else the
+    /// right's), and operands are evaluated in the same order and cases.
+    fn cond_branch(&mut self, cond: &Expr, when_true: bool, out: &mut Vec<usize>) -> MsResult<()> {
+        match &cond.kind {
+            ExprKind::And(l, r) | ExprKind::Or(l, r) if is_bool(l) => {
+                let is_or = matches!(cond.kind, ExprKind::Or(..));
+                if is_or == when_true {
+                    // `a or b` true / `a and b` false: either operand decides.
+                    self.cond_branch(l, when_true, out)?;
+                    self.cond_branch(r, when_true, out)
+                } else {
+                    // The left operand settles it the other way: skip the right.
+                    let mut settled = Vec::new();
+                    self.cond_branch(l, is_or, &mut settled)?;
+                    self.cond_branch(r, when_true, out)?;
+                    let h = self.here();
+                    for j in settled {
+                        self.patch(j, h);
+                    }
+                    Ok(())
+                }
+            }
+            _ => {
+                out.push(self.cond_jump(cond, when_true)?);
+                Ok(())
+            }
+        }
     }
 
     /// Emit a jump taken when `cond` is truthy (`when_true`) or not truthy.
@@ -440,5 +478,15 @@ impl FnBuilder<'_> {
             return Ok(t);
         }
         Ok(o)
+    }
+}
+
+/// Whether `e` always yields 0, 1 or null: a single comparison, or `and`/`or` of
+/// such (whose fuzzy combination of 0/1/null operands is again 0 or 1).
+fn is_bool(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Compare(_, ops) => ops.len() == 1,
+        ExprKind::And(l, r) | ExprKind::Or(l, r) => is_bool(l) && is_bool(r),
+        _ => false,
     }
 }

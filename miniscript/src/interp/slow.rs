@@ -340,8 +340,10 @@ impl Vm {
     /// The general path of `Isa`.
     #[inline(always)]
     fn slow_isa(&mut self, ins: Instr) -> MsResult<Flow> {
-        let (x, y) = (self.reg(ins.b), self.reg(ins.c));
-        let r = ops::isa(&x, &y, &self.types)?;
+        let r = match (self.peek(ins.b), self.peek(ins.c)) {
+            (Some(x), Some(y)) => ops::isa(x, y, &self.types)?,
+            _ => ops::isa(&self.reg(ins.b), &self.reg(ins.c), &self.types)?,
+        };
         self.set(ins.a, r);
         Ok(Flow::Next)
     }
@@ -439,10 +441,7 @@ impl Vm {
             None
         };
         let super_val = found_in.map(|m| {
-            m.borrow()
-                .get(&crate::value::isa_key())
-                .cloned()
-                .unwrap_or(Value::Null)
+            m.borrow().isa().cloned().unwrap_or(Value::Null)
         });
         let self_arg = SelfArg::Object {
             obj,
@@ -459,6 +458,9 @@ impl Vm {
     /// The general path of `GetField`.
     #[inline(always)]
     fn slow_get_field(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
+        if let Some(flow) = self.get_field_chained(ins, cur) {
+            return Ok(flow);
+        }
         let obj = one!(self, ins.c, cur);
         let key = self.reg(ins.b);
         let (v, found_in) = match &obj {
@@ -482,10 +484,7 @@ impl Vm {
         }
         self.stack[top] = obj.clone();
         let super_val = found_in.map(|m| {
-            m.borrow()
-                .get(&crate::value::isa_key())
-                .cloned()
-                .unwrap_or(Value::Null)
+            m.borrow().isa().cloned().unwrap_or(Value::Null)
         });
         let dst = self.dst(ins.a);
         let flow = self.invoke_value(
@@ -500,6 +499,44 @@ impl Vm {
             },
         )?;
         self.after_call(flow)
+    }
+
+    /// `obj.field` on a map, the field found along its `__isa` chain by
+    /// `find_member` (an inherited field, or a method to call with no arguments),
+    /// when no operand is being resolved. `None`, having done nothing, otherwise.
+    #[inline(always)]
+    fn get_field_chained(&mut self, ins: Instr, cur: usize) -> Option<Flow> {
+        if !self.resolving.is_empty() {
+            return None;
+        }
+        if ins.b & K_BIT == 0 || ins.c & K_BIT != 0 {
+            return None;
+        }
+        let f = self.top_frame()?;
+        let Some(Value::Map(obj)) = self.stack.get(f.base + ins.c as usize) else {
+            return None;
+        };
+        let key = f.proto.consts.get((ins.b & !K_BIT) as usize)?;
+        let (v, super_val) = self.find_member(obj, key, f.proto.name_cache.get(cur)?)?;
+        let Value::Func(func) = v else {
+            self.set(ins.a, v);
+            return Some(Flow::Next);
+        };
+        // A method: the object goes to the top of the window, where a dot call
+        // expects it.
+        let obj = obj.clone();
+        let top = f.base + f.proto.nregs as usize;
+        if self.stack.len() <= top {
+            self.stack.resize(top + 1, Value::Null);
+        }
+        let dst = self.dst(ins.a);
+        self.stack[top] = Value::Map(obj.clone());
+        if !self.push_found_method(&func, top, 0, dst, obj, super_val) {
+            return None;
+        }
+        let n = self.depth;
+        self.frames[n - 2].pc += 1;
+        Some(Flow::Reload)
     }
 
     /// The general path of `GetMember`.
