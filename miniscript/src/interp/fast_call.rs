@@ -106,7 +106,8 @@ impl Vm {
         true
     }
 
-    /// `key` (a string) in map `obj` or along its `__isa` chain of maps, using
+    /// `key` (a string) in map `obj`, along its `__isa` chain of maps and then in the
+    /// `map` type map (as `ops::lookup_member` resolves it), using
     /// `cache` (see [`push_method_call`](Vm::push_method_call)): the value and, when
     /// it is a function, the `__isa` of the map it was found in (its `super`; null
     /// otherwise). `None` when not found within `MAX_FAST_HOPS` links or when the
@@ -123,6 +124,7 @@ impl Vm {
         }
         let mut cur = obj.clone();
         let mut hops = 0;
+        let mut in_map_type = false;
         loop {
             let next = {
                 let m = cur.borrow();
@@ -135,6 +137,11 @@ impl Vm {
                 }
                 match m.isa_entry(&self.isa_key) {
                     Some(Value::Map(p)) => p.clone(),
+                    // The end of the chain: the `map` type map, once.
+                    None if !in_map_type => {
+                        in_map_type = true;
+                        self.types.map.clone()
+                    }
                     _ => return None,
                 }
             };
@@ -156,8 +163,8 @@ impl Vm {
         objreg: usize,
         nargs: usize,
         dst: RetDest,
-        obj: MapRef,
-        super_val: Value,
+        obj: &MapRef,
+        super_val: &Value,
     ) -> bool {
         let FuncCode::Script(proto) = &f.code else {
             return false;
@@ -172,8 +179,8 @@ impl Vm {
         }
         self.push_script_frame(f, proto, start, given, dst);
         let fr = &mut self.frames[self.depth - 1];
-        fr.self_val = Value::Map(obj);
-        fr.super_val = Some(super_val);
+        fr.self_val = Value::Map(obj.clone());
+        fr.super_val = Some(super_val.clone());
         true
     }
 

@@ -197,6 +197,10 @@ impl Vm {
         let jump = |t: u32| Ok(Flow::Jump(t as usize));
         match ins.op {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Pow => {
+                if let Some(r) = self.append_regs(ins) {
+                    r?;
+                    return Ok(Flow::Next);
+                }
                 if let Some(v) = self.concat_regs(ins) {
                     self.set(ins.a, v);
                     return Ok(Flow::Next);
@@ -459,7 +463,7 @@ impl Vm {
     #[inline(always)]
     fn slow_get_field(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
         if let Some(flow) = self.get_field_chained(ins, cur) {
-            return Ok(flow);
+            return flow;
         }
         let obj = one!(self, ins.c, cur);
         let key = self.reg(ins.b);
@@ -501,18 +505,16 @@ impl Vm {
         self.after_call(flow)
     }
 
-    /// `obj.field` on a map, the field found along its `__isa` chain by
-    /// `find_member` (an inherited field, or a method to call with no arguments),
-    /// when no operand is being resolved. `None`, having done nothing, otherwise.
+    /// `obj.field` on a map, the field found along its `__isa` chain (or in the
+    /// `map` type map) by `find_member`: an inherited field, or a method called with
+    /// no arguments, when no operand is being resolved. `None`, having done
+    /// nothing, otherwise.
     #[inline(always)]
-    fn get_field_chained(&mut self, ins: Instr, cur: usize) -> Option<Flow> {
-        if !self.resolving.is_empty() {
+    fn get_field_chained(&mut self, ins: Instr, cur: usize) -> Option<MsResult<Flow>> {
+        if ins.b & K_BIT == 0 || ins.c & K_BIT != 0 || !self.resolving.is_empty() {
             return None;
         }
-        if ins.b & K_BIT == 0 || ins.c & K_BIT != 0 {
-            return None;
-        }
-        let f = self.top_frame()?;
+        let f = self.frames.get(self.depth.wrapping_sub(1))?;
         let Some(Value::Map(obj)) = self.stack.get(f.base + ins.c as usize) else {
             return None;
         };
@@ -520,7 +522,7 @@ impl Vm {
         let (v, super_val) = self.find_member(obj, key, f.proto.name_cache.get(cur)?)?;
         let Value::Func(func) = v else {
             self.set(ins.a, v);
-            return Some(Flow::Next);
+            return Some(Ok(Flow::Next));
         };
         // A method: the object goes to the top of the window, where a dot call
         // expects it.
@@ -531,12 +533,18 @@ impl Vm {
         }
         let dst = self.dst(ins.a);
         self.stack[top] = Value::Map(obj.clone());
-        if !self.push_found_method(&func, top, 0, dst, obj, super_val) {
-            return None;
+        if self.push_found_method(&func, top, 0, dst, &obj, &super_val) {
+            let n = self.depth;
+            self.frames[n - 2].pc += 1;
+            return Some(Ok(Flow::Reload));
         }
-        let n = self.depth;
-        self.frames[n - 2].pc += 1;
-        Some(Flow::Reload)
+        let self_arg = SelfArg::Object {
+            obj: Value::Map(obj),
+            super_val: Some(super_val),
+            keep_self: None,
+        };
+        let flow = self.call_function(func, top + 1, 0, dst, self_arg);
+        Some(flow.and_then(|flow| self.after_call(flow)))
     }
 
     /// The general path of `GetMember`.
