@@ -107,7 +107,8 @@ impl Vm {
     }
 
     /// `key` (a string) in map `obj`, along its `__isa` chain of maps and then in the
-    /// `map` type map (as `ops::lookup_member` resolves it), using
+    /// `map` type map unless `in_map_type` (as `ops::lookup_member` resolves it; a
+    /// list or string starts at its type map, with `in_map_type`), using
     /// `cache` (see [`push_method_call`](Vm::push_method_call)): the value and, when
     /// it is a function, the `__isa` of the map it was found in (its `super`; null
     /// otherwise). `None` when not found within `MAX_FAST_HOPS` links or when the
@@ -118,13 +119,13 @@ impl Vm {
         obj: &MapRef,
         key: &Value,
         cache: &Cell<u32>,
+        mut in_map_type: bool,
     ) -> Option<(Value, Value)> {
         if !matches!(key, Value::Str(_)) {
             return None;
         }
         let mut cur = obj.clone();
         let mut hops = 0;
-        let mut in_map_type = false;
         loop {
             let next = {
                 let m = cur.borrow();
@@ -163,7 +164,7 @@ impl Vm {
         objreg: usize,
         nargs: usize,
         dst: RetDest,
-        obj: &MapRef,
+        obj: &Value,
         super_val: &Value,
     ) -> bool {
         let FuncCode::Script(proto) = &f.code else {
@@ -179,7 +180,7 @@ impl Vm {
         }
         self.push_script_frame(f, proto, start, given, dst);
         let fr = &mut self.frames[self.depth - 1];
-        fr.self_val = Value::Map(obj.clone());
+        fr.self_val = obj.clone();
         fr.super_val = Some(super_val.clone());
         true
     }

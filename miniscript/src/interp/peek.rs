@@ -25,6 +25,7 @@ impl Vm {
     /// `a = a + c` when register a holds a string no other value holds and c is a
     /// string or number (not register a): appended in place, without making a new
     /// string and dropping the old. `None` for anything else.
+    #[inline(never)]
     pub(super) fn append_regs(&mut self, ins: Instr) -> Option<MsResult<()>> {
         if ins.op != Op::Add || ins.a != ins.b || ins.a & K_BIT != 0 || ins.c == ins.a {
             return None;
