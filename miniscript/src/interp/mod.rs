@@ -24,6 +24,7 @@ mod call;
 mod exec;
 mod fast_call;
 mod host_call;
+mod member_call;
 mod names;
 mod native_fn;
 mod peek;
