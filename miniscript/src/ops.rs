@@ -20,7 +20,7 @@ use crate::value::{new_map, ListRef, MsStr, Value};
 
 mod arith;
 mod member;
-pub use arith::{arith, compare, concat_fast, fuzzy_and, fuzzy_or, not};
+pub use arith::{append_in_place, arith, compare, concat_fast, fuzzy_and, fuzzy_or, not};
 #[cfg(test)]
 use member::same_ref;
 pub use member::{index, isa, lookup_member, map_lookup, map_set, new_object, TypeMaps};

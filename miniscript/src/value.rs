@@ -21,7 +21,9 @@ use indexmap::IndexMap;
 use crate::tac::Proto;
 
 mod keys;
-pub use keys::{isa_key, isa_value, KeyHasher, StrKey};
+#[cfg(test)]
+use keys::isa_key;
+pub use keys::{isa_value, KeyHasher, StrKey};
 
 pub type ListRef = Rc<RefCell<MsList>>;
 pub type MapRef = Rc<RefCell<MsMap>>;
@@ -653,8 +655,12 @@ impl std::fmt::Debug for Value {
 }
 
 /// An immutable MiniScript string with its hash cached on first use.
+///
+/// The text is a `String`, not a `Box<str>`: `s = s + t` on a string nothing else
+/// holds appends in place (`push_str`), growing the buffer by doubling; the
+/// `Rc` allocation is the same malloc size class either way (56 bytes vs 48).
 pub struct MsStr {
-    s: Box<str>,
+    s: String,
     hash: Cell<u64>,
     ascii: bool,
 }
@@ -667,25 +673,35 @@ impl MsStr {
             hash: Cell::new(0),
         }
     }
-    pub fn from_string(s: String) -> MsStr {
+    pub fn from_string(mut s: String) -> MsStr {
+        // Spare capacity is given back, as a `Box<str>` did: only appends grow it.
+        s.shrink_to_fit();
         MsStr {
             ascii: s.is_ascii(),
-            s: s.into_boxed_str(),
+            s,
             hash: Cell::new(0),
         }
     }
     /// A string whose ASCII-ness the caller already knows (a concatenation of
     /// known parts), so the bytes are not scanned again.
-    pub fn with_ascii(s: String, ascii: bool) -> MsStr {
+    pub fn with_ascii(mut s: String, ascii: bool) -> MsStr {
         debug_assert_eq!(ascii, s.is_ascii());
+        s.shrink_to_fit();
         MsStr {
             ascii,
-            s: s.into_boxed_str(),
+            s,
             hash: Cell::new(0),
         }
     }
     pub fn as_str(&self) -> &str {
         &self.s
+    }
+    /// Append `tail` (`ascii`: whether it is all ASCII) in place, for a string that
+    /// one value alone holds: the interpreter's `s = s + t`.
+    pub fn push_str(&mut self, tail: &str, ascii: bool) {
+        self.s.push_str(tail);
+        self.ascii &= ascii;
+        self.hash.set(0);
     }
     pub fn is_empty(&self) -> bool {
         self.s.is_empty()

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::frame::{Frame, RetDest};
 use super::Vm;
 use crate::tac::Proto;
-use crate::value::{FuncCode, FuncVal, Value};
+use crate::value::{FuncCode, FuncVal, MapRef, Value};
 
 /// How many `__isa` links a method lookup follows before leaving it to the general
 /// path (which also raises the too-deep error).
@@ -64,6 +64,8 @@ impl Vm {
         let obj = obj.clone();
         let mut cur = obj.clone();
         let mut hops = 0;
+        // (The walk of `find_member`, kept here: returning the found value from a
+        // shared helper cost this path 15 instructions per call.)
         let (f, super_val) = loop {
             let next = {
                 let m = cur.borrow();
@@ -93,6 +95,7 @@ impl Vm {
             }
             cur = next;
         };
+        // (Not `push_found_method`: through it this path cost 5 more instructions.)
         let FuncCode::Script(proto) = &f.code else {
             return false;
         };
@@ -108,6 +111,85 @@ impl Vm {
         let fr = &mut self.frames[self.depth - 1];
         fr.self_val = Value::Map(obj);
         fr.super_val = super_val;
+        true
+    }
+
+    /// `key` (a string) in map `obj`, along its `__isa` chain of maps and then in the
+    /// `map` type map unless `in_map_type` (as `ops::lookup_member` resolves it; a
+    /// list or string starts at its type map, with `in_map_type`), using
+    /// `cache` (see [`push_method_call`](Vm::push_method_call)): the value and, when
+    /// it is a function, the `__isa` of the map it was found in (its `super`; null
+    /// otherwise). `None` when not found within `MAX_FAST_HOPS` links or when the
+    /// chain meets a non-map: the general path then decides (type maps, errors).
+    #[inline(always)]
+    pub(crate) fn find_member(
+        &self,
+        obj: &MapRef,
+        key: &Value,
+        cache: &Cell<u32>,
+        mut in_map_type: bool,
+    ) -> Option<(Value, Value)> {
+        if !matches!(key, Value::Str(_)) {
+            return None;
+        }
+        let mut cur = obj.clone();
+        let mut hops = 0;
+        loop {
+            let next = {
+                let m = cur.borrow();
+                if let Some(v) = m.get_cached(key, cache) {
+                    let sup = match v {
+                        Value::Func(_) => m.isa_entry(&self.isa_key).cloned(),
+                        _ => None,
+                    };
+                    return Some((v.clone(), sup.unwrap_or(Value::Null)));
+                }
+                match m.isa_entry(&self.isa_key) {
+                    Some(Value::Map(p)) => p.clone(),
+                    // The end of the chain: the `map` type map, once.
+                    None if !in_map_type => {
+                        in_map_type = true;
+                        self.types.map.clone()
+                    }
+                    _ => return None,
+                }
+            };
+            hops += 1;
+            if hops > MAX_FAST_HOPS {
+                return None;
+            }
+            cur = next;
+        }
+    }
+
+    /// Push the frame of method `f` found for object `obj` (in register `objreg`,
+    /// its `nargs` arguments after it) with `super_val` as its `super`, under the
+    /// checks of `push_plain_call`. False, having done nothing, otherwise.
+    #[inline(always)]
+    pub(crate) fn push_found_method(
+        &mut self,
+        f: &FuncVal,
+        objreg: usize,
+        nargs: usize,
+        dst: RetDest,
+        obj: &Value,
+        super_val: &Value,
+    ) -> bool {
+        let FuncCode::Script(proto) = &f.code else {
+            return false;
+        };
+        let (start, given) = if proto.self_param {
+            (objreg, nargs + 1)
+        } else {
+            (objreg + 1, nargs)
+        };
+        if proto.map_mode || !self.can_enter(proto, given) {
+            return false;
+        }
+        self.push_script_frame(f, proto, start, given, dst);
+        let fr = &mut self.frames[self.depth - 1];
+        fr.self_val = obj.clone();
+        fr.super_val = Some(super_val.clone());
         true
     }
 

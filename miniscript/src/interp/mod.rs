@@ -25,6 +25,7 @@ mod exec;
 mod fast_call;
 mod host_call;
 mod loop_calls;
+mod member_call;
 mod names;
 mod native_fn;
 mod peek;

@@ -2,6 +2,7 @@
 //! building (`+` on strings and numbers) and `and`/`or` on numbers.
 
 use super::Vm;
+use crate::error::MsResult;
 use crate::ops;
 use crate::tac::{Instr, Op, K_BIT};
 use crate::value::Value;
@@ -19,6 +20,38 @@ impl Vm {
             | (a @ Value::Num(_), b @ Value::Str(_)) => ops::concat_fast(a, b),
             _ => None,
         }
+    }
+
+    /// `a = a + c` when register a holds a string no other value holds and c is a
+    /// string or number (not register a): appended in place, without making a new
+    /// string and dropping the old. `None` for anything else.
+    #[inline(never)]
+    pub(super) fn append_regs(&mut self, ins: Instr) -> Option<MsResult<()>> {
+        if ins.op != Op::Add || ins.a != ins.b || ins.a & K_BIT != 0 || ins.c == ins.a {
+            return None;
+        }
+        let f = self.frames[..self.depth].last()?;
+        let ia = f.base + ins.a as usize;
+        let (a, c) = if ins.c & K_BIT != 0 {
+            let c = f.proto.consts.get((ins.c & !K_BIT) as usize)?;
+            (self.stack.get_mut(ia)?, c)
+        } else {
+            let ic = f.base + ins.c as usize;
+            if ic.max(ia) >= self.stack.len() {
+                return None;
+            }
+            if ia < ic {
+                let (lo, hi) = self.stack.split_at_mut(ic);
+                (&mut lo[ia], &hi[0])
+            } else {
+                let (lo, hi) = self.stack.split_at_mut(ia);
+                (&mut hi[0], &lo[ic])
+            }
+        };
+        let Value::Str(s) = a else {
+            return None;
+        };
+        ops::append_in_place(std::rc::Rc::get_mut(s)?, c)
     }
 
     /// Operand `o` as it sits in its register or constant, unresolved.

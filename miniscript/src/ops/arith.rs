@@ -141,6 +141,29 @@ pub fn concat_fast(a: &Value, b: &Value) -> Option<Value> {
     concat(a, b).ok()
 }
 
+/// `s + b` appended to `s` in place (see [`MsStr::push_str`]) when `b` is a string
+/// or a number, with the checks and charge of `concat`; `None` for other operands.
+pub fn append_in_place(s: &mut MsStr, b: &Value) -> Option<MsResult<()>> {
+    let num;
+    let (tail, ascii) = match b {
+        Value::Str(t) => (t.as_str(), t.is_ascii()),
+        Value::Num(n) => {
+            num = crate::format::num_to_string(*n);
+            (num.as_str(), true)
+        }
+        _ => return None,
+    };
+    let (la, lb) = (s.as_str().len(), tail.len());
+    if la + lb > MAX_SIZE && s.char_len() + tail.chars().count() > MAX_SIZE {
+        return Some(Err(MsError::runtime("string too large")));
+    }
+    let checked = check_str_bytes(la + lb).and_then(|()| charge(la + lb));
+    if checked.is_ok() {
+        s.push_str(tail, ascii);
+    }
+    Some(checked)
+}
+
 /// The `str` form of a value, borrowing when it already is a string, and whether it
 /// is all ASCII (known without a scan for strings and numbers).
 fn as_text(v: &Value) -> MsResult<(std::borrow::Cow<'_, str>, bool)> {

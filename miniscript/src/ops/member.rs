@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::{check_map_len, key_not_found, list_get, str_get, ISA_DEPTH_MSG, MAX_ISA_DEPTH};
 use crate::error::{MsError, MsResult};
 use crate::format::code_form;
-use crate::value::{isa_key, new_map, MapRef, MsStr, Value};
+use crate::value::{new_map, MapRef, MsStr, Value};
 
 /// The built-in type maps that `string`, `list`, `map`, `number` and `funcRef` return
 /// and that member lookup on non-map values consults (spec §7.3).
@@ -44,22 +44,20 @@ pub fn isa(a: &Value, b: &Value, types: &TypeMaps) -> MsResult<Value> {
             if is_map(b, &types.map) {
                 return Ok(Value::Num(1.0));
             }
-            let mut p = m.borrow().get(&isa_key()).cloned();
+            let mut cur = m.clone();
             let mut depth = 0;
             loop {
-                match p {
+                let next = match cur.borrow().isa() {
                     None | Some(Value::Null) => break false,
-                    Some(ref v) if same_ref(v, b) => break true,
-                    Some(Value::Map(ref pm)) => {
-                        depth += 1;
-                        if depth > MAX_ISA_DEPTH {
-                            return Err(MsError::runtime(ISA_DEPTH_MSG));
-                        }
-                        let next = pm.borrow().get(&isa_key()).cloned();
-                        p = next;
-                    }
+                    Some(v) if same_ref(v, b) => break true,
+                    Some(Value::Map(pm)) => pm.clone(),
                     Some(_) => break false,
+                };
+                depth += 1;
+                if depth > MAX_ISA_DEPTH {
+                    return Err(MsError::runtime(ISA_DEPTH_MSG));
                 }
+                cur = next;
             }
         }
     };
@@ -113,7 +111,7 @@ fn resolve(
                 if loops_left < 0 {
                     return Err(MsError::runtime(ISA_DEPTH_MSG));
                 }
-                match mb.get(&isa_key()) {
+                match mb.isa() {
                     Some(p) => p.clone(),
                     None => {
                         if !include_map_type {
@@ -148,7 +146,7 @@ pub fn map_lookup(m: &MapRef, key: &Value) -> MsResult<Option<(Value, MapRef)>> 
             if let Some(v) = ob.get(key) {
                 return Ok(Some((v.clone(), obj.clone())));
             }
-            match ob.get(&isa_key()) {
+            match ob.isa() {
                 Some(Value::Map(p)) => p.clone(),
                 _ => return Ok(None),
             }

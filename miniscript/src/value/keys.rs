@@ -61,6 +61,21 @@ pub fn isa_key() -> HashedStrKey {
     HashedStrKey("__isa", *HASH.get_or_init(|| str_hash("__isa").max(1)), shared)
 }
 
+impl super::MsMap {
+    /// The `__isa` entry: at index 0, where `new` puts it, when the key there is the
+    /// shared `__isa` string (one pointer comparison); else by hash.
+    #[inline]
+    pub fn isa(&self) -> Option<&Value> {
+        let key = isa_key();
+        if let Some((Value::Str(k), v)) = self.0.get_index(0) {
+            if std::ptr::eq(Rc::as_ptr(k), key.2) {
+                return Some(v);
+            }
+        }
+        self.0.get(&key)
+    }
+}
+
 /// The hasher behind maps: every key writes one pre-mixed u64, so finishing is free.
 #[derive(Default)]
 pub struct KeyHasher(u64);

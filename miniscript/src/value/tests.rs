@@ -209,3 +209,17 @@ fn isa_key_finds_the_entry_a_script_string_made() {
     other.insert(Value::str("isa"), Value::Num(1.0));
     assert!(other.get(&isa_key()).is_none());
 }
+
+#[test]
+fn map_isa_finds_the_entry_by_pointer_at_index_0_or_by_text_elsewhere() {
+    let mut shared = new_map();
+    shared.insert(isa_value(), Value::Num(1.0));
+    assert!(matches!(shared.isa(), Some(Value::Num(n)) if *n == 1.0));
+    let mut later = new_map();
+    later.insert(Value::str("a"), Value::Null);
+    later.insert(Value::str("__isa"), Value::Num(2.0));
+    assert!(matches!(later.isa(), Some(Value::Num(n)) if *n == 2.0));
+    let mut none = new_map();
+    none.insert(Value::str("__isb"), Value::Num(3.0));
+    assert!(none.isa().is_none());
+}
