@@ -165,3 +165,37 @@ fn pause_from_another_thread() {
     interp.detach_debugger();
     interp.run_source("", "print 1").unwrap();
 }
+
+#[test]
+fn evaluation_sees_super_of_a_method_that_does_not_read_it() {
+    // The call's fast path skips `super` when the method never reads it; the
+    // debugger still finds it: the `__isa` of the map the method was found in.
+    struct Super(Rc<RefCell<Vec<String>>>);
+    impl DebugHook for Super {
+        fn stopped(&mut self, s: &mut Session<'_>, _: &StopReason) -> Resume {
+            for src in ["super == Base", "super.tag", "self.tag"] {
+                let v = s.evaluate(0, src).unwrap();
+                self.0.borrow_mut().push(format!("{src}: {v}"));
+            }
+            Resume::Continue
+        }
+    }
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let mut interp = Interpreter::new();
+    interp.set_output(StringSink::default());
+    interp.attach_debugger(Super(seen.clone()), false);
+    let prog = "Base = {\"tag\": \"base\"}\nMid = new Base\nMid.tag = \"mid\"\nMid.m = function(x)\n  return x + 1\nend function\nobj = new Mid\nobj.tag = \"obj\"\nprint obj.m(1)";
+    interp.load("", prog).unwrap();
+    interp.set_breakpoints(
+        None,
+        &[BreakpointSpec {
+            line: 5,
+            ..Default::default()
+        }],
+    );
+    interp.run().unwrap();
+    assert_eq!(
+        *seen.borrow(),
+        ["super == Base: 1", "super.tag: base", "self.tag: obj"]
+    );
+}

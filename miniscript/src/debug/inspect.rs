@@ -317,8 +317,11 @@ impl Vm {
                 (Rc::new(std::cell::RefCell::new(m)), true)
             }
         };
-        let (outer, self_val, super_val) =
-            (f.outer.clone(), f.self_val.clone(), f.super_val.clone());
+        let super_val = f
+            .super_val
+            .clone()
+            .or_else(|| found_in_isa(&f.self_val, &f.proto));
+        let (outer, self_val) = (f.outer.clone(), f.self_val.clone());
         let base_depth = self.depth;
         let top = self.free_stack_top();
         let need = top + 1 + proto.nregs as usize;
@@ -370,4 +373,32 @@ impl Vm {
             }
         }
     }
+}
+
+/// `super` of a method frame whose call did not record it (the fast path skips it
+/// when the method's code never reads `super`): the `__isa` of the first map along
+/// `self`'s chain that holds this very function, as the call would have found it.
+fn found_in_isa(self_val: &Value, proto: &Rc<Proto>) -> Option<Value> {
+    let Value::Map(m) = self_val else {
+        return None;
+    };
+    let mut cur = m.clone();
+    for _ in 0..256 {
+        let next = {
+            let map = cur.borrow();
+            let holds = map.values().any(|v| {
+                matches!(v, Value::Func(f)
+                    if matches!(&f.code, crate::value::FuncCode::Script(p) if Rc::ptr_eq(p, proto)))
+            });
+            if holds {
+                return Some(map.isa().cloned().unwrap_or(Value::Null));
+            }
+            match map.isa() {
+                Some(Value::Map(p)) => p.clone(),
+                _ => return None,
+            }
+        };
+        cur = next;
+    }
+    None
 }
