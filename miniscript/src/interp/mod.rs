@@ -24,6 +24,7 @@ mod call;
 mod exec;
 mod fast_call;
 mod host_call;
+mod local_reads;
 mod loop_calls;
 mod member_call;
 mod names;

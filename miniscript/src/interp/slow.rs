@@ -49,7 +49,7 @@ macro_rules! one {
 }
 
 impl Vm {
-    fn reg(&self, o: u16) -> Value {
+    pub(super) fn reg(&self, o: u16) -> Value {
         let f = self.top_frame().expect("a frame is running");
         if o & K_BIT != 0 {
             f.proto.consts[(o & !K_BIT) as usize].clone()
@@ -79,7 +79,7 @@ impl Vm {
         f.base + f.proto.nregs as usize
     }
 
-    fn const_at(&self, k: u16) -> Value {
+    pub(super) fn const_at(&self, k: u16) -> Value {
         let f = self.top_frame().expect("a frame is running");
         f.proto.consts[(k & !K_BIT) as usize].clone()
     }
@@ -87,7 +87,7 @@ impl Vm {
     /// Read operand `o` (field `k` of the instruction at `cur`) as a value, resolving a
     /// named local that holds a function or is unassigned. `Ok(None)`: a call frame was
     /// pushed; the instruction will be re-run.
-    fn operand(&mut self, o: u16, k: usize, cur: usize) -> MsResult<Option<Value>> {
+    pub(super) fn operand(&mut self, o: u16, k: usize, cur: usize) -> MsResult<Option<Value>> {
         let (is_local, base) = {
             let f = self.top_frame().expect("a frame is running");
             (o & K_BIT == 0 && o < f.proto.nlocals, f.base)
@@ -126,13 +126,13 @@ impl Vm {
         }
     }
 
-    fn local_name(&self, slot: u16) -> Value {
+    pub(super) fn local_name(&self, slot: u16) -> Value {
         let f = self.top_frame().expect("a frame is running");
         Value::str(&f.proto.local_names[slot as usize])
     }
 
     /// The resolution state of instruction `cur` of the top frame, if any.
-    fn resolution(&mut self, cur: usize) -> Option<&mut super::frame::Resolving> {
+    pub(super) fn resolution(&mut self, cur: usize) -> Option<&mut super::frame::Resolving> {
         let depth = self.depth;
         // Entries of frames that are gone (an error unwound them) are stale.
         while self.resolving.last().is_some_and(|r| r.depth > depth) {
@@ -143,7 +143,7 @@ impl Vm {
             .filter(|r| r.depth == depth && r.pc == cur)
     }
 
-    fn begin_resolution(&mut self, cur: usize) {
+    pub(super) fn begin_resolution(&mut self, cur: usize) {
         if self.resolution(cur).is_none() {
             let depth = self.depth;
             if self.resolving.last().is_some_and(|r| r.depth == depth) {
@@ -157,7 +157,7 @@ impl Vm {
         }
     }
 
-    fn done_resolving(&mut self) {
+    pub(super) fn done_resolving(&mut self) {
         let depth = self.depth;
         while self.resolving.last().is_some_and(|r| r.depth >= depth) {
             self.resolving.pop();
@@ -591,42 +591,6 @@ impl Vm {
         Ok(Flow::Next)
     }
 
-    /// The general path of `GetLocalRaw`.
-    #[inline(always)]
-    fn slow_get_local_raw(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        let v = self.reg(ins.b);
-        let v = match &v {
-            Value::Func(f) if self.is_unset(f) => {
-                let name = self.local_name(ins.b);
-                if ins.n == 1 {
-                    self.warn_nonlocal(&name, cur);
-                }
-                self.lookup_name(&name)
-                    .ok_or_else(|| Vm::undefined(&name))?
-            }
-            _ => v,
-        };
-        self.set(ins.a, v);
-        Ok(Flow::Next)
-    }
-
-    /// The general path of `GetNameRaw`.
-    #[inline(always)]
-    fn slow_get_name_raw(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        let key = self.const_at(ins.b | K_BIT);
-        if ins.n == 1
-            && !self
-                .top_frame()
-                .and_then(|f| f.locals.as_ref())
-                .is_some_and(|m| m.borrow().contains_key(&key))
-        {
-            self.warn_nonlocal(&key, cur);
-        }
-        let v = self.lookup_name(&key).ok_or_else(|| Vm::undefined(&key))?;
-        self.set(ins.a, v);
-        Ok(Flow::Next)
-    }
-
     /// The general path of `GetSelf`.
     #[inline(always)]
     fn slow_get_self(&mut self, ins: Instr) -> MsResult<Flow> {
@@ -728,75 +692,6 @@ impl Vm {
         Ok(flow)
     }
 
-    /// The deprecation warning of spec §6.3, on standard output.
-    fn warn_nonlocal(&mut self, name: &Value, cur: usize) {
-        let f = self.top_frame().expect("a frame is running");
-        let lines = &f.proto.lines;
-        let line = lines.get(cur).copied().unwrap_or(0);
-        // `x = x`: the line of the next statement (the compiler's distance in `c`).
-        let after = match f.proto.code.get(cur) {
-            Some(ins) if ins.op == Op::GetVarWarn && ins.c != 0 => cur + ins.c as usize,
-            _ => cur,
-        };
-        let line = lines.get(after).copied().unwrap_or(line);
-        let msg = format!(
-            "Warning: assignment of unqualified local '{}' based on nonlocal is deprecated [line {line}]\n",
-            name.as_str().unwrap_or("?")
-        );
-        self.out.write_str(&msg);
-    }
-
-    /// `GetLocalStrict` (`x += 1`: the variable must be a local) and `GetVarWarn`
-    /// (`x = x + 1` when x is not local yet: warn, then use the outer value).
-    fn get_local_checked(&mut self, ins: Instr, cur: usize) -> MsResult<Flow> {
-        let strict = ins.op == Op::GetLocalStrict;
-        let by_name = ins.n == 1;
-        let (is_local, name) = if by_name {
-            let key = self.const_at(ins.b);
-            let f = self.top_frame().expect("a frame is running");
-            let local = f
-                .locals
-                .as_ref()
-                .is_some_and(|m| m.borrow().contains_key(&key));
-            (local, key)
-        } else {
-            let v = self.reg(ins.b);
-            let unset = matches!(&v, Value::Func(f) if self.is_unset(f));
-            (!unset, self.local_name(ins.b))
-        };
-        if !is_local {
-            if strict {
-                return Err(MsError::runtime(format!(
-                    "Undefined Local Identifier: '{}' is unknown in this context",
-                    name.as_str().unwrap_or("?")
-                )));
-            }
-            let resolving = self.resolution(cur).is_some();
-            if !resolving {
-                self.warn_nonlocal(&name, cur);
-            }
-        }
-        if by_name {
-            let v = self
-                .lookup_name(&name)
-                .ok_or_else(|| Vm::undefined(&name))?;
-            let dst = self.dst(ins.a);
-            let top = self.window_top();
-            let flow = self.invoke_value(v, top, 0, dst, SelfArg::None)?;
-            return self.after_call(flow);
-        }
-        // A slot: resolve like any operand (auto-invoke, or lookup when unset).
-        if !is_local {
-            self.begin_resolution(cur);
-        }
-        let v = match self.operand(ins.b, 0, cur)? {
-            Some(v) => v,
-            None => return Ok(Flow::Reload),
-        };
-        self.done_resolving();
-        self.set(ins.a, v);
-        Ok(Flow::Next)
-    }
 }
 
 fn cmp_of(op: Op) -> CmpOp {
